@@ -1,0 +1,92 @@
+/** The containers stemkit recognises by content. */
+export type Container = 'wav' | 'rifx' | 'rf64' | 'bw64' | 'aiff' | 'aifc' | 'flac';
+
+/** How samples are stored: linear integers, IEEE float, or G.711 companding. */
+export type Encoding = 'pcm' | 'float' | 'alaw' | 'mulaw';
+
+export interface AudioFormat {
+  container: Container;
+  encoding: Encoding;
+  /** Significant bits per sample (WAVE_FORMAT_EXTENSIBLE validBits when given, else the stored width). */
+  bitDepth: number;
+  sampleRate: number;
+  channels: number;
+  /** WAVE channel mask (speaker bits); null when the file does not state one. */
+  channelMask: number | null;
+  /** Speaker labels in channel order, e.g. ["L","R","C","LFE","Ls","Rs"]; "?" for unassigned channels. */
+  channelLayout: string[];
+  /** Sample frames (samples per channel). */
+  frames: number;
+  /** Bits each sample occupies in the file (24-in-32 files: 32). FLAC: same as bitDepth. */
+  containerBits: number;
+  /** True for big-endian storage (RIFX, AIFF); false for FLAC and little-endian files. */
+  bigEndian: boolean;
+}
+
+export interface OpenOptions {
+  /**
+   * Read what is there when the audio data ends before its declared size, instead of failing
+   * with E_TRUNCATED. The shortfall is listed in `meta.warnings`. Default false: a stem that lost
+   * its end is a broken delivery, and `check` must say so rather than measure a shorter file.
+   */
+  allowTruncated?: boolean;
+}
+
+/** Broadcast Wave `bext` chunk (EBU Tech 3285). */
+export interface BextInfo {
+  description: string;
+  originator: string;
+  originatorReference: string;
+  /** yyyy-mm-dd as written. */
+  originationDate: string;
+  /** hh:mm:ss as written. */
+  originationTime: string;
+  /** Samples since midnight of the first sample: the file's position on the timeline. */
+  timeReference: number;
+  version: number;
+  /** SMPTE UMID as hex, empty when all zero (v1+). */
+  umid: string;
+  /** Loudness fields of bext v2; null when the version is below 2 or the field is unset (0x7FFF). */
+  loudnessValue: number | null;
+  loudnessRange: number | null;
+  maxTruePeakLevel: number | null;
+  maxMomentaryLoudness: number | null;
+  maxShortTermLoudness: number | null;
+  codingHistory: string;
+}
+
+export interface ChunkInfo {
+  id: string;
+  /** Size as declared in the chunk header (after ds64 resolution for RF64). */
+  size: number;
+  /** Byte offset of the chunk header in the file. */
+  offset: number;
+}
+
+export interface AudioMeta {
+  bext: BextInfo | null;
+  ixml: string | null;
+  /** LIST/INFO tags (WAV) or NAME/AUTH/ANNO/(c) text chunks (AIFF) or Vorbis comments (FLAC). */
+  tags: Record<string, string>;
+  chunks: ChunkInfo[];
+  /** Chunks stemkit does not interpret, by id; kept so `info` can list them. */
+  unknownChunks: string[];
+  /** Problems the reader tolerated (a truncated data chunk read leniently, a RIFF size that lies …). */
+  warnings: string[];
+}
+
+/**
+ * A random-access reader of one audio file. `read` returns planar Float32 samples
+ * scaled so that integer full scale is ±1.0 (int: value / 2^(bits-1)).
+ */
+export interface AudioSource {
+  readonly path: string;
+  readonly format: AudioFormat;
+  readonly meta: AudioMeta;
+  /**
+   * Reads `frames` frames starting at `startFrame`; shorter only at the end of the file.
+   * `into` (one array per channel, each at least `frames` long) avoids allocation in hot loops.
+   */
+  read(startFrame: number, frames: number, into?: Float32Array[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
