@@ -1,0 +1,109 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { StemkitError, type StemkitErrorCode } from '../errors.js';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+type ErrorPayload = { stemkit: true; code: StemkitErrorCode; message: string; file?: string; hint: string } | { stemkit: false; message: string };
+
+/** Running from TypeScript sources (tests, tsx): workers need the same loader. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCE ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
+
+/**
+ * A fixed set of worker threads that run job functions by module URL and export name, so the
+ * engine can measure time segments of the same files in parallel and merge the results. Jobs
+ * open their own sources: AudioSource is random access, so workers never share a file handle.
+ */
+export class WorkerPool {
+  readonly size: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: { message: object; pending: Pending }[] = [];
+  private readonly inFlight = new Map<number, { pending: Pending; slot: Slot }>();
+  private nextId = 1;
+  private closed = false;
+
+  /** `size` defaults to the machine's available parallelism. */
+  constructor(size = availableParallelism()) {
+    this.size = Math.max(1, Math.floor(size));
+  }
+
+  /** Runs `exportName(input)` from `moduleUrl` on a worker; input and output must be structured-cloneable. */
+  run<I, O>(moduleUrl: string | URL, exportName: string, input: I): Promise<O> {
+    if (this.closed) return Promise.reject(new StemkitError('E_ABORTED', 'the worker pool is closed', { hint: 'create a new pool' }));
+    return new Promise<O>((resolve, reject) => {
+      const message = { id: this.nextId++, moduleUrl: String(moduleUrl), exportName, input };
+      this.queue.push({ message, pending: { resolve: resolve as (v: unknown) => void, reject } });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.busy = true;
+      this.inFlight.set((job.message as { id: number }).id, { pending: job.pending, slot });
+      slot.worker.postMessage(job.message);
+    }
+  }
+
+  private spawn(): Slot {
+    // From sources, the worker registers tsx's loader itself: `--import tsx` in execArgv is not honoured by every Node 20.
+    const worker = FROM_SOURCE
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`, { eval: true })
+      : new Worker(WORKER_URL);
+    worker.unref();
+    const slot: Slot = { worker, busy: false };
+    worker.on('message', (reply: { id: number; ok: boolean; output?: unknown; error?: ErrorPayload }) => {
+      const entry = this.inFlight.get(reply.id);
+      if (!entry) return;
+      this.inFlight.delete(reply.id);
+      slot.busy = false;
+      if (reply.ok) entry.pending.resolve(reply.output);
+      else entry.pending.reject(toError(reply.error!));
+      this.dispatch();
+    });
+    worker.on('error', (err) => this.failSlot(slot, err));
+    worker.on('exit', (code) => {
+      if (!this.closed && code !== 0) this.failSlot(slot, new Error(`worker exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** A crashed worker fails its job, is replaced on demand, and never hangs the caller. */
+  private failSlot(slot: Slot, err: unknown): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    for (const [id, entry] of this.inFlight) {
+      if (entry.slot !== slot) continue;
+      this.inFlight.delete(id);
+      entry.pending.reject(
+        new StemkitError('E_IO', `a worker thread failed: ${(err as Error)?.message ?? String(err)}`, { hint: 'run again; if it repeats, report it', cause: err }),
+      );
+    }
+    this.dispatch();
+  }
+}
+
+function toError(payload: ErrorPayload): Error {
+  if (payload.stemkit) return new StemkitError(payload.code, payload.message, { ...(payload.file ? { file: payload.file } : {}), hint: payload.hint });
+  return new StemkitError('E_IO', `a worker job failed: ${payload.message}`, { hint: 'this is a bug in stemkit; report it' });
+}

@@ -1,0 +1,25 @@
+import { parentPort } from 'node:worker_threads';
+import { isStemkitError } from '../errors.js';
+
+/** Worker side of the pool: imports the job's module, runs the named export, posts the result. */
+interface JobMessage {
+  id: number;
+  moduleUrl: string;
+  exportName: string;
+  input: unknown;
+}
+
+parentPort?.on('message', async (message: JobMessage) => {
+  try {
+    const mod = (await import(message.moduleUrl)) as Record<string, (input: unknown) => unknown>;
+    const fn = mod[message.exportName];
+    if (typeof fn !== 'function') throw new Error(`${message.moduleUrl} has no export ${message.exportName}`);
+    const output = await fn(message.input);
+    parentPort!.postMessage({ id: message.id, ok: true, output });
+  } catch (err) {
+    const error = isStemkitError(err)
+      ? { stemkit: true, code: err.code, message: err.message, file: err.file, hint: err.hint }
+      : { stemkit: false, message: (err as Error)?.stack ?? String(err) };
+    parentPort!.postMessage({ id: message.id, ok: false, error });
+  }
+});

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAudio } from '../src/audio/open.js';
+import { createWavWriter } from '../src/audio/wav/write.js';
+import { SampleStats } from '../src/dsp/sample-stats.js';
+import { lockstep, type Progress } from '../src/engine/lockstep.js';
+import { sampleStatsParallel } from '../src/engine/parallel.js';
+import { WorkerPool } from '../src/engine/pool.js';
+import { splitRange } from '../src/engine/segments.js';
+import { StemkitError } from '../src/errors.js';
+import { randomQuantised } from './helpers/signals.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stemkit-engine-'));
+const files: { path: string; planar: Float32Array[] }[] = [];
+
+beforeAll(async () => {
+  // Three files of different lengths and channel counts.
+  for (const [i, channels, frames] of [[0, 2, 700_001], [1, 1, 500_000], [2, 6, 123_457]] as const) {
+    const path = join(dir, `f${i}.wav`);
+    const planar = randomQuantised(channels, frames, 24, 100 + i);
+    const sink = await createWavWriter(path, { sampleRate: 48000, channels, format: 'pcm24' });
+    await sink.write(planar);
+    await sink.commit();
+    files.push({ path, planar });
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('lockstep', () => {
+  it('delivers every source block by block, aligned, zero-padded past shorter files', async () => {
+    const sources = await Promise.all(files.map((f) => openAudio(f.path)));
+    const progress: Progress[] = [];
+    let expectedStart = 0;
+    let mismatches = 0;
+    for await (const block of lockstep(sources, { blockFrames: 40_000, onProgress: (p) => progress.push(p) })) {
+      expect(block.start).toBe(expectedStart);
+      block.data.forEach((planar, s) => {
+        planar.forEach((channel, ch) => {
+          const original = files[s]!.planar[ch]!;
+          for (let i = 0; i < block.frames; i++) {
+            const want = block.start + i < original.length ? original[block.start + i]! : 0;
+            if (channel[i] !== want) mismatches++;
+          }
+        });
+      });
+      expectedStart += block.frames;
+    }
+    expect(mismatches).toBe(0);
+    expect(expectedStart).toBe(700_001);
+    expect(progress.at(-1)).toMatchObject({ framesDone: 700_001, framesTotal: 700_001, fraction: 1 });
+    expect(progress.every((p, i) => i === 0 || p.framesDone > progress[i - 1]!.framesDone)).toBe(true);
+    await Promise.all(sources.map((s) => s.close()));
+  });
+
+  it('honours a time range and stops on abort with a typed error', async () => {
+    const source = await openAudio(files[0]!.path);
+    let frames = 0;
+    for await (const block of lockstep([source], { start: 1000, end: 91_000, blockFrames: 4096 })) frames += block.frames;
+    expect(frames).toBe(90_000);
+    const controller = new AbortController();
+    const run = async () => {
+      for await (const _ of lockstep([source], { blockFrames: 4096, signal: controller.signal })) controller.abort();
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'E_ABORTED' });
+    await source.close();
+  });
+});
+
+describe('segments', () => {
+  it('splits a range into contiguous aligned parts covering it exactly', () => {
+    const parts = splitRange(10, 1_000_010, 7, 1, 4800);
+    expect(parts[0]!.start).toBe(10);
+    expect(parts.at(-1)!.end).toBe(1_000_010);
+    parts.forEach((p, i) => i > 0 && expect(p.start).toBe(parts[i - 1]!.end));
+    parts.slice(1).forEach((p) => expect((p.start - 10) % 4800).toBe(0));
+    expect(splitRange(0, 100, 8, 60)).toEqual([{ start: 0, end: 100 }]);
+    expect(splitRange(5, 5, 4)).toEqual([]);
+  });
+});
+
+describe('worker pool', () => {
+  const pool = new WorkerPool(2);
+  afterAll(() => pool.close());
+
+  it('measures time segments in parallel and merges to the serial answer', async () => {
+    const parallel = await sampleStatsParallel(
+      files.map((f) => f.path),
+      pool,
+    );
+    files.forEach((f, i) => {
+      const serial = new SampleStats(f.planar.length);
+      serial.push(f.planar);
+      const want = serial.result();
+      expect(parallel[i]!.frames).toBe(want.frames);
+      expect(parallel[i]!.peak).toEqual(want.peak);
+      parallel[i]!.sumSquares.forEach((v, ch) => expect(v).toBeCloseTo(want.sumSquares[ch]!, 6));
+    });
+  });
+
+  it('passes typed errors from workers back to the caller', async () => {
+    await expect(sampleStatsParallel([join(dir, 'missing.wav')], pool)).rejects.toBeInstanceOf(StemkitError);
+    const job = new URL('../src/engine/jobs/sample-stats.ts', import.meta.url);
+    await expect(pool.run(job, 'sampleStatsJob', { path: join(dir, 'missing.wav'), start: 0, end: 10 })).rejects.toMatchObject({ code: 'E_IO' });
+  });
+});
