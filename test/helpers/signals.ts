@@ -1,16 +1,7 @@
 /** Deterministic test signals with known answers. */
+import { prng } from '../../src/dsp/random.js';
 
-/** mulberry32: a seeded PRNG so fixtures are identical on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Planar random samples that are exact integers at `bits` (so integer round trips must be exact). */
 export function randomQuantised(channels: number, frames: number, bits: number, seed: number): Float32Array[] {

@@ -1,0 +1,49 @@
+/** Terminal output helpers: colour only on a TTY (and never with NO_COLOR), aligned tables. */
+import { StemkitError, isStemkitError } from '../errors.js';
+
+export interface Writer {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export function colours(stream: Writer) {
+  const on = Boolean(stream.isTTY) && !process.env.NO_COLOR;
+  const wrap = (code: number) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return { bold: wrap(1), dim: wrap(2), red: wrap(31), green: wrap(32), yellow: wrap(33), cyan: wrap(36) };
+}
+
+/** Columns padded to their widest cell; `right` lists columns to right-align (numbers). */
+export function table(rows: string[][], right: number[] = []): string {
+  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => visible(r[c] ?? '')))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => {
+          const pad = ' '.repeat(widths[c]! - visible(cell));
+          return right.includes(c) ? pad + cell : c === r.length - 1 ? cell : cell + pad;
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** One-line error for users: code, message, hint; a stack only with STEMKIT_DEBUG=1. */
+export function formatError(err: unknown, stream: Writer): string {
+  const c = colours(stream);
+  if (isStemkitError(err)) return `${c.red('error')} ${c.bold(err.code)}: ${err.message}\n  ${c.dim('hint:')} ${err.hint}\n`;
+  const debug = process.env.STEMKIT_DEBUG === '1' && err instanceof Error ? `\n${err.stack}` : '';
+  return `${c.red('internal error')}: ${(err as Error)?.message ?? String(err)}\n  ${c.dim('hint:')} this is a bug in stemkit; run with STEMKIT_DEBUG=1 and report the output${debug}\n`;
+}
+
+export function errorJson(err: unknown): { code: string; message: string; hint: string } {
+  if (err instanceof StemkitError) return { code: err.code, message: err.message, hint: err.hint };
+  return { code: 'E_INTERNAL', message: (err as Error)?.message ?? String(err), hint: 'this is a bug in stemkit; report it' };
+}
+
+export function formatDuration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds - m * 60;
+  return `${m}:${s.toFixed(3).padStart(6, '0')}`;
+}
