@@ -192,13 +192,19 @@ function decodeRightJustified(
   const half = range / 2;
   const scale = 1 / half;
   const stride = channels * bytes;
+  // Only the low bytes holding valid bits are read, the top one masked to its valid bits, so the
+  // raw value stays below 2^validBits: exact in a double (a whole 8-byte container is not).
+  const used = Math.min(bytes, Math.ceil(validBits / 8));
+  const topMask = 2 ** (validBits - 8 * (used - 1)) - 1;
+  // Offset of the k-th least significant byte within a sample.
+  const at = (k: number) => (bigEndian ? bytes - 1 - k : k);
+  const topAt = at(used - 1);
   for (let ch = 0; ch < channels; ch++) {
     const dst = out[ch]!;
     for (let i = 0, p = ch * bytes; i < frames; i++, p += stride) {
-      let raw = 0;
-      for (let k = 0; k < bytes; k++) raw = raw * 256 + src[bigEndian ? p + k : p + bytes - 1 - k]!;
-      const value = raw % range;
-      dst[o + i] = (value >= half ? value - range : value) * scale;
+      let raw = src[p + topAt]! & topMask;
+      for (let k = used - 2; k >= 0; k--) raw = raw * 256 + src[p + at(k)]!;
+      dst[o + i] = (raw >= half ? raw - range : raw) * scale;
     }
   }
 }
