@@ -67,3 +67,15 @@ export class AtomicFile {
     await unlink(this.tempPath).catch(() => undefined);
   }
 }
+
+/** Writes a whole text file atomically (reports, manifests): temp name, fsync, rename. */
+export async function writeFileAtomically(path: string, text: string): Promise<void> {
+  const file = await AtomicFile.create(path);
+  try {
+    await file.writeAt(Buffer.from(text, 'utf8'), 0);
+    await file.commit();
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { runCheck, type CheckCliOptions } from './check.js';
 import { runDemo } from './demo.js';
+import { runMeasure } from './measure.js';
 import { runInfo } from './info.js';
 import { formatError } from './terminal.js';
 
@@ -24,6 +26,29 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print {"files": [...]} as JSON')
     .action(async (files: string[], options: { json?: boolean }) => {
       code = await runInfo(files, options, process.stdout);
+    });
+
+  program
+    .command('measure')
+    .description('sample peak, true peak, loudness (I, LRA, max M/S), RMS, DC, clipping, first/last sound')
+    .argument('<files...>', 'audio files')
+    .option('--json', 'print {"files": [...]} as JSON')
+    .action(async (files: string[], options: { json?: boolean }) => {
+      code = await runMeasure(files, options, process.stdout, process.stderr);
+    });
+
+  program
+    .command('check')
+    .description('prove that the stems sum to the mix, or say exactly what is wrong and how to fix it')
+    .argument('<inputs...>', 'package folder(s), or the files of one package')
+    .option('--mix <file>', 'the reference mix (default: stemkit.json, else a file named mix/master/ref/printmaster)')
+    .option('--profile <name>', 'music | mastering | sync | broadcast | netflix | atmos-music | performance | ni-stems')
+    .option('--json', 'print the stemkit.check/1 report as JSON')
+    .option('--junit <file>', 'write a JUnit XML report (one test case per rule and stem)')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--strict', 'warnings fail the package too')
+    .action(async (inputs: string[], options: CheckCliOptions) => {
+      code = await runCheck(inputs, options, process.stdout, process.stderr);
     });
 
   program

@@ -1,0 +1,168 @@
+import { openAudio } from '../audio/open.js';
+import type { AudioSource } from '../audio/types.js';
+import type { WorkerPool } from '../engine/pool.js';
+import { errorJson } from '../cli/terminal.js';
+import { diagnoseGains, probeOffset, type OffsetResult } from './diagnose.js';
+import type { StemPackage } from './discover.js';
+import { energyDb, fileMeasure, rmsOf, toDb } from './measurement.js';
+import type { PassResult } from './pass.js';
+import { resolveProfile } from './profiles.js';
+import { RULES } from './rules/index.js';
+import type { RuleContext } from './rules/context.js';
+import { mostCommon } from './rules/context.js';
+import { measurePass } from './run-pass.js';
+import { unreadable } from './rules/format.js';
+import type { CheckedFile, CheckReport, Finding, NullSummary } from './types.js';
+
+export interface CheckOptions {
+  /** Profile name; default: the package's stemkit.json "profile", else "music". */
+  profile?: string;
+  /** Worker pool for parallel segments; null measures on the calling thread. */
+  pool?: WorkerPool | null;
+  /** Warnings fail the package too. */
+  strict?: boolean;
+  /** Width of the plots in the report. Default 800 columns. */
+  columns?: number;
+  /** Progress of the measuring pass, 0 … 1. */
+  onProgress?: (fraction: number) => void;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+async function inspect(name: string, path: string): Promise<CheckedFile> {
+  try {
+    const source = await openAudio(path);
+    await source.close();
+    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, measure: null, offsetSamples: null };
+  } catch (err) {
+    return { name, path, format: null, error: errorJson(err), timeReference: null, measure: null, offsetSamples: null };
+  }
+}
+
+/** Proves or disproves that a package's stems sum to its mix, and says why not. */
+export async function checkPackage(pkg: StemPackage, options: CheckOptions = {}): Promise<CheckReport> {
+  const began = Date.now();
+  const profileName = options.profile ?? (typeof pkg.manifest?.profile === 'string' ? pkg.manifest.profile : 'music');
+  const profile = resolveProfile(profileName, pkg.manifest?.limits, `${pkg.dir}/stemkit.json`);
+  const stems = await Promise.all(pkg.stems.map((s) => inspect(s.name, s.path)));
+  const mix = pkg.mix ? await inspect('Mix', pkg.mix.path) : null;
+
+  const readableStems = stems.filter((s) => s.format);
+  const mixReadable = mix?.format ? mix : null;
+  const files = [...readableStems, ...(mixReadable ? [mixReadable] : [])];
+  const passIndex = new Map<CheckedFile, number>(files.map((f, i) => [f, i]));
+  const reference = mixReadable ?? readableStems[0];
+  const sampleRate = reference?.format?.sampleRate ?? mostCommon(files.map((f) => f.format!.sampleRate)) ?? null;
+  const summable =
+    readableStems.length > 0 &&
+    files.every((f) => f.format!.sampleRate === reference!.format!.sampleRate && f.format!.channels === reference!.format!.channels);
+  const columns = options.columns ?? 800;
+  const thresholdDbfs = profile.nullResidualMaxDbfs;
+
+  let pass: PassResult | null = null;
+  if (files.length > 0) {
+    const totalFrames = Math.max(...files.map((f) => f.format!.frames));
+    try {
+      pass = await measurePass(
+        {
+          paths: files.map((f) => f.path),
+          hasMix: mixReadable !== null,
+          summable,
+          totalFrames,
+          residualThreshold: 10 ** (thresholdDbfs / 20),
+          columns,
+        },
+        sampleRate!,
+        options.pool ?? null,
+        (done, total) => options.onProgress?.(done / total),
+      );
+    } catch (err) {
+      // A file that breaks mid-stream (truncated on disk, bad FLAC frame) is a finding, not a crash.
+      const failure = errorJson(err);
+      const culprit = files.find((f) => (err as { file?: string }).file === f.path) ?? files[0]!;
+      culprit.error = failure;
+      culprit.format = null;
+      const isMix = pkg.mix?.path === culprit.path;
+      const rest = await checkPackage({ ...pkg, stems: pkg.stems.filter((s) => s.path !== culprit.path), mix: isMix ? null : pkg.mix }, options);
+      return {
+        ...rest,
+        ok: false,
+        stems: isMix ? rest.stems : [...rest.stems, culprit],
+        mix: isMix ? culprit : rest.mix,
+        findings: [...unreadable({ stems: [culprit], mix: null } as unknown as RuleContext), ...rest.findings.filter((f) => f.rule !== 'package.no-mix' || !isMix)],
+      };
+    }
+    files.forEach((f, i) => (f.measure = fileMeasure(pass!.files[i]!, f.format!)));
+  }
+
+  let nullSummary: NullSummary | null = null;
+  let gains = null;
+  const offsets = new Map<CheckedFile, OffsetResult>();
+  if (pass?.residual && mixReadable) {
+    const residualPeak = Math.max(...pass.residual.signal.peak);
+    const mixRms = rmsOf(pass.files[passIndex.get(mixReadable)!]!.signal);
+    const residualRms = rmsOf(pass.residual.signal);
+    gains = diagnoseGains(pass.gram, pass.withMix, pass.mixEnergy);
+    const passed = !(residualPeak > 10 ** (thresholdDbfs / 20));
+    if (!passed) {
+      // Only a failed null earns the alignment probe: a passing null already proves every offset is zero.
+      const sources: AudioSource[] = [];
+      try {
+        for (const f of files) sources.push(await openAudio(f.path));
+        const mixSource = sources.at(-1)!;
+        for (const [k, stem] of readableStems.entries()) {
+          const fp = pass.files[k]!;
+          if (fp.loudestEnergy <= 0) continue;
+          const result = await probeOffset(sources.slice(0, -1), mixSource, k, fp.loudestStart);
+          // A lag counts only when the residual confirms it decisively.
+          if (result.lag !== 0 && result.improvementDb <= -10) offsets.set(stem, result);
+        }
+      } finally {
+        await Promise.all(sources.map((s) => s.close()));
+      }
+    }
+    for (const s of readableStems) s.offsetSamples = offsets.get(s)?.lag ?? (passed ? 0 : s.measure?.samplePeakDbfs === null ? null : 0);
+    const lags = readableStems.map((s) => s.offsetSamples ?? 0);
+    nullSummary = {
+      residualPeakDbfs: toDb(residualPeak),
+      residualRmsDbfs: toDb(residualRms),
+      residualRelativeDb: mixRms > 0 ? energyDb((residualRms * residualRms) / (mixRms * mixRms)) : null,
+      bestLagSamples: mostCommon(lags) ?? 0,
+      bestGainDb: gains.globalGain !== 0 ? Math.round(20 * Math.log10(Math.abs(gains.globalGain)) * 100) / 100 : null,
+      polarityInverted: gains.globalGain < 0,
+      passed,
+      thresholdDbfs,
+    };
+  }
+
+  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets };
+  const findings: Finding[] = Object.values(RULES)
+    .flatMap((rule) => rule(ctx))
+    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const failed = findings.some((f) => f.severity === 'error' || (options.strict && f.severity === 'warning'));
+  const sumPeak = pass?.sum ? Math.max(...pass.sum.signal.peak) : null;
+  const sumTruePeak = pass?.sum ? Math.max(sumPeak!, ...pass.sum.truePeak.truePeak) : null;
+  const residualOverview = pass?.residual?.overview;
+
+  return {
+    schema: 'stemkit.check/1',
+    ok: !failed,
+    profile: profile.name,
+    package: { dir: pkg.dir, mix: pkg.mix?.path ?? null, stems: pkg.stems.map((s) => s.path) },
+    stems,
+    mix,
+    sum: pass?.sum ? { samplePeakDbfs: toDb(sumPeak!), truePeakDbtp: toDb(sumTruePeak!) } : null,
+    null: nullSummary,
+    findings,
+    notes: profile.notes,
+    plots: {
+      columns,
+      durationSec: sampleRate && pass ? Math.max(...files.map((f) => f.format!.frames)) / sampleRate : 0,
+      waveforms: files.map((f, i) => ({ name: f.name, peak: pass!.files[i]!.overview.peak.map((x) => Math.round(x * 1e5) / 1e5) })),
+      residualDb: residualOverview
+        ? residualOverview.sumSquares.map((s, c) => (residualOverview.count[c]! > 0 ? toDb(Math.sqrt(s / residualOverview.count[c]!)) : null))
+        : null,
+    },
+    elapsedMs: Date.now() - began,
+  };
+}

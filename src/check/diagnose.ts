@@ -1,0 +1,137 @@
+import type { AudioSource } from '../audio/types.js';
+import { findLags } from '../dsp/xcorr.js';
+
+/**
+ * Diagnosis of a failed null test, from the pass's cross products and (for timing) a short probe
+ * around each stem's loudest passage. Pure arithmetic on measurements, except the probe, which
+ * reads a few seconds per stem and only runs when the null test has already failed.
+ */
+
+/** Solves A x = b by Gaussian elimination with partial pivoting; a tiny ridge keeps silent stems solvable. */
+export function solve(matrix: number[][], rhs: number[]): number[] {
+  const n = rhs.length;
+  const scale = Math.max(1e-30, ...matrix.map((row, i) => Math.abs(row[i]!)));
+  const a = matrix.map((row, i) => [...row.map((v, j) => v + (i === j ? scale * 1e-12 : 0)), rhs[i]!]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    const p = a[col]![col]!;
+    if (p === 0) continue;
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / p;
+      if (f !== 0) for (let c = col; c <= n; c++) a[r]![c]! -= f * a[col]![c]!;
+    }
+  }
+  return a.map((row, i) => (row[i] === 0 ? 1 : row[n]! / row[i]!));
+}
+
+export interface GainDiagnosis {
+  /** Residual energy (mono cross products) relative to the mix, as measured: stems at unity. */
+  unityRelativeDb: number;
+  /** One gain for the whole sum: the mix ≈ g·Σ stems. */
+  globalGain: number;
+  globalRelativeDb: number;
+  /** Per stem, the gain that best fits with the other stems at unity, and the residual it leaves. */
+  perStem: { gain: number; relativeDb: number }[];
+}
+
+const db = (ratio: number) => 10 * Math.log10(Math.max(ratio, 1e-30));
+
+/** Residual energy ‖mix − Σ g_i s_i‖² from the Gram matrix, for any gains. */
+function residualEnergy(gram: number[][], withMix: number[], mixEnergy: number, gains: number[]): number {
+  let e = mixEnergy;
+  for (let i = 0; i < gains.length; i++) {
+    e -= 2 * gains[i]! * withMix[i]!;
+    for (let j = 0; j < gains.length; j++) e += gains[i]! * gains[j]! * gram[i]![j]!;
+  }
+  return Math.max(0, e);
+}
+
+export function diagnoseGains(gram: number[][], withMix: number[], mixEnergy: number): GainDiagnosis {
+  const n = withMix.length;
+  const ones = new Array<number>(n).fill(1);
+  const unity = residualEnergy(gram, withMix, mixEnergy, ones);
+  const sumEnergy = gram.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  const sumWithMix = withMix.reduce((a, b) => a + b, 0);
+  const globalGain = sumEnergy > 0 ? sumWithMix / sumEnergy : 1;
+  const perStem = Array.from({ length: n }, (_, k) => {
+    const others = gram[k]!.reduce((a, v, j) => (j === k ? a : a + v), 0);
+    const gain = gram[k]![k]! > 0 ? (withMix[k]! - others) / gram[k]![k]! : 1;
+    const gains = ones.map((g, j) => (j === k ? gain : g));
+    return { gain, relativeDb: db(residualEnergy(gram, withMix, mixEnergy, gains) / mixEnergy) };
+  });
+  return {
+    unityRelativeDb: db(unity / mixEnergy),
+    globalGain,
+    globalRelativeDb: db(residualEnergy(gram, withMix, mixEnergy, ones.map(() => globalGain)) / mixEnergy),
+    perStem,
+  };
+}
+
+/** Samples either side searched for a stem's offset against the mix. */
+export const MAX_LAG_SECONDS = 2;
+/** Lags either side of each correlation candidate that the residual test tries. */
+const REFINE_RADIUS = 8;
+/** Probe excerpt length: 2^15 frames (0.68 s at 48 kHz). */
+const PROBE_FRAMES = 1 << 15;
+
+async function monoExcerpt(source: AudioSource, start: number, frames: number): Promise<Float32Array> {
+  const out = new Float32Array(frames);
+  const from = Math.max(0, start);
+  const skip = from - start;
+  const planar = await source.read(from, Math.max(0, frames - skip));
+  for (const channel of planar) for (let i = 0; i < channel.length; i++) out[skip + i] = out[skip + i]! + channel[i]!;
+  return out;
+}
+
+export interface OffsetResult {
+  lag: number;
+  /** Residual energy over the probe with the stem at this lag, relative to unity placement (dB; negative = better). */
+  improvementDb: number;
+}
+
+/**
+ * The lag of stem `k` against the mix, exact to the sample: cross-correlation around the stem's
+ * loudest passage proposes candidate lags; the residual (mix − other stems − shifted stem) over
+ * the same excerpt decides among them, so periodic material cannot fool it.
+ */
+export async function probeOffset(stems: AudioSource[], mix: AudioSource, k: number, loudestStart: number): Promise<OffsetResult> {
+  const rate = mix.format.sampleRate;
+  const maxLag = Math.round(MAX_LAG_SECONDS * rate);
+  const start = Math.max(0, Math.min(loudestStart, mix.format.frames - PROBE_FRAMES));
+  const probe = await monoExcerpt(stems[k]!, start, PROBE_FRAMES);
+  const wide = await monoExcerpt(mix, start - maxLag, PROBE_FRAMES + 2 * maxLag);
+  const candidates = findLags(probe, wide, maxLag);
+  // The residual of everything else over the probe window: mix − Σ_{j≠k} s_j.
+  const rest = wide.slice(maxLag, maxLag + PROBE_FRAMES);
+  for (let j = 0; j < stems.length; j++) {
+    if (j === k) continue;
+    const x = await monoExcerpt(stems[j]!, start, PROBE_FRAMES);
+    for (let i = 0; i < PROBE_FRAMES; i++) rest[i] = rest[i]! - x[i]!;
+  }
+  const stemWide = await monoExcerpt(stems[k]!, start - maxLag, PROBE_FRAMES + 2 * maxLag);
+  const energyAt = (lag: number) => {
+    // A stem late by `lag` means mix(t) contains stem(t + lag).
+    let e = 0;
+    for (let i = 0; i < PROBE_FRAMES; i++) {
+      const r = rest[i]! - stemWide[maxLag + i + lag]!;
+      e += r * r;
+    }
+    return e;
+  };
+  const atZero = energyAt(0);
+  let best = { lag: 0, energy: atZero };
+  // The residual decides, around each candidate: correlation peaks can sit a few samples off.
+  const tried = new Set<number>([0]);
+  for (const candidate of candidates.map((x) => x.lag)) {
+    for (let c = candidate - REFINE_RADIUS; c <= candidate + REFINE_RADIUS; c++) {
+      if (Math.abs(c) > maxLag || tried.has(c)) continue;
+      tried.add(c);
+      const e = energyAt(c);
+      if (e < best.energy) best = { lag: c, energy: e };
+    }
+  }
+  return { lag: best.lag, improvementDb: db(best.energy / Math.max(atZero, 1e-30)) };
+}

@@ -1,0 +1,132 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { StemkitError } from '../errors.js';
+
+/** Extensions treated as audio when scanning a folder (non-lossless ones are listed so check can refuse them by name). */
+const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.bwf', '.rf64', '.w64', '.aif', '.aiff', '.aifc', '.flac', '.mp3', '.m4a', '.aac', '.ogg', '.opus', '.caf']);
+const MIX_NAME = /(^|[^a-z])(printmaster|mix|master|ref|reference)([^a-z]|$)/i;
+
+export interface PackageFile {
+  name: string;
+  path: string;
+}
+
+export interface StemPackage {
+  /** The package folder (for loose files: their common folder). */
+  dir: string;
+  mix: PackageFile | null;
+  /** How the mix was chosen: 'manifest', 'option', 'name', or 'none'. */
+  mixFrom: 'manifest' | 'option' | 'name' | 'none';
+  stems: PackageFile[];
+  /** Parsed stemkit.json, when the package has one. */
+  manifest: Record<string, unknown> | null;
+  /** Mix processing recorded by the renderer (e.g. a master limiter): the null test then expects a difference. */
+  masterProcessing: unknown[];
+}
+
+/** "01_Drums.wav" → "Drums", "03 - Bass Gtr.aif" → "Bass Gtr". */
+export function stemNameFromFile(path: string): string {
+  const base = basename(path, extname(path));
+  const stripped = base.replace(/^\s*\d+\s*[-_.)\s]\s*/, '').replace(/[_]+/g, ' ').trim();
+  return stripped || base;
+}
+
+function isAudioFile(name: string): boolean {
+  return AUDIO_EXTENSIONS.has(extname(name).toLowerCase()) && !name.startsWith('.');
+}
+
+async function listAudio(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && isAudioFile(e.name)).map((e) => join(dir, e.name)).sort();
+}
+
+async function readManifest(dir: string): Promise<Record<string, unknown> | null> {
+  const path = join(dir, 'stemkit.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (err) {
+    throw new StemkitError('E_USAGE', `${path}: not valid JSON (${(err as Error).message})`, { file: path, hint: 'fix or remove stemkit.json' });
+  }
+}
+
+function chooseMixByName(files: string[]): string | null {
+  const candidates = files.filter((f) => MIX_NAME.test(basename(f, extname(f))));
+  if (candidates.length === 0) return null;
+  // Prefer the most specific word: a printmaster over a "mix", a "mix" over a "reference".
+  const rank = (f: string) => ['printmaster', 'mix', 'master', 'ref'].findIndex((w) => basename(f).toLowerCase().includes(w));
+  return [...candidates].sort((a, b) => rank(a) - rank(b) || a.length - b.length)[0]!;
+}
+
+/** A package from a folder: stemkit.json when present, else the mix by name and every other audio file as a stem. */
+export async function discoverPackage(dirArgument: string, mixOption?: string): Promise<StemPackage> {
+  const dir = resolve(dirArgument);
+  const manifest = await readManifest(dir);
+  const masterProcessing = Array.isArray((manifest?.mix as { masterProcessing?: unknown[] } | undefined)?.masterProcessing)
+    ? ((manifest!.mix as { masterProcessing: unknown[] }).masterProcessing)
+    : [];
+  if (manifest && Array.isArray(manifest.stems)) {
+    const stems = (manifest.stems as { name?: string; file?: string }[]).map((s, i) => {
+      if (typeof s.file !== 'string') {
+        throw new StemkitError('E_USAGE', `${join(dir, 'stemkit.json')}: stems[${i}].file is missing`, { file: join(dir, 'stemkit.json'), hint: 'give each stem a "file"' });
+      }
+      return { name: s.name ?? stemNameFromFile(s.file), path: resolve(dir, s.file) };
+    });
+    const mixFile = mixOption ?? (manifest.mix as { file?: string } | undefined)?.file;
+    const mix = mixFile ? { name: 'Mix', path: resolve(dir, mixFile) } : null;
+    return { dir, mix, mixFrom: mixOption ? 'option' : mix ? 'manifest' : 'none', stems, manifest, masterProcessing };
+  }
+  const files = [...(await listAudio(dir)), ...(await listAudio(join(dir, 'stems')))];
+  const mixPath = mixOption ? resolve(mixOption) : chooseMixByName(files);
+  const stems = files.filter((f) => f !== mixPath).map((path) => ({ name: stemNameFromFile(path), path }));
+  return {
+    dir,
+    mix: mixPath ? { name: 'Mix', path: mixPath } : null,
+    mixFrom: mixOption ? 'option' : mixPath ? 'name' : 'none',
+    stems,
+    manifest,
+    masterProcessing,
+  };
+}
+
+/** A package from loose files: the mix is --mix or the file named like a mix. */
+export function packageFromFiles(paths: string[], mixOption?: string): StemPackage {
+  const files = paths.map((p) => resolve(p));
+  const mixPath = mixOption ? resolve(mixOption) : chooseMixByName(files);
+  return {
+    dir: dirname(files[0] ?? '.'),
+    mix: mixPath ? { name: 'Mix', path: mixPath } : null,
+    mixFrom: mixOption ? 'option' : mixPath ? 'name' : 'none',
+    stems: files.filter((f) => f !== mixPath).map((path) => ({ name: stemNameFromFile(path), path })),
+    manifest: null,
+    masterProcessing: [],
+  };
+}
+
+/** Folders become one package each; files together form one package. */
+export async function discoverPackages(inputs: string[], mixOption?: string): Promise<StemPackage[]> {
+  const kinds = await Promise.all(
+    inputs.map(async (p) => {
+      try {
+        return (await stat(p)).isDirectory() ? 'dir' : 'file';
+      } catch (err) {
+        throw new StemkitError('E_IO', `no such file or folder: ${p}`, { file: p, hint: 'check the path', cause: err });
+      }
+    }),
+  );
+  const dirs = inputs.filter((_, i) => kinds[i] === 'dir');
+  const files = inputs.filter((_, i) => kinds[i] === 'file');
+  if (dirs.length > 1 && mixOption) {
+    throw new StemkitError('E_USAGE', '--mix names one file, but several package folders were given', { hint: 'check one folder at a time with --mix, or name the mixes "mix"' });
+  }
+  const packages = await Promise.all(dirs.map((d) => discoverPackage(d, mixOption)));
+  if (files.length) packages.push(packageFromFiles(files, mixOption));
+  return packages;
+}

@@ -1,0 +1,373 @@
+import { openAudio } from '../audio/open.js';
+import { loudnessWeight } from '../audio/channels.js';
+import type { AudioFormat, AudioSource } from '../audio/types.js';
+import { LoudnessMeter, type LoudnessState } from '../dsp/loudness.js';
+import { Overview, type OverviewState } from '../dsp/overview.js';
+import { RangeCollector, type FrameRange } from '../dsp/ranges.js';
+import { PRE_ROLL_SECONDS } from '../dsp/segment.js';
+import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
+import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
+import { lockstep } from '../engine/lockstep.js';
+
+/**
+ * The ONE streaming pass of `check`: every file in lockstep, feeding per file its meters, the
+ * running unity sum of the stems, the residual (mix − sum), the stems' cross products (for gain,
+ * polarity and cancellation diagnosis) and the loudest window of each stem (for alignment).
+ * A pass covers one time segment, so workers can run segments in parallel; `mergePasses` joins them.
+ */
+export interface PassInput {
+  /** Stems first, then the mix (if any) last. */
+  paths: string[];
+  hasMix: boolean;
+  /** Whether stems and mix agree in rate and channels, so summing them means something. */
+  summable: boolean;
+  /** Segment [start, end) in frames; meters pre-roll before start. */
+  start: number;
+  end: number;
+  totalFrames: number;
+  /** Residual windows above this (linear peak) are located in time. */
+  residualThreshold: number;
+  /** Columns of the overview plots. */
+  columns: number;
+}
+
+export interface FilePass {
+  signal: SignalMeterState;
+  loudness: LoudnessState;
+  truePeak: TruePeakState;
+  overview: OverviewState;
+  /** Loudest 400 ms window (mono energy) and where it starts. */
+  loudestEnergy: number;
+  loudestStart: number;
+}
+
+export interface PairPass {
+  a: number;
+  b: number;
+  /** Windows where summing the two loses ≥ 3 dB against their power sum (partial cancellation). */
+  ranges: FrameRange[];
+  worstDb: number;
+}
+
+export interface PassResult {
+  start: number;
+  end: number;
+  files: FilePass[];
+  sum: { signal: SignalMeterState; truePeak: TruePeakState; overview: OverviewState } | null;
+  residual: {
+    signal: SignalMeterState;
+    overview: OverviewState;
+    ranges: FrameRange[];
+    /** Residual energy where the sum is within 3 dB of the mix's... (see limiter analysis). */
+    energyNearPeaks: number;
+    energyTotal: number;
+    /** Σ|sum|² and the largest |sum| where the residual is concentrated, for limiter diagnosis. */
+  } | null;
+  /** Mono (L+R…) cross products: gram[i][j] = <s_i, s_j>, withMix[i] = <s_i, mix>, mixEnergy = <mix, mix>. */
+  gram: number[][];
+  withMix: number[];
+  mixEnergy: number;
+  pairs: PairPass[];
+}
+
+/** Window for residual location: 10 ms. */
+const RESIDUAL_WINDOW_SECONDS = 0.01;
+/** Window for pairwise cancellation: 400 ms (a momentary-loudness block). */
+const PAIR_WINDOW_SECONDS = 0.4;
+/** Pairs are judged only where both stems are above −50 dBFS RMS. */
+const PAIR_MIN_ENERGY = 10 ** (-50 / 10);
+/** A pair "cancels" in a window when their sum loses this much against their power sum. */
+const CANCELLATION_DB = -3;
+/** Residual samples count as "at the mix's peaks" above this fraction of the mix's running peak. */
+const NEAR_PEAK_FRACTION = 0.7;
+
+function clipLevel(format: AudioFormat): number {
+  return format.encoding === 'float' ? 1 : 1 - 2 ** -(Math.min(format.bitDepth, 24) - 1);
+}
+
+function channelWeights(format: AudioFormat): number[] {
+  return format.channelLayout.map(loudnessWeight);
+}
+
+export async function runPass(input: PassInput): Promise<PassResult> {
+  const sources: AudioSource[] = [];
+  try {
+    for (const path of input.paths) sources.push(await openAudio(path));
+    return await measure(sources, input);
+  } finally {
+    await Promise.all(sources.map((s) => s.close()));
+  }
+}
+
+async function measure(sources: AudioSource[], input: PassInput): Promise<PassResult> {
+  const { start, end, totalFrames } = input;
+  const rate = sources[0]!.format.sampleRate;
+  const preRoll = Math.min(start, Math.round(PRE_ROLL_SECONDS * rate));
+  const from = start - preRoll;
+  const position = { startFrame: from, countFrom: start };
+  const stemCount = input.hasMix ? sources.length - 1 : sources.length;
+  const mixIndex = input.hasMix ? sources.length - 1 : -1;
+
+  const files = sources.map((s) => ({
+    signal: new SignalMeter({ channels: s.format.channels, sampleRate: s.format.sampleRate, totalFrames: s.format.frames, clipLevel: clipLevel(s.format), ...position }),
+    loudness: new LoudnessMeter({ sampleRate: s.format.sampleRate, channelWeights: channelWeights(s.format), ...position }),
+    truePeak: new TruePeakMeter({ sampleRate: s.format.sampleRate, channels: s.format.channels, ...position }),
+    overview: new Overview(input.columns, totalFrames, position),
+    loudestEnergy: 0,
+    loudestStart: 0,
+  }));
+  const channels = sources[0]!.format.channels;
+  const summing = input.summable && stemCount > 0;
+  const sum = summing
+    ? {
+        signal: new SignalMeter({ channels, sampleRate: rate, totalFrames, clipLevel: Infinity, ...position }),
+        truePeak: new TruePeakMeter({ sampleRate: rate, channels, ...position }),
+        overview: new Overview(input.columns, totalFrames, position),
+      }
+    : null;
+  const residualOn = summing && input.hasMix;
+  const residual = residualOn
+    ? {
+        signal: new SignalMeter({ channels, sampleRate: rate, totalFrames, clipLevel: Infinity, ...position }),
+        overview: new Overview(input.columns, totalFrames, position),
+        ranges: new RangeCollector(),
+        energyNearPeaks: 0,
+        energyTotal: 0,
+      }
+    : null;
+
+  // Mono downmixes (Σ channels) drive the cross products: cheap, and enough for diagnosis.
+  const monoCount = sources.length;
+  const gram = Array.from({ length: stemCount }, () => new Array<number>(stemCount).fill(0));
+  const withMix = new Array<number>(stemCount).fill(0);
+  let mixEnergy = 0;
+  const pairWindow = Math.round(PAIR_WINDOW_SECONDS * rate);
+  const residualWindow = Math.max(1, Math.round(RESIDUAL_WINDOW_SECONDS * rate));
+  const pairs: { a: number; b: number; ranges: RangeCollector; worstDb: number }[] = [];
+  for (let a = 0; a < stemCount; a++) for (let b = a + 1; b < stemCount; b++) pairs.push({ a, b, ranges: new RangeCollector(), worstDb: 0 });
+  const windowEnergy = new Float64Array(monoCount);
+  const windowDot = new Float64Array(pairs.length);
+  let windowStart = Math.floor(start / pairWindow) * pairWindow;
+  let mixRunningPeak = 0;
+
+  let sumPlanar: Float32Array[] = [];
+  let residualPlanar: Float32Array[] = [];
+  let mono: Float32Array[] = [];
+
+  for await (const block of lockstep(sources, { start: from, end })) {
+    const n = block.frames;
+    if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
+      sumPlanar = Array.from({ length: channels }, () => new Float32Array(n));
+      residualPlanar = Array.from({ length: channels }, () => new Float32Array(n));
+      mono = Array.from({ length: monoCount }, () => new Float32Array(n));
+    }
+    block.data.forEach((planar, i) => {
+      const f = files[i]!;
+      f.signal.push(planar, n);
+      f.loudness.push(planar, n);
+      f.truePeak.push(planar, n);
+      f.overview.push(planar, n);
+      const m = mono[i]!;
+      m.set(planar[0]!.subarray(0, n));
+      for (let ch = 1; ch < planar.length; ch++) {
+        const x = planar[ch]!;
+        for (let k = 0; k < n; k++) m[k] = m[k]! + x[k]!;
+      }
+    });
+    const sums = sumPlanar.map((a) => a.subarray(0, n));
+    if (sum) {
+      for (let ch = 0; ch < channels; ch++) {
+        const out = sums[ch]!;
+        out.fill(0);
+        for (let s = 0; s < stemCount; s++) {
+          const x = block.data[s]![ch]!;
+          for (let k = 0; k < n; k++) out[k] = out[k]! + x[k]!;
+        }
+      }
+      sum.signal.push(sums, n);
+      sum.truePeak.push(sums, n);
+      sum.overview.push(sums, n);
+    }
+    if (residual) {
+      const res = residualPlanar.map((a) => a.subarray(0, n));
+      const mixData = block.data[mixIndex]!;
+      for (let ch = 0; ch < channels; ch++) {
+        const out = res[ch]!;
+        const m = mixData[ch]!;
+        const s = sums[ch]!;
+        for (let k = 0; k < n; k++) out[k] = m[k]! - s[k]!;
+      }
+      residual.signal.push(res, n);
+      residual.overview.push(res, n);
+      // Residual location on a 10 ms grid, and where it sits relative to the mix's peaks.
+      const first = Math.max(0, start - block.start);
+      for (let w = first; w < n; ) {
+        const globalW = block.start + w;
+        const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
+        let peak = 0;
+        let mixPeak = 0;
+        for (let ch = 0; ch < channels; ch++) {
+          const r = res[ch]!;
+          const m = mixData[ch]!;
+          for (let k = w; k < wEnd; k++) {
+            const a = r[k]! < 0 ? -r[k]! : r[k]!;
+            if (a > peak) peak = a;
+            const b = m[k]! < 0 ? -m[k]! : m[k]!;
+            if (b > mixPeak) mixPeak = b;
+            const e = r[k]! * r[k]!;
+            if (e === e) residual.energyTotal += e;
+          }
+        }
+        if (mixPeak > mixRunningPeak) mixRunningPeak = mixPeak;
+        if (peak > input.residualThreshold) {
+          residual.ranges.add(block.start + w, block.start + wEnd);
+          if (mixPeak >= NEAR_PEAK_FRACTION * mixRunningPeak) {
+            for (let ch = 0; ch < channels; ch++) for (let k = w; k < wEnd; k++) residual.energyNearPeaks += res[ch]![k]! * res[ch]![k]!;
+          }
+        }
+        w = wEnd;
+      }
+    }
+
+    // Cross products and windowed pair analysis over counted frames only.
+    let k0 = Math.max(0, start - block.start);
+    while (k0 < n) {
+      const g = block.start + k0;
+      const boundary = windowStart + pairWindow;
+      const k1 = Math.min(n, boundary - block.start);
+      for (let i = 0; i < stemCount; i++) {
+        const x = mono[i]!;
+        let e = 0;
+        for (let k = k0; k < k1; k++) e += x[k]! * x[k]!;
+        if (e !== e) e = 0;
+        windowEnergy[i] = windowEnergy[i]! + e;
+        gram[i]![i] = gram[i]![i]! + e;
+        if (mixIndex >= 0) {
+          const m = mono[mixIndex]!;
+          let d = 0;
+          for (let k = k0; k < k1; k++) d += x[k]! * m[k]!;
+          if (d === d) withMix[i] = withMix[i]! + d;
+        }
+      }
+      if (mixIndex >= 0) {
+        const m = mono[mixIndex]!;
+        let e = 0;
+        for (let k = k0; k < k1; k++) e += m[k]! * m[k]!;
+        if (e === e) mixEnergy += e;
+      }
+      pairs.forEach((p, index) => {
+        const x = mono[p.a]!;
+        const y = mono[p.b]!;
+        let d = 0;
+        for (let k = k0; k < k1; k++) d += x[k]! * y[k]!;
+        if (d !== d) d = 0;
+        windowDot[index] = windowDot[index]! + d;
+        gram[p.a]![p.b] = gram[p.a]![p.b]! + d;
+        gram[p.b]![p.a] = gram[p.b]![p.a]! + d;
+      });
+      if (g + (k1 - k0) >= boundary || block.start + k1 >= end) {
+        closeWindow(windowStart, block.start + k1);
+        windowStart = boundary;
+      }
+      k0 = k1;
+    }
+  }
+
+  function closeWindow(wStart: number, wEnd: number): void {
+    const frames = wEnd - wStart;
+    if (frames <= 0) return;
+    for (let i = 0; i < stemCount; i++) {
+      const energy = windowEnergy[i]! / frames;
+      if (energy > files[i]!.loudestEnergy) {
+        files[i]!.loudestEnergy = energy;
+        files[i]!.loudestStart = wStart;
+      }
+    }
+    pairs.forEach((p, index) => {
+      const ea = windowEnergy[p.a]! / frames;
+      const eb = windowEnergy[p.b]! / frames;
+      if (ea > PAIR_MIN_ENERGY && eb > PAIR_MIN_ENERGY) {
+        const dot = windowDot[index]! / frames;
+        const lossDb = 10 * Math.log10(Math.max(1e-12, (ea + eb + 2 * dot) / (ea + eb)));
+        if (lossDb <= CANCELLATION_DB) {
+          p.ranges.add(wStart, wEnd);
+          p.worstDb = Math.min(p.worstDb, lossDb);
+        }
+      }
+      windowDot[index] = 0;
+    });
+    windowEnergy.fill(0);
+  }
+
+  return {
+    start,
+    end,
+    files: files.map((f) => ({
+      signal: f.signal.state(),
+      loudness: f.loudness.state(),
+      truePeak: f.truePeak.state(),
+      overview: f.overview.state(),
+      loudestEnergy: f.loudestEnergy,
+      loudestStart: f.loudestStart,
+    })),
+    sum: sum && { signal: sum.signal.state(), truePeak: sum.truePeak.state(), overview: sum.overview.state() },
+    residual: residual && {
+      signal: residual.signal.state(),
+      overview: residual.overview.state(),
+      ranges: residual.ranges.ranges,
+      energyNearPeaks: residual.energyNearPeaks,
+      energyTotal: residual.energyTotal,
+    },
+    gram,
+    withMix,
+    mixEnergy,
+    pairs: pairs.map((p) => ({ a: p.a, b: p.b, ranges: p.ranges.ranges, worstDb: p.worstDb })),
+  };
+}
+
+/** Joins segment passes (in time order) into the whole-package measurement. */
+export function mergePasses(parts: PassResult[]): PassResult {
+  const first = parts[0]!;
+  const starts = parts.map((p) => p.start);
+  const files = first.files.map((_, i) => {
+    const all = parts.map((p) => p.files[i]!);
+    const loudest = all.reduce((best, f) => (f.loudestEnergy > best.loudestEnergy ? f : best));
+    return {
+      signal: SignalMeter.merge(all.map((f) => f.signal), starts),
+      loudness: LoudnessMeter.merge(all.map((f) => f.loudness)),
+      truePeak: TruePeakMeter.merge(all.map((f) => f.truePeak)),
+      overview: Overview.merge(all.map((f) => f.overview)),
+      loudestEnergy: loudest.loudestEnergy,
+      loudestStart: loudest.loudestStart,
+    };
+  });
+  const sum = first.sum && {
+    signal: SignalMeter.merge(parts.map((p) => p.sum!.signal), starts),
+    truePeak: TruePeakMeter.merge(parts.map((p) => p.sum!.truePeak)),
+    overview: Overview.merge(parts.map((p) => p.sum!.overview)),
+  };
+  const residual = first.residual && {
+    signal: SignalMeter.merge(parts.map((p) => p.residual!.signal), starts),
+    overview: Overview.merge(parts.map((p) => p.residual!.overview)),
+    ranges: parts.flatMap((p) => p.residual!.ranges),
+    energyNearPeaks: parts.reduce((a, p) => a + p.residual!.energyNearPeaks, 0),
+    energyTotal: parts.reduce((a, p) => a + p.residual!.energyTotal, 0),
+  };
+  const gram = first.gram.map((row, i) => row.map((_, j) => parts.reduce((a, p) => a + p.gram[i]![j]!, 0)));
+  return {
+    start: first.start,
+    end: parts.at(-1)!.end,
+    files,
+    sum,
+    residual,
+    gram,
+    withMix: first.withMix.map((_, i) => parts.reduce((a, p) => a + p.withMix[i]!, 0)),
+    mixEnergy: parts.reduce((a, p) => a + p.mixEnergy, 0),
+    pairs: first.pairs.map((pair, index) => ({
+      a: pair.a,
+      b: pair.b,
+      ranges: parts.flatMap((p) => p.pairs[index]!.ranges),
+      worstDb: Math.min(...parts.map((p) => p.pairs[index]!.worstDb)),
+    })),
+  };
+}

@@ -1,0 +1,74 @@
+import type { StemPackage } from '../discover.js';
+import type { GainDiagnosis, OffsetResult } from '../diagnose.js';
+import type { PassResult } from '../pass.js';
+import type { Profile, Severity } from '../profiles.js';
+import type { CheckedFile, Finding, NullSummary, TimeRange } from '../types.js';
+import { mergeRanges, type FrameRange } from '../../dsp/ranges.js';
+
+/** Everything rules may look at: measurements only. No rule reads audio. */
+export interface RuleContext {
+  profile: Profile;
+  pkg: StemPackage;
+  stems: CheckedFile[];
+  mix: CheckedFile | null;
+  /** The package's sample rate (the mix's, else the most common). */
+  sampleRate: number | null;
+  pass: PassResult | null;
+  /** Index in pass.files of each stem (−1 if unreadable), and of the mix. */
+  passIndex: Map<CheckedFile, number>;
+  gains: GainDiagnosis | null;
+  nullSummary: NullSummary | null;
+  offsets: Map<CheckedFile, OffsetResult>;
+}
+
+export type Rule = (ctx: RuleContext) => Finding[];
+
+export interface FindingInput {
+  file?: CheckedFile | null;
+  message: string;
+  value?: number | string | null;
+  limit?: number | string | null;
+  ranges?: TimeRange[];
+  fix: string;
+}
+
+/** Builds a finding; a rule switched `off` by the profile yields nothing. */
+export function finding(rule: string, severity: Severity | 'off', input: FindingInput): Finding[] {
+  if (severity === 'off') return [];
+  return [
+    {
+      rule,
+      severity,
+      file: input.file?.path ?? null,
+      stem: input.file?.name ?? null,
+      message: input.message,
+      value: input.value ?? null,
+      limit: input.limit ?? null,
+      ranges: input.ranges ?? [],
+      fix: input.fix,
+    },
+  ];
+}
+
+/** Frame ranges → audible second ranges: merged across gaps under 50 ms, at least 50 ms long. */
+export function toSeconds(ranges: FrameRange[], sampleRate: number, totalFrames: number, gapSeconds = 0.05): TimeRange[] {
+  const min = Math.round(0.05 * sampleRate);
+  return mergeRanges(ranges, Math.round(gapSeconds * sampleRate), min, totalFrames).map(([s, e]) => [
+    Math.round((s / sampleRate) * 1000) / 1000,
+    Math.round((e / sampleRate) * 1000) / 1000,
+  ]);
+}
+
+export function readable(ctx: RuleContext): CheckedFile[] {
+  return [...ctx.stems, ...(ctx.mix ? [ctx.mix] : [])].filter((f) => f.format !== null);
+}
+
+export function fmtDb(x: number | null, unit = 'dB'): string {
+  return x === null ? 'silence' : `${x > 0 ? '+' : ''}${x.toFixed(1)} ${unit}`;
+}
+
+export function mostCommon<T>(values: T[]): T | undefined {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+}

@@ -1,0 +1,39 @@
+import type { Rule } from './context.js';
+import * as format from './format.js';
+import * as level from './level.js';
+import * as nul from './null.js';
+import * as pkg from './package.js';
+import * as phase from './phase.js';
+import * as timing from './timing.js';
+
+/** Every rule of DESIGN.md's table, by id. The order is the report's order within a severity. */
+export const RULES: Record<string, Rule> = {
+  'format.unreadable': format.unreadable,
+  'format.sample-rate-mismatch': format.sampleRateMismatch,
+  'format.sample-rate': format.sampleRate,
+  'format.bit-depth': format.bitDepth,
+  'format.channels-mismatch': format.channelsMismatch,
+  'format.length-mismatch': format.lengthMismatch,
+  'format.start-mismatch': format.startMismatch,
+  'format.non-finite': format.nonFinite,
+  'package.stem-count': pkg.stemCount,
+  'package.naming': pkg.naming,
+  'package.no-mix': pkg.noMix,
+  'level.clipping': level.clipping,
+  'level.headroom': level.headroom,
+  'level.true-peak': level.truePeak,
+  'level.sum-headroom': level.sumHeadroom,
+  'level.loudness': level.loudness,
+  'level.dc-offset': level.dcOffset,
+  'level.silent-stem': level.silentStem,
+  'level.limited': level.limited,
+  'timing.offset': timing.offset,
+  'timing.tail-truncated': timing.tailTruncated,
+  'null.residual': nul.residual,
+  'null.gain-mismatch': nul.gainMismatch,
+  'null.polarity': nul.polarity,
+  'phase.cancellation': phase.cancellation,
+  'phase.duplicate': phase.duplicate,
+  'phase.stereo': phase.stereo,
+  'stem.dual-mono': phase.dualMono,
+};

@@ -1,0 +1,116 @@
+import { finding, fmtDb, toSeconds, type Rule, type RuleContext } from './context.js';
+import type { Finding } from '../types.js';
+
+/** A correction explains the failure when it leaves at most this much residual relative to the mix… */
+const EXPLAINED_RELATIVE_DB = -40;
+/** …and improves on unity by at least this much. */
+const EXPLAINED_IMPROVEMENT_DB = 20;
+/** Residual energy at the mix's loudest moments above this share reads as limiting. */
+const LIMITER_SHARE = 0.9;
+
+function explains(ctx: RuleContext, relativeDb: number): boolean {
+  const unity = ctx.gains!.unityRelativeDb;
+  return relativeDb <= EXPLAINED_RELATIVE_DB && relativeDb <= unity - EXPLAINED_IMPROVEMENT_DB;
+}
+
+export const residual: Rule = (ctx) => {
+  const summary = ctx.nullSummary;
+  const res = ctx.pass?.residual;
+  if (!summary || !res || summary.passed || !ctx.mix?.format) return [];
+  const rate = ctx.mix.format.sampleRate;
+  const ranges = toSeconds(res.ranges, rate, ctx.mix.format.frames, 0.25);
+  const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
+  const where = ranges.length ? ` in ${ranges.length} region(s)` : '';
+  const limiterShare = res.energyTotal > 0 ? res.energyNearPeaks / res.energyTotal : 0;
+  const findings: Finding[] = [];
+  if (ctx.pkg.masterProcessing.length > 0) {
+    return finding('null.residual', 'info', {
+      file: ctx.mix,
+      message: `the mix differs from the unity sum by its recorded master processing (${level})`,
+      value: summary.residualPeakDbfs,
+      limit: summary.thresholdDbfs,
+      ranges,
+      fix: 'expected: stemkit.json records master processing on the mix; deliver an unprocessed mix too if the recipient needs a null',
+    });
+  }
+  if (ctx.profile.tolerateLimiterResidual && limiterShare >= LIMITER_SHARE) {
+    return finding('null.residual', 'info', {
+      file: ctx.mix,
+      message: `the residual sits at the mix's loudest peaks (${(limiterShare * 100).toFixed(0)} % of its energy): a peak limiter on the printmaster, not a stem problem (${level})`,
+      value: summary.residualPeakDbfs,
+      limit: summary.thresholdDbfs,
+      ranges,
+      fix: 'none needed for a peak-limited printmaster; confirm the limiter is the only difference',
+    });
+  }
+  findings.push(
+    ...finding('null.residual', ctx.profile.nullSeverity, {
+      file: ctx.mix,
+      message: `mix − Σ stems does not null: ${level}${where}`,
+      value: summary.residualPeakDbfs,
+      limit: summary.thresholdDbfs,
+      ranges,
+      fix: ranges.length
+        ? `listen to the regions listed: something in the mix is missing from the stems (or vice versa), or the master bus processes the mix`
+        : 'compare the routing of the stem export and the mix export',
+    }),
+  );
+  return findings;
+};
+
+export const gainMismatch: Rule = (ctx) => {
+  const g = ctx.gains;
+  if (!g || !ctx.nullSummary || ctx.nullSummary.passed) return [];
+  const perStem = g.perStem
+    .map((s, k) => ({ ...s, stem: ctx.stems.filter((f) => f.format)[k]! }))
+    .filter((s) => s.gain > 0 && explains(ctx, s.relativeDb) && Math.abs(20 * Math.log10(s.gain)) >= 0.05);
+  if (perStem.length === 1) {
+    const s = perStem[0]!;
+    const dB = 20 * Math.log10(s.gain);
+    return finding('null.gain-mismatch', 'error', {
+      file: s.stem,
+      message: `${s.stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix; with that gain the sum nulls (residual ${fmtDb(s.relativeDb)} relative)`,
+      value: Math.round(dB * 100) / 100,
+      limit: 0,
+      fix: `${dB > 0 ? 'raise' : 'lower'} ${s.stem.name} by ${Math.abs(dB).toFixed(2)} dB (check its bus fader or a pre-fader export)`,
+    });
+  }
+  if (g.globalGain > 0 && explains(ctx, g.globalRelativeDb) && Math.abs(20 * Math.log10(g.globalGain)) >= 0.05) {
+    const dB = 20 * Math.log10(g.globalGain);
+    return finding('null.gain-mismatch', 'error', {
+      file: ctx.mix,
+      message: `the mix is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'louder' : 'quieter'} than the sum of the stems; with that gain the sum nulls (residual ${fmtDb(g.globalRelativeDb)} relative)`,
+      value: Math.round(dB * 100) / 100,
+      limit: 0,
+      fix: `the master fader or a gain stage after the stem buses differs: ${dB > 0 ? 'lower' : 'raise'} the mix by ${Math.abs(dB).toFixed(2)} dB or re-export both with the same master gain`,
+    });
+  }
+  return [];
+};
+
+export const polarity: Rule = (ctx) => {
+  const g = ctx.gains;
+  if (!g || !ctx.nullSummary || ctx.nullSummary.passed) return [];
+  const stems = ctx.stems.filter((f) => f.format);
+  const flipped = g.perStem
+    .map((s, k) => ({ ...s, stem: stems[k]! }))
+    .filter((s) => s.gain < 0 && Math.abs(20 * Math.log10(-s.gain)) < 0.5 && explains(ctx, s.relativeDb));
+  if (flipped.length === 1) {
+    const s = flipped[0]!;
+    return finding('null.polarity', 'error', {
+      file: s.stem,
+      message: `${s.stem.name} is polarity-inverted against the mix; inverted, the sum nulls (residual ${fmtDb(s.relativeDb)} relative)`,
+      value: 'inverted',
+      fix: `invert ${s.stem.name}'s polarity (check a phase switch on its bus) and re-export`,
+    });
+  }
+  if (g.globalGain < 0 && explains(ctx, g.globalRelativeDb)) {
+    return finding('null.polarity', 'error', {
+      file: ctx.mix,
+      message: `the mix is polarity-inverted against the sum of the stems (residual after inverting ${fmtDb(g.globalRelativeDb)} relative)`,
+      value: 'inverted',
+      fix: 'invert the mix (or every stem) so they share polarity',
+    });
+  }
+  return [];
+};

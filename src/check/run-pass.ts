@@ -1,0 +1,37 @@
+import { splitRange } from '../engine/segments.js';
+import type { WorkerPool } from '../engine/pool.js';
+import { mergePasses, runPass, type PassInput, type PassResult } from './pass.js';
+
+const PASS_JOB = new URL(import.meta.url.endsWith('.ts') ? './pass.ts' : './pass.js', import.meta.url);
+/** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
+const MIN_PARALLEL_SECONDS = 40;
+/** Segment boundaries on the 400 ms pair-window grid keep windowed analyses identical to a serial run. */
+const GRID_SECONDS = 0.4;
+
+/**
+ * Runs the measuring pass over [0, totalFrames), split into time segments across the worker pool
+ * when there is one and the material is long enough, and merges the segments.
+ */
+export async function measurePass(
+  input: Omit<PassInput, 'start' | 'end'>,
+  sampleRate: number,
+  pool: WorkerPool | null,
+  onSegmentDone?: (done: number, total: number) => void,
+): Promise<PassResult> {
+  const total = input.totalFrames;
+  if (!pool || total < MIN_PARALLEL_SECONDS * sampleRate) {
+    const result = await runPass({ ...input, start: 0, end: total });
+    onSegmentDone?.(1, 1);
+    return result;
+  }
+  const segments = splitRange(0, total, pool.size, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
+  let done = 0;
+  const parts = await Promise.all(
+    segments.map(async (segment) => {
+      const part = await pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment });
+      onSegmentDone?.(++done, segments.length);
+      return part;
+    }),
+  );
+  return mergePasses(parts);
+}

@@ -1,0 +1,310 @@
+import type { SegmentPosition } from './segment.js';
+
+/**
+ * Everything about one signal that a single loop over its samples can tell, as a mergeable state:
+ * sample peak, DC, RMS, clipped runs, non-finite samples, first/last sound, the level of the last
+ * 10 ms, a peak-level histogram (for flat-topped limiting) and L/R correlation. Exactly
+ * partitionable by time: no pre-roll needed, samples before `countFrom` are ignored.
+ */
+export interface SignalMeterOptions extends SegmentPosition {
+  channels: number;
+  sampleRate: number;
+  /** Total frames of the file, so the meter knows where the last 10 ms begin. */
+  totalFrames: number;
+  /** |x| at or above this is "at full scale" (integer formats: the largest code). Default 1 − 2⁻²³. */
+  clipLevel?: number;
+  /** Consecutive full-scale samples that make a clipped run. Default 3. */
+  clipRunLength?: number;
+  /** "Sound" starts above this linear level. Default 0.001 (−60 dBFS). */
+  soundThreshold?: number;
+}
+
+/** Clipped runs longer than this many are counted but not listed. */
+const MAX_LISTED_RUNS = 200;
+/** Peak-level histogram: 0.1 dB bins from −120 dBFS to +12 dBFS. */
+export const LEVEL_BINS = 1320;
+const LEVEL_FLOOR_DB = -120;
+const LEVEL_BIN_DB = 0.1;
+/** Samples below −40 dBFS are not binned (counted only through `frames`). */
+const HISTOGRAM_FLOOR = 0.01;
+
+export interface ClipRun {
+  channel: number;
+  start: number;
+  length: number;
+}
+
+export interface SignalMeterState {
+  channels: number;
+  frames: number;
+  peak: number[];
+  sum: number[];
+  sumSquares: number[];
+  /** Σ L·R over the counted frames (stereo only; 0 otherwise). */
+  sumLR: number;
+  /** Largest |L − R| (stereo only): 0 means dual mono. */
+  maxSideAbs: number;
+  nonFinite: number;
+  /** Samples strictly above 0 dBFS (float overs). */
+  overs: number;
+  firstSound: number | null;
+  lastSound: number | null;
+  tailPeak: number;
+  /** Completed runs of at least clipRunLength, in order, capped at MAX_LISTED_RUNS. */
+  clipRuns: ClipRun[];
+  clipRunCount: number;
+  clipRunLength: number;
+  /** Per channel, the full-scale run touching the first counted sample (for stitching segments). */
+  leadingRun: number[];
+  /** Per channel, the full-scale run still open at the last counted sample. */
+  trailingRun: number[];
+  /** Counts of |x| per 0.1 dB level bin (all channels). */
+  levelHistogram: number[];
+}
+
+export class SignalMeter {
+  private readonly o: Required<SignalMeterOptions>;
+  private position: number;
+  private readonly s: SignalMeterState;
+  private readonly open: number[];
+  private readonly runStart: number[];
+  private readonly atStart: boolean[];
+  private readonly histogram: Uint32Array;
+
+  constructor(options: SignalMeterOptions) {
+    const startFrame = options.startFrame ?? 0;
+    this.o = {
+      startFrame,
+      countFrom: options.countFrom ?? startFrame,
+      clipLevel: options.clipLevel ?? 1 - 2 ** -23,
+      clipRunLength: options.clipRunLength ?? 3,
+      soundThreshold: options.soundThreshold ?? 0.001,
+      ...options,
+    } as Required<SignalMeterOptions>;
+    this.o.startFrame = startFrame;
+    this.o.countFrom = options.countFrom ?? startFrame;
+    this.position = startFrame;
+    const n = options.channels;
+    this.s = {
+      channels: n,
+      frames: 0,
+      peak: new Array<number>(n).fill(0),
+      sum: new Array<number>(n).fill(0),
+      sumSquares: new Array<number>(n).fill(0),
+      sumLR: 0,
+      maxSideAbs: 0,
+      nonFinite: 0,
+      overs: 0,
+      firstSound: null,
+      lastSound: null,
+      tailPeak: 0,
+      clipRuns: [],
+      clipRunCount: 0,
+      clipRunLength: this.o.clipRunLength,
+      leadingRun: new Array<number>(n).fill(0),
+      trailingRun: new Array<number>(n).fill(0),
+      levelHistogram: [],
+    };
+    this.open = new Array<number>(n).fill(0);
+    this.runStart = new Array<number>(n).fill(0);
+    this.atStart = new Array<boolean>(n).fill(true);
+    this.histogram = new Uint32Array(LEVEL_BINS);
+  }
+
+  push(planar: Float32Array[], frames: number): void {
+    const begin = Math.max(0, this.o.countFrom - this.position);
+    const globalStart = this.position;
+    this.position += frames;
+    if (begin >= frames) return;
+    const n = this.s.channels;
+    const tailFrom = this.o.totalFrames - Math.round(0.01 * this.o.sampleRate);
+    const clip = this.o.clipLevel;
+    const threshold = this.o.soundThreshold;
+    const histogram = this.histogram;
+    const binScale = 20 / LEVEL_BIN_DB;
+    for (let ch = 0; ch < n; ch++) {
+      const x = planar[ch]!;
+      let peak = this.s.peak[ch]!;
+      let sum = 0;
+      let squares = 0;
+      let open = this.open[ch]!;
+      let first = -1;
+      let last = -1;
+      let tail = this.s.tailPeak;
+      for (let i = begin; i < frames; i++) {
+        const v = x[i]!;
+        if (v !== v || v === Infinity || v === -Infinity) {
+          this.s.nonFinite++;
+          continue;
+        }
+        const a = v < 0 ? -v : v;
+        sum += v;
+        squares += v * v;
+        if (a > peak) peak = a;
+        if (a > threshold) {
+          if (first < 0) first = i;
+          last = i;
+        }
+        if (a > 1) this.s.overs++;
+        if (a >= clip) {
+          if (open === 0) this.runStart[ch] = globalStart + i;
+          open++;
+        } else if (open > 0) {
+          this.closeRun(ch, open);
+          open = 0;
+        } else {
+          this.atStart[ch] = false;
+        }
+        if (a > HISTOGRAM_FLOOR) {
+          // Only loud samples are binned: the log is the costliest operation here, and flat-top detection looks near the peak.
+          const bin = Math.floor((Math.log10(a) * binScale - LEVEL_FLOOR_DB / LEVEL_BIN_DB));
+          if (bin >= 0) histogram[bin < LEVEL_BINS ? bin : LEVEL_BINS - 1]!++;
+        }
+        if (globalStart + i >= tailFrom && a > tail) tail = a;
+      }
+      this.open[ch] = open;
+      if (open > 0 && this.atStart[ch]) this.s.leadingRun[ch] = open;
+      this.s.peak[ch] = peak;
+      this.s.sum[ch] = this.s.sum[ch]! + sum;
+      this.s.sumSquares[ch] = this.s.sumSquares[ch]! + squares;
+      this.s.tailPeak = tail;
+      if (first >= 0) {
+        if (this.s.firstSound === null || globalStart + first < this.s.firstSound) this.s.firstSound = globalStart + first;
+        if (this.s.lastSound === null || globalStart + last > this.s.lastSound) this.s.lastSound = globalStart + last;
+      }
+    }
+    if (n === 2) {
+      const l = planar[0]!;
+      const r = planar[1]!;
+      let lr = 0;
+      let side = this.s.maxSideAbs;
+      for (let i = begin; i < frames; i++) {
+        const a = l[i]!;
+        const b = r[i]!;
+        lr += a * b;
+        const d = a > b ? a - b : b - a;
+        if (d > side) side = d;
+      }
+      if (lr === lr) this.s.sumLR += lr;
+      if (side === side) this.s.maxSideAbs = side;
+    }
+    this.s.frames += frames - begin;
+  }
+
+  private closeRun(ch: number, length: number): void {
+    if (this.atStart[ch]) {
+      // A run touching the segment start: its true length depends on the previous segment.
+      this.s.leadingRun[ch] = length;
+      this.atStart[ch] = false;
+      return;
+    }
+    if (length >= this.o.clipRunLength) {
+      this.s.clipRunCount++;
+      if (this.s.clipRuns.length < MAX_LISTED_RUNS) this.s.clipRuns.push({ channel: ch, start: this.runStart[ch]!, length });
+    }
+  }
+
+  state(): SignalMeterState {
+    const trailing = this.open.map((open, ch) => (this.atStart[ch] ? 0 : open));
+    return {
+      ...this.s,
+      peak: [...this.s.peak],
+      sum: [...this.s.sum],
+      sumSquares: [...this.s.sumSquares],
+      clipRuns: [...this.s.clipRuns],
+      leadingRun: [...this.s.leadingRun],
+      trailingRun: trailing,
+      levelHistogram: Array.from(this.histogram),
+    };
+  }
+
+  /**
+   * Merges segment states in time order. A run open at one segment's end joins the leading run of
+   * the next; a segment that is one run from end to end carries it through.
+   */
+  static merge(parts: SignalMeterState[], runStarts: number[]): SignalMeterState {
+    const first = parts[0]!;
+    const n = first.channels;
+    const out: SignalMeterState = {
+      ...first,
+      frames: 0,
+      peak: new Array<number>(n).fill(0),
+      sum: new Array<number>(n).fill(0),
+      sumSquares: new Array<number>(n).fill(0),
+      sumLR: 0,
+      maxSideAbs: 0,
+      nonFinite: 0,
+      overs: 0,
+      firstSound: null,
+      lastSound: null,
+      tailPeak: 0,
+      clipRuns: [],
+      clipRunCount: 0,
+      leadingRun: new Array<number>(n).fill(0),
+      trailingRun: new Array<number>(n).fill(0),
+      levelHistogram: new Array<number>(LEVEL_BINS).fill(0),
+    };
+    const carry = new Array<number>(n).fill(0);
+    const carryStart = new Array<number>(n).fill(0);
+    parts.forEach((p, index) => {
+      const segmentStart = runStarts[index]!;
+      for (let ch = 0; ch < n; ch++) {
+        out.peak[ch] = Math.max(out.peak[ch]!, p.peak[ch]!);
+        out.sum[ch] = out.sum[ch]! + p.sum[ch]!;
+        out.sumSquares[ch] = out.sumSquares[ch]! + p.sumSquares[ch]!;
+        const whole = p.leadingRun[ch] === p.frames && p.frames > 0;
+        if (p.leadingRun[ch]! > 0) {
+          if (carry[ch] === 0) carryStart[ch] = segmentStart;
+          carry[ch] = carry[ch]! + p.leadingRun[ch]!;
+        }
+        if (!whole) {
+          if (carry[ch]! >= out.clipRunLength) {
+            out.clipRunCount++;
+            out.clipRuns.push({ channel: ch, start: carryStart[ch]!, length: carry[ch]! });
+          }
+          carry[ch] = 0;
+        }
+      }
+      for (const run of p.clipRuns) out.clipRuns.push(run);
+      out.clipRunCount += p.clipRunCount;
+      for (let ch = 0; ch < n; ch++) {
+        if (p.trailingRun[ch]! > 0 && !(p.leadingRun[ch] === p.frames)) {
+          carry[ch] = p.trailingRun[ch]!;
+          carryStart[ch] = segmentStart + p.frames - p.trailingRun[ch]!;
+        }
+      }
+      out.frames += p.frames;
+      out.sumLR += p.sumLR;
+      out.maxSideAbs = Math.max(out.maxSideAbs, p.maxSideAbs);
+      out.nonFinite += p.nonFinite;
+      out.overs += p.overs;
+      if (p.firstSound !== null && (out.firstSound === null || p.firstSound < out.firstSound)) out.firstSound = p.firstSound;
+      if (p.lastSound !== null && (out.lastSound === null || p.lastSound > out.lastSound)) out.lastSound = p.lastSound;
+      out.tailPeak = Math.max(out.tailPeak, p.tailPeak);
+      p.levelHistogram.forEach((count, bin) => (out.levelHistogram[bin]! += count));
+    });
+    for (let ch = 0; ch < n; ch++) {
+      if (carry[ch]! >= out.clipRunLength) {
+        out.clipRunCount++;
+        out.clipRuns.push({ channel: ch, start: carryStart[ch]!, length: carry[ch]! });
+      }
+    }
+    out.clipRuns.sort((a, b) => a.start - b.start || a.channel - b.channel);
+    out.clipRuns = out.clipRuns.slice(0, MAX_LISTED_RUNS);
+    return out;
+  }
+
+  /** Fraction of samples within `db` of the peak: high for flat-topped (brick-wall limited) material. */
+  static nearPeakFraction(state: SignalMeterState, db = 0.5): number {
+    const peak = Math.max(...state.peak);
+    if (peak <= 0) return 0;
+    const peakBin = Math.floor((20 * Math.log10(peak) - LEVEL_FLOOR_DB) / LEVEL_BIN_DB);
+    const fromBin = Math.max(0, peakBin - Math.round(db / LEVEL_BIN_DB));
+    let near = 0;
+    state.levelHistogram.forEach((count, bin) => {
+      if (bin >= fromBin) near += count;
+    });
+    const samples = state.frames * state.channels;
+    return samples ? near / samples : 0;
+  }
+}

@@ -1,0 +1,72 @@
+import type { CheckedFile, CheckReport, Finding } from '../check/types.js';
+import { colours, table, type Writer } from '../cli/terminal.js';
+
+const dash = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+function formatLabel(f: CheckedFile): string {
+  if (!f.format) return f.error ? f.error.code : '—';
+  const fmt = f.format;
+  const depth = fmt.encoding === 'float' ? `${fmt.bitDepth}f` : fmt.encoding === 'pcm' ? `${fmt.bitDepth}` : fmt.encoding;
+  return `${fmt.sampleRate / 1000}k/${depth}/${fmt.channels}ch`;
+}
+
+export function formatTime(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  return `${m}:${(seconds - m * 60).toFixed(3).padStart(6, '0')}`;
+}
+
+function rangesText(f: Finding): string {
+  if (f.ranges.length === 0) return '';
+  const shown = f.ranges.slice(0, 4).map(([a, b]) => `${formatTime(a)}–${formatTime(b)}`);
+  return ` at ${shown.join(', ')}${f.ranges.length > 4 ? ` and ${f.ranges.length - 4} more` : ''}`;
+}
+
+/** The terminal report: verdict first, then the stem table, then findings by severity. */
+export function renderText(report: CheckReport, out: Writer): string {
+  const c = colours(out);
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  const warnings = report.findings.filter((f) => f.severity === 'warning');
+  const infos = report.findings.filter((f) => f.severity === 'info');
+  const verdict = report.ok ? c.green(c.bold('PASS')) : c.red(c.bold('FAIL'));
+  const lines: string[] = [];
+  lines.push(
+    `${verdict}  ${report.package.dir}  (profile ${report.profile}: ${errors.length} error(s), ${warnings.length} warning(s), ${infos.length} note(s))`,
+  );
+  if (report.null) {
+    const n = report.null;
+    const state = n.passed ? c.green('nulls') : c.red('does not null');
+    lines.push(
+      `null test: ${state} — residual peak ${dash(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${dash(n.residualRmsDbfs)} dBFS, ${dash(n.residualRelativeDb)} dB relative to the mix`,
+    );
+  }
+  if (report.sum) lines.push(`unity sum: peak ${dash(report.sum.samplePeakDbfs)} dBFS, true peak ${dash(report.sum.truePeakDbtp)} dBTP`);
+  lines.push('');
+  const rows = [['stem', 'format', 'peak dBFS', 'TP dBTP', 'LUFS', 'LRA', 'offset'].map(c.bold)];
+  for (const f of [...report.stems, ...(report.mix ? [report.mix] : [])]) {
+    const m = f.measure;
+    rows.push([
+      f === report.mix ? c.bold(f.name) : f.name,
+      formatLabel(f),
+      dash(m?.samplePeakDbfs),
+      dash(m?.truePeakDbtp),
+      dash(m?.integratedLufs),
+      dash(m?.loudnessRangeLu),
+      f === report.mix ? '' : f.offsetSamples === null ? '—' : String(f.offsetSamples),
+    ]);
+  }
+  lines.push(table(rows, [2, 3, 4, 5, 6]));
+  for (const [title, list, paint] of [
+    ['errors', errors, c.red],
+    ['warnings', warnings, c.yellow],
+    ['notes', infos, c.cyan],
+  ] as const) {
+    if (list.length === 0) continue;
+    lines.push('', paint(c.bold(`${title} (${list.length})`)));
+    for (const f of list) {
+      lines.push(`  ${paint(f.rule)}  ${f.message}${rangesText(f)}`);
+      lines.push(`    ${c.dim('fix:')} ${f.fix}`);
+    }
+  }
+  for (const note of report.notes) lines.push('', c.dim(`note: ${note}`));
+  return lines.join('\n') + '\n';
+}
