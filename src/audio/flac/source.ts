@@ -1,0 +1,760 @@
+import { StemkitError } from '../../errors.js';
+import { channelLayout } from '../channels.js';
+import { RangeFile } from '../range-file.js';
+import type { AudioFormat, AudioMeta, AudioSource, ChunkInfo, OpenOptions } from '../types.js';
+import { CRC16_TABLE, crc16 } from './crc.js';
+import { MAX_HEADER_BYTES, isSync, parseFrameHeader, type FrameHeader } from './frame-header.js';
+import { FrameError, JsFrameDecoder } from './js-decoder.js';
+import { parseFlacHeaders, type FlacHeaders, type SeekPoint, type StreamInfo } from './metadata.js';
+import { WasmFrameDecoder } from './wasm-decoder.js';
+import { ByteWindow } from './window.js';
+
+export interface FlacOpenOptions extends OpenOptions {
+  /**
+   * 'auto' (default): libFLAC (wasm) where it is exact, the TypeScript decoder elsewhere.
+   * 'js': the TypeScript decoder for every frame (tests use it to cross-check the two).
+   */
+  decoder?: 'auto' | 'js';
+}
+
+/** A frame whose start was checked (header CRC-8) and whose end was found (CRC-16). */
+interface LocatedFrame {
+  byte: number;
+  end: number;
+  header: FrameHeader;
+  sample: number;
+}
+
+interface DecodedFrame {
+  start: number;
+  length: number;
+  data: Float32Array[];
+}
+
+/** A known frame boundary: a frame starts at `byte` with sample `sample`. */
+interface Point {
+  byte: number;
+  sample: number;
+}
+
+/** Decoded frames kept for overlapping and slightly-backward reads. */
+const CACHE_FRAMES = 4;
+/** Index entries kept; when full, every other one is dropped and the spacing doubles. */
+const MAX_INDEX = 4096;
+/** Below this many bytes between two known boundaries, bisection stops and walks. */
+const MIN_BISECT_BYTES = 64 * 1024;
+/** The largest window: a 65536-sample 8-channel 33-bit verbatim frame with slack fits. */
+const MAX_WINDOW = 4 * 1024 * 1024;
+const DATA_HINT = 'the FLAC audio data is damaged; re-encode or re-export the file from its source';
+
+/** The most bytes a frame with these parameters can take (how far its end is searched for). */
+export function frameBound(channels: number, blockSize: number, bits: number): number {
+  // A verbatim frame at (bits+1) per sample (the side channel) is the most any encoder writes;
+  // 25 % on top tolerates odd encoders.
+  return 1024 + Math.ceil((1.25 * channels * blockSize * (bits + 1)) / 8);
+}
+
+/**
+ * Random-access FLAC reader.
+ *
+ * Design: frames are found by their headers (sync + CRC-8) and their ends by the CRC-16 that
+ * closes every frame, so each frame is handed to the decoder whole. A forward cursor (byte,
+ * sample) makes sequential reads one pass over the file; the last few decoded frames are kept
+ * for overlapping reads. A read far from the cursor (backward, or forward by more than
+ * `seqLimit` samples) seeks: from the nearest known boundary (a sparse index recorded while
+ * reading, verified SEEKTABLE points, the first frame) it bisects the byte range, probing for
+ * the next verified frame and reading its sample number, then walks forward frame by frame
+ * (CRC-16 only, no decoding) and decodes just the frame that holds the target.
+ *
+ * Decoding: libFLAC (wasm) for the run of frames from frame 0 on, in order, at 8/16/24 bits;
+ * the TypeScript decoder for everything else (see WasmFrameDecoder for why). Memory is bounded
+ * by the largest frame (window, decoder buffers), CACHE_FRAMES decoded frames and MAX_INDEX
+ * index entries, whatever the file length.
+ */
+export class FlacSource implements AudioSource {
+  readonly format: AudioFormat;
+  readonly meta: AudioMeta;
+  readonly streamInfo: StreamInfo;
+
+  private readonly window: ByteWindow;
+  private readonly audioStart: number;
+  private audioEnd: number;
+  private first: FrameHeader | null = null;
+  private nominalBlock = 0;
+  /** Sample number of the first frame; positions are counted from it (0 in any normal file). */
+  private sampleBase = 0;
+  private seqLimit = 65536;
+  private frames = 0;
+
+  private readonly idxSample: number[] = [];
+  private readonly idxByte: number[] = [];
+  private idxSpacing = 0;
+  private seekPoints: SeekPoint[];
+
+  private cursor: Point | null = null;
+  private cache: DecodedFrame[] = [];
+  private readonly js = new JsFrameDecoder();
+  private wasm: WasmFrameDecoder | null = null;
+  private ints: Float64Array[] = [];
+  private readonly stats = { libflac: 0, typescript: 0, libflacFailures: 0 };
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly file: RangeFile,
+    headers: FlacHeaders,
+    private readonly options: FlacOpenOptions,
+  ) {
+    this.streamInfo = headers.streamInfo;
+    this.audioStart = headers.audioStart;
+    this.audioEnd = file.size;
+    this.seekPoints = headers.seekPoints;
+    this.window = new ByteWindow(file, file.size, MAX_WINDOW);
+    const si = headers.streamInfo;
+    this.format = {
+      container: 'flac',
+      encoding: 'pcm',
+      bitDepth: si.bitsPerSample,
+      sampleRate: si.sampleRate,
+      channels: si.channels,
+      channelMask: headers.channelMask,
+      channelLayout: channelLayout(si.channels, headers.channelMask),
+      frames: 0,
+      containerBits: si.bitsPerSample,
+      bigEndian: false,
+    };
+    this.meta = {
+      bext: null,
+      ixml: null,
+      tags: headers.tags,
+      chunks: headers.chunks,
+      unknownChunks: headers.unknownChunks,
+      warnings: headers.warnings,
+    };
+  }
+
+  static async open(path: string, options: FlacOpenOptions = {}): Promise<FlacSource> {
+    const file = await RangeFile.open(path);
+    try {
+      const source = new FlacSource(file, await parseFlacHeaders(file), options);
+      await source.init();
+      return source;
+    } catch (err) {
+      await file.close();
+      throw asStemkitError(err, path, 'reading the FLAC stream');
+    }
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** Frames decoded by each decoder, and frames libFLAC failed on (then decoded in TypeScript). */
+  get decoderStats(): { libflac: number; typescript: number; libflacFailures: number } {
+    return { ...this.stats };
+  }
+
+  async read(startFrame: number, frames: number, into?: Float32Array[]): Promise<Float32Array[]> {
+    if (!Number.isInteger(startFrame) || !Number.isInteger(frames) || startFrame < 0 || frames < 0) {
+      throw this.usage(`read(${startFrame}, ${frames}): frame positions must be non-negative integers`);
+    }
+    if (this.closed) throw this.usage('read() after close()');
+    const channels = this.format.channels;
+    const count = Math.max(0, Math.min(frames, this.format.frames - startFrame));
+    if (into && (into.length < channels || into.some((a, c) => c < channels && a.length < count))) {
+      throw this.usage(`read(): 'into' needs ${channels} arrays of at least ${count} samples`);
+    }
+    const out = into
+      ? into.slice(0, channels).map((a) => a.subarray(0, count))
+      : Array.from({ length: channels }, () => new Float32Array(count));
+    if (count === 0) return out;
+    return this.exclusive(async () => {
+      let pos = startFrame;
+      const end = startFrame + count;
+      try {
+        while (pos < end) {
+          // Each pass copies at least one sample: the frame found always contains `pos`.
+          const f = this.cached(pos) ?? (await this.frameFor(pos));
+          const from = pos - f.start;
+          const n = Math.min(end, f.start + f.length) - pos;
+          for (let c = 0; c < channels; c++) out[c]!.set(f.data[c]!.subarray(from, from + n), pos - startFrame);
+          pos += n;
+        }
+      } catch (err) {
+        this.cursor = null;
+        throw asStemkitError(err, this.path, `decoding sample ${pos}`);
+      }
+      return out;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    this.cache = [];
+    await this.wasm?.free();
+    await this.file.close();
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  private async init(): Promise<void> {
+    const si = this.streamInfo;
+    if (this.audioStart >= this.audioEnd) {
+      if (si.totalSamples > 0) {
+        this.truncated(`the file ends after the metadata: no audio frames (STREAMINFO declares ${si.totalSamples} samples)`);
+      }
+      this.setFrames(0);
+      return;
+    }
+    const first = await this.headerAt(this.audioStart);
+    if (!first) {
+      throw new StemkitError('E_BAD_DATA', `${this.path}: no FLAC frame header where the audio should start (byte ${this.audioStart})`, {
+        file: this.path,
+        hint: DATA_HINT,
+      });
+    }
+    this.first = first;
+    this.nominalBlock = first.blockSize;
+    const mismatch = this.inconsistency(first);
+    if (mismatch) {
+      throw new StemkitError('E_BAD_HEADER', `${this.path}: STREAMINFO does not match the audio frames: ${mismatch}`, {
+        file: this.path,
+        hint: 'the FLAC header is wrong or the stream changes format mid-file; re-encode the file from its source',
+      });
+    }
+    this.sampleBase = this.sampleOf(first);
+    if (this.sampleBase !== 0) {
+      this.meta.warnings.push(`the first frame is numbered from sample ${this.sampleBase} (a stream cut out of a longer one); positions count from it`);
+    }
+    this.seqLimit = Math.max(8 * first.blockSize, 32768);
+    this.idxSpacing = Math.max(8 * first.blockSize, 16384);
+    this.remember({ byte: this.audioStart, sample: 0 });
+
+    const total = si.totalSamples;
+    const tail = await this.inspectTail();
+    const allow = this.options.allowTruncated === true;
+    if (tail.kind === 'complete') {
+      if (total === 0 || tail.end === total) this.setFrames(tail.end);
+      else if (tail.end > total) {
+        this.meta.warnings.push(`STREAMINFO declares ${total} samples but the frames hold ${tail.end}; reading all ${tail.end}`);
+        this.setFrames(tail.end);
+      } else if (allow) {
+        this.meta.warnings.push(`audio is cut short: ${tail.end} of ${total} samples present`);
+        this.setFrames(tail.end);
+      } else {
+        this.truncated(`audio is cut short: the last frame ends at sample ${tail.end} of ${total} declared in STREAMINFO`);
+      }
+    } else if (tail.kind === 'truncated') {
+      if (!allow) this.truncated(`the last frame (byte ${tail.byte}, sample ${tail.sample}) is cut off at the end of the file`);
+      this.meta.warnings.push(`audio is cut short: the last frame is incomplete; ${tail.sample}${total ? ` of ${total}` : ''} samples present`);
+      this.setAudioEnd(tail.byte);
+      this.setFrames(tail.sample);
+    } else if (total > 0) {
+      this.setFrames(total);
+    } else {
+      // STREAMINFO does not say and the end of the file did not tell: count by walking every
+      // frame once (CRC-16 only, constant memory), which also fills the seek index.
+      this.setFrames(await this.scanAll());
+    }
+  }
+
+  private setFrames(n: number): void {
+    this.frames = n;
+    this.format.frames = n;
+  }
+
+  private truncated(what: string): never {
+    throw new StemkitError('E_TRUNCATED', `${this.path}: ${what}`, {
+      file: this.path,
+      hint: 'the file was not fully written or copied; export or copy it again',
+    });
+  }
+
+  /**
+   * Where the audio may end: the end of the file, or before an ID3v1 and/or APEv2 tag there.
+   * Tags are only believed when a frame ends exactly at their start (see inspectTail), so three
+   * bytes of audio that happen to read "TAG" cannot cut a file short.
+   */
+  private async possibleEnds(): Promise<Array<{ end: number; tags: ChunkInfo[] }>> {
+    const ends = [{ end: this.audioEnd, tags: [] as ChunkInfo[] }];
+    let end = this.audioEnd;
+    const tags: ChunkInfo[] = [];
+    for (let guard = 0; guard < 4 && end > this.audioStart; guard++) {
+      if (end - this.audioStart >= 128) {
+        const v1 = await this.file.bytes(end - 128, 3);
+        if (v1[0] === 0x54 && v1[1] === 0x41 && v1[2] === 0x47) {
+          end -= 128;
+          tags.unshift({ id: 'ID3v1', size: 128, offset: end });
+          ends.push({ end, tags: [...tags] });
+          continue;
+        }
+      }
+      if (end - this.audioStart >= 32) {
+        const ape = await this.file.bytes(end - 32, 32);
+        if (String.fromCharCode(...ape.subarray(0, 8)) === 'APETAGEX') {
+          const view = new DataView(ape.buffer, ape.byteOffset, 32);
+          const size = view.getUint32(12, true);
+          const hasHeader = (view.getUint32(20, true) & 0x80000000) !== 0;
+          const total = size + (hasHeader ? 32 : 0);
+          if (total >= 32 && total <= end - this.audioStart) {
+            end -= total;
+            tags.unshift({ id: 'APEv2', size, offset: end });
+            ends.push({ end, tags: [...tags] });
+            continue;
+          }
+        }
+      }
+      break;
+    }
+    return ends;
+  }
+
+  private setAudioEnd(end: number): void {
+    this.audioEnd = end;
+    this.window.limit = end;
+  }
+
+  /**
+   * Looks at the end of the audio for the last frame, in a window of a few frames: a frame
+   * that ends exactly there gives the stream length at O(1) cost; a last frame that decodes but
+   * is followed by junk moves the end; a header whose frame runs past the end means truncation.
+   */
+  private async inspectTail(): Promise<
+    { kind: 'complete'; end: number } | { kind: 'truncated'; byte: number; sample: number } | { kind: 'unknown' }
+  > {
+    const first = this.first!;
+    const si = this.streamInfo;
+    const ends = await this.possibleEnds();
+    const fileEnd = this.audioEnd;
+    const bound = frameBound(si.channels, Math.max(first.blockSize, si.maxBlockSize), si.bitsPerSample);
+    const from = Math.max(this.audioStart, fileEnd - Math.min(MAX_WINDOW - 65536, 2 * bound + 65536));
+    await this.window.ensure(from, fileEnd - from);
+    const buf = this.window.buf;
+    const base = this.window.start;
+    const candidates: number[] = [];
+    for (let q = from; q + 1 < fileEnd; q++) {
+      if (buf[q - base] !== 0xff || !isSync(buf, q - base)) continue;
+      const h = parseFrameHeader(buf, q - base, fileEnd - base);
+      if (h && !this.inconsistency(h) && this.sampleOf(h) >= 0) candidates.push(q);
+    }
+    for (const { end, tags } of ends) {
+      for (let k = candidates.length - 1; k >= 0; k--) {
+        const q = candidates[k]!;
+        if (q >= end || crc16(buf, q - base, end - base) !== 0) continue;
+        const h = parseFrameHeader(buf, q - base, end - base);
+        if (!h) continue;
+        this.setAudioEnd(end);
+        for (const tag of tags) {
+          this.meta.chunks.push(tag);
+          this.meta.unknownChunks.push(tag.id);
+        }
+        return { kind: 'complete', end: this.sampleOf(h) + h.blockSize };
+      }
+    }
+    // Nothing ends where the audio may end. A last frame followed by junk still decodes on its own.
+    for (let k = candidates.length - 1; k >= 0 && k >= candidates.length - 4; k--) {
+      const q = candidates[k]!;
+      const h = parseFrameHeader(buf, q - base, fileEnd - base)!;
+      try {
+        const { length } = this.js.decode(buf.subarray(q - base, fileEnd - base), h, this.bitsOf(h));
+        if (crc16(buf, q - base, q - base + length) === 0) {
+          this.meta.warnings.push(`${fileEnd - q - length} bytes after the last frame are not FLAC audio (ignored)`);
+          this.setAudioEnd(q + length);
+          return { kind: 'complete', end: this.sampleOf(h) + h.blockSize };
+        }
+      } catch {
+        // not a whole frame
+      }
+    }
+    if (candidates.length > 0) {
+      const q = candidates[candidates.length - 1]!;
+      const h = parseFrameHeader(buf, q - base, fileEnd - base)!;
+      return { kind: 'truncated', byte: q, sample: this.sampleOf(h) };
+    }
+    return { kind: 'unknown' };
+  }
+
+  /** Walks every frame (no decoding) to count samples; fills the index on the way. */
+  private async scanAll(): Promise<number> {
+    let at: Point = { byte: this.audioStart, sample: 0 };
+    while (at.byte < this.audioEnd) {
+      const f = await this.locate(at.byte);
+      if (f.sample !== at.sample) throw this.discontinuity(f, at.sample);
+      this.remember(f);
+      at = { byte: f.end, sample: f.sample + f.header.blockSize };
+    }
+    return at.sample;
+  }
+
+  // ---------------------------------------------------------------- frames
+
+  private bitsOf(h: FrameHeader): number {
+    return h.bitsPerSample || this.streamInfo.bitsPerSample;
+  }
+
+  private sampleOf(h: FrameHeader): number {
+    return (h.variable ? h.number : h.number * this.nominalBlock) - this.sampleBase;
+  }
+
+  /** Why a frame cannot belong to this stream, or null. stemkit reads constant-format streams only. */
+  private inconsistency(h: FrameHeader): string | null {
+    const si = this.streamInfo;
+    if (h.channels !== si.channels) return `a frame has ${h.channels} channel(s), STREAMINFO says ${si.channels}`;
+    if (h.bitsPerSample !== 0 && h.bitsPerSample !== si.bitsPerSample) {
+      return `a frame has ${h.bitsPerSample}-bit samples, STREAMINFO says ${si.bitsPerSample}`;
+    }
+    if (h.sampleRate !== 0 && h.sampleRate !== si.sampleRate) return `a frame is at ${h.sampleRate} Hz, STREAMINFO says ${si.sampleRate}`;
+    const first = this.first;
+    if (first) {
+      if (h.variable !== first.variable) return 'the stream mixes fixed and variable block sizes';
+      if (!h.variable && h.blockSize > this.nominalBlock) return `a frame of ${h.blockSize} samples in a stream of ${this.nominalBlock}-sample blocks`;
+    }
+    return null;
+  }
+
+  private async headerAt(byte: number): Promise<FrameHeader | null> {
+    const n = await this.window.ensure(byte, MAX_HEADER_BYTES);
+    if (n < 2) return null;
+    return parseFrameHeader(this.window.buf, byte - this.window.start, byte - this.window.start + n);
+  }
+
+  /**
+   * The end of the frame starting at `byte`: the first position after which the running CRC-16
+   * is 0 and a valid frame header (or the end of the audio) follows. Null when there is none
+   * within the largest size such a frame can have.
+   */
+  private async frameEnd(byte: number, h: FrameHeader): Promise<number | null> {
+    const limit = Math.min(this.audioEnd, byte + frameBound(h.channels, h.blockSize, this.bitsOf(h)));
+    const minEnd = byte + h.length + 3;
+    const w = this.window;
+    let crc = 0;
+    let p = byte;
+    while (p < limit) {
+      const avail = await w.ensure(byte, Math.min(limit - byte, p - byte + 65536));
+      const buf = w.buf;
+      const base = w.start;
+      const stop = byte + avail;
+      let zero = false;
+      while (p < stop) {
+        crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[(crc >>> 8) ^ buf[p - base]!]!;
+        p++;
+        if (crc === 0 && p >= minEnd) {
+          zero = true;
+          break;
+        }
+      }
+      if (!zero) continue;
+      if (p === this.audioEnd) return p;
+      const got = await w.ensure(byte, p - byte + MAX_HEADER_BYTES);
+      if (parseFrameHeader(w.buf, p - w.start, byte + got - w.start)) return p;
+    }
+    return null;
+  }
+
+  /** The frame at a boundary the caller believes in; anything else is corrupt data. */
+  private async locate(byte: number): Promise<LocatedFrame> {
+    const h = await this.headerAt(byte);
+    if (!h) throw this.dataError(byte, 'no valid frame header (lost sync)');
+    const mismatch = this.inconsistency(h);
+    if (mismatch) throw this.dataError(byte, `${mismatch}; stemkit reads constant-format FLAC only`);
+    const end = (await this.frameEnd(byte, h)) ?? (await this.endBeforeJunk(byte, h));
+    if (end === null) {
+      if (byte + frameBound(h.channels, h.blockSize, this.bitsOf(h)) >= this.audioEnd) {
+        this.truncated(`the frame at byte ${byte} runs past the end of the file`);
+      }
+      throw this.dataError(byte, 'damaged: no end where the CRC-16 matches and another frame follows');
+    }
+    return { byte, end, header: h, sample: this.sampleOf(h) };
+  }
+
+  /**
+   * A frame whose end has no frame header after it may be the last frame, followed by bytes
+   * that are not FLAC (a tag stemkit does not know, padding, garbage). It is, when it decodes
+   * to a length at which its CRC-16 matches and no frame starts anywhere after it; the audio
+   * then ends there. Returns that end, or null.
+   */
+  private async endBeforeJunk(byte: number, h: FrameHeader): Promise<number | null> {
+    const limit = Math.min(this.audioEnd, byte + frameBound(h.channels, h.blockSize, this.bitsOf(h)));
+    await this.window.ensure(byte, limit - byte);
+    const view = this.window.buf.subarray(byte - this.window.start, limit - this.window.start);
+    let length: number;
+    try {
+      length = this.js.decode(view, h, this.bitsOf(h)).length;
+    } catch {
+      return null;
+    }
+    if (crc16(view, 0, length) !== 0) return null;
+    const end = byte + length;
+    if ((await this.frameAfter(end, this.audioEnd, true)) !== null) return null;
+    this.meta.warnings.push(`${this.audioEnd - end} bytes after the last frame are not FLAC audio (ignored)`);
+    this.setAudioEnd(end);
+    return end;
+  }
+
+  /**
+   * The first verified frame starting in [from, limit), or null. Unless `unbounded`, the search
+   * stops after a few frames' worth of bytes and answers 'gave-up' if it did not reach `limit`.
+   */
+  private async frameAfter(from: number, limit: number, unbounded = false): Promise<LocatedFrame | null | 'gave-up'> {
+    const first = this.first!;
+    const reach = unbounded ? limit : from + 2 * frameBound(first.channels, Math.max(first.blockSize, this.streamInfo.maxBlockSize), this.bitsOf(first)) + 65536;
+    const stopAt = Math.min(limit, reach);
+    let q = from;
+    while (q < stopAt) {
+      const avail = await this.window.ensure(q, Math.min(stopAt - q, 65536) + MAX_HEADER_BYTES);
+      if (avail <= 0) break;
+      const buf = this.window.buf;
+      const base = this.window.start;
+      const scanEnd = Math.min(q + avail, stopAt);
+      const dataEnd = q + avail;
+      let hit: FrameHeader | null = null;
+      for (; q < scanEnd; q++) {
+        if (buf[q - base] !== 0xff || !isSync(buf, q - base)) continue;
+        const h = parseFrameHeader(buf, q - base, dataEnd - base);
+        if (h && !this.inconsistency(h)) {
+          hit = h;
+          break;
+        }
+      }
+      if (!hit) continue;
+      const end = await this.frameEnd(q, hit);
+      if (end !== null) return { byte: q, end, header: hit, sample: this.sampleOf(hit) };
+      q++;
+    }
+    return stopAt < limit ? 'gave-up' : null;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private cached(pos: number): DecodedFrame | undefined {
+    for (const f of this.cache) if (pos >= f.start && pos < f.start + f.length) return f;
+    return undefined;
+  }
+
+  /** Positions the cursor at the frame holding `pos`, decodes it and caches it. */
+  private async frameFor(pos: number): Promise<DecodedFrame> {
+    if (!this.cursor || pos < this.cursor.sample || pos - this.cursor.sample > this.seqLimit) {
+      this.cursor = await this.seek(pos);
+    }
+    for (;;) {
+      // The cursor only moves forward (end > byte) and stops at the end of the audio.
+      const at: Point = this.cursor;
+      if (at.byte >= this.audioEnd) {
+        this.truncated(`the audio ends at sample ${at.sample} but the stream should hold ${this.frames}`);
+      }
+      let f: LocatedFrame;
+      try {
+        f = await this.locate(at.byte);
+      } catch (err) {
+        this.cursor = await this.skipDamaged(at, pos, err);
+        continue;
+      }
+      if (f.sample !== at.sample) throw this.discontinuity(f, at.sample);
+      this.remember(f);
+      this.cursor = { byte: f.end, sample: f.sample + f.header.blockSize };
+      if (pos < this.cursor.sample) return this.decode(f);
+    }
+  }
+
+  /**
+   * Walking towards `pos` hit a frame whose end cannot be found (damaged data). When its header
+   * is intact and `pos` lies beyond it, resynchronise on the next verified frame so the healthy
+   * rest of the file stays readable; otherwise report the damage.
+   */
+  private async skipDamaged(at: Point, pos: number, err: unknown): Promise<Point> {
+    const h = await this.headerAt(at.byte);
+    if (!h || this.inconsistency(h) || this.sampleOf(h) !== at.sample || pos < at.sample + h.blockSize) throw err;
+    const next = await this.frameAfter(at.byte + 1, this.audioEnd);
+    if (next === null || next === 'gave-up' || next.sample !== at.sample + h.blockSize) throw err;
+    return { byte: next.byte, sample: next.sample };
+  }
+
+  private async decode(f: LocatedFrame): Promise<DecodedFrame> {
+    const h = f.header;
+    const bits = this.bitsOf(h);
+    const n = h.blockSize;
+    const size = f.end - f.byte;
+    await this.window.ensure(f.byte, size);
+    const bytes = this.window.buf.subarray(f.byte - this.window.start, f.end - this.window.start);
+    let ints: Float64Array[] | null = null;
+    // libFLAC decodes the run from frame 0 on (see WasmFrameDecoder); every other frame, and
+    // any frame libFLAC fails on, goes to the TypeScript decoder. Both are exact: the corpus
+    // MD5s are checked through each of them.
+    if (this.options.decoder !== 'js' && this.sampleBase === 0 && WasmFrameDecoder.canDecode(bits, size, n)) {
+      this.wasm ??= new WasmFrameDecoder(this.streamHeader());
+      if (this.wasm.accepts(f.sample)) {
+        while (this.ints.length < h.channels) this.ints.push(new Float64Array(0));
+        for (let c = 0; c < h.channels; c++) if (this.ints[c]!.length < n) this.ints[c] = new Float64Array(n);
+        try {
+          await this.wasm.decode(bytes, h, bits, this.ints, f.sample);
+          ints = this.ints;
+          this.stats.libflac++;
+        } catch {
+          // Whatever went wrong in libFLAC (a frame error, a trap, a wasm that will not build),
+          // the TypeScript decoder below decides whether the frame is good.
+          this.stats.libflacFailures++;
+        }
+      }
+    }
+    if (!ints) {
+      try {
+        const r = this.js.decode(this.window.buf.subarray(f.byte - this.window.start, f.end - this.window.start), h, bits);
+        if (r.length !== size) throw new FrameError(`the subframes end at byte ${r.length} of a ${size}-byte frame`);
+        ints = r.samples;
+        this.stats.typescript++;
+      } catch (err) {
+        if (err instanceof FrameError) throw this.dataError(f.byte, err.message);
+        throw err;
+      }
+    }
+    const scale = 1 / 2 ** (bits - 1);
+    const data: Float32Array[] = [];
+    for (let c = 0; c < h.channels; c++) {
+      const src = ints[c]!;
+      const dst = new Float32Array(n);
+      for (let i = 0; i < n; i++) dst[i] = src[i]! * scale;
+      data.push(dst);
+    }
+    const frame = { start: f.sample, length: n, data };
+    this.cache.push(frame);
+    if (this.cache.length > CACHE_FRAMES) this.cache.shift();
+    return frame;
+  }
+
+  /** 'fLaC' + STREAMINFO marked as the last metadata block: what libFLAC needs before frames. */
+  private streamHeader(): Uint8Array {
+    const h = new Uint8Array(4 + 4 + 34);
+    h.set([0x66, 0x4c, 0x61, 0x43, 0x80, 0, 0, 34]);
+    h.set(this.streamInfo.raw, 8);
+    return h;
+  }
+
+  // ---------------------------------------------------------------- seeking
+
+  /** A verified frame boundary at or before `pos`, close enough to walk from. */
+  private async seek(pos: number): Promise<Point> {
+    let lo = this.indexBefore(pos);
+    if (this.cursor && this.cursor.sample <= pos && this.cursor.sample > lo.sample) lo = this.cursor;
+    lo = await this.useSeekTable(pos, lo);
+    let hi: Point = this.indexAfter(pos) ?? { byte: this.audioEnd, sample: Math.max(this.frames, pos + 1) };
+    for (let round = 0; round < 64; round++) {
+      if (pos - lo.sample <= this.seqLimit || hi.byte - lo.byte <= MIN_BISECT_BYTES) return lo;
+      const span = hi.byte - lo.byte;
+      const ratio = round % 2 === 0 ? (pos - lo.sample) / Math.max(1, hi.sample - lo.sample) : 0.5;
+      const probe = Math.min(hi.byte - 1, Math.max(lo.byte + 1, lo.byte + Math.floor(span * ratio) - 4096));
+      const f = await this.frameAfter(probe, hi.byte);
+      if (f === 'gave-up') return lo;
+      if (f === null) {
+        hi = { byte: probe, sample: hi.sample };
+        continue;
+      }
+      if (f.sample <= lo.sample || f.sample >= hi.sample) return lo; // numbering disagrees: walk and let that report it
+      this.remember(f);
+      if (f.sample <= pos) lo = { byte: f.byte, sample: f.sample };
+      else hi = { byte: f.byte, sample: f.sample };
+    }
+    return lo;
+  }
+
+  /** Improves `lo` with the best SEEKTABLE point before `pos`, checking it first (tables can lie). */
+  private async useSeekTable(pos: number, lo: Point): Promise<Point> {
+    for (let guard = 0; guard < 16; guard++) {
+      let best = -1;
+      for (let i = 0; i < this.seekPoints.length; i++) {
+        const sp = this.seekPoints[i]!;
+        if (sp.sample <= pos && sp.sample > lo.sample && (best < 0 || sp.sample > this.seekPoints[best]!.sample)) best = i;
+      }
+      if (best < 0) return lo;
+      const sp = this.seekPoints[best]!;
+      const byte = this.audioStart + sp.offset;
+      const h = byte < this.audioEnd ? await this.headerAt(byte) : null;
+      if (h && !this.inconsistency(h) && this.sampleOf(h) === sp.sample && (await this.frameEnd(byte, h)) !== null) {
+        const point = { byte, sample: sp.sample };
+        this.remember(point);
+        return point;
+      }
+      this.seekPoints.splice(best, 1);
+      if (!this.meta.warnings.some((w) => w.startsWith('SEEKTABLE'))) this.meta.warnings.push('SEEKTABLE points to places that are not frames (ignored)');
+    }
+    return lo;
+  }
+
+  private indexBefore(pos: number): Point {
+    let lo = 0;
+    let hi = this.idxSample.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.idxSample[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return { byte: this.idxByte[lo]!, sample: this.idxSample[lo]! };
+  }
+
+  private indexAfter(pos: number): Point | null {
+    const s = this.idxSample;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < s.length ? { byte: this.idxByte[lo]!, sample: s[lo]! } : null;
+  }
+
+  /** Records a frame boundary in the sparse index (bounded: constant memory for any length). */
+  private remember(p: Point): void {
+    const s = this.idxSample;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! < p.sample) lo = mid + 1;
+      else hi = mid;
+    }
+    const near = (i: number) => i >= 0 && i < s.length && Math.abs(s[i]! - p.sample) < this.idxSpacing;
+    if (s.length > 0 && (near(lo) || near(lo - 1))) return;
+    s.splice(lo, 0, p.sample);
+    this.idxByte.splice(lo, 0, p.byte);
+    if (s.length > MAX_INDEX) {
+      let k = 0;
+      for (let i = 0; i < s.length; i += 2, k++) {
+        s[k] = s[i]!;
+        this.idxByte[k] = this.idxByte[i]!;
+      }
+      s.length = k;
+      this.idxByte.length = k;
+      this.idxSpacing *= 2;
+    }
+  }
+
+  // ---------------------------------------------------------------- errors and plumbing
+
+  private dataError(byte: number, why: string): StemkitError {
+    return new StemkitError('E_BAD_DATA', `${this.path}: FLAC frame at byte ${byte}: ${why}`, { file: this.path, hint: DATA_HINT });
+  }
+
+  private discontinuity(f: LocatedFrame, expected: number): StemkitError {
+    return this.dataError(f.byte, `starts at sample ${f.sample} where sample ${expected} was expected (frames missing or misnumbered)`);
+  }
+
+  private usage(what: string): StemkitError {
+    return new StemkitError('E_USAGE', `${this.path}: ${what}`, { file: this.path, hint: 'this is a bug in the caller; report it' });
+  }
+
+  /** Runs reads one at a time: they share the cursor, window and decoder. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Whatever escapes (a wasm trap, a RangeError on absurd input) still reaches the user typed. */
+function asStemkitError(err: unknown, path: string, doing: string): StemkitError {
+  if (err instanceof StemkitError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StemkitError('E_BAD_DATA', `${path}: unexpected failure ${doing}: ${message}`, { file: path, hint: DATA_HINT, cause: err });
+}
