@@ -52,12 +52,23 @@ export async function openAudio(path: string, options: OpenOptions = {}): Promis
     if (String.fromCharCode(...flacAt) === 'fLaC') {
       await file.close();
       // Loaded on demand: the wasm decoder costs startup time that WAV-only runs should not pay.
-      const { openFlac } = await import('./flac/index.js');
-      return await openFlac(path);
+      let flac: typeof import('./flac/index.js');
+      try {
+        flac = await import('./flac/index.js');
+      } catch (err) {
+        // A broken install (missing module or wasm) must still surface as a typed error naming the format.
+        throw new StemkitError('E_UNSUPPORTED', `${path}: FLAC is not supported by this installation (the FLAC decoder failed to load)`, {
+          file: path,
+          hint: 'reinstall stemkit, or convert the file to WAV or AIFF',
+          cause: err,
+        });
+      }
+      return await flac.openFlac(path);
     }
     const name = sniffUnsupported(head);
     if (name) throw unsupported(path, name);
-    if (head.length < 4) {
+    // A few bytes of a WAV/AIFF/FLAC signature are a cut-off audio file; a few bytes of anything else are not audio.
+    if (head.length < 4 && ['RIFF', 'RIFX', 'RF64', 'BW64', 'FORM', 'fLaC'].some((magic) => magic.startsWith(String.fromCharCode(...head)))) {
       throw new StemkitError('E_TRUNCATED', `${path}: ${file.size} bytes, too short to be audio`, { file: path, hint: 'the file is cut short; copy or export it again' });
     }
     throw new StemkitError('E_NOT_AUDIO', `${path}: not an audio file (no WAV, AIFF or FLAC signature)`, {
