@@ -63,7 +63,7 @@ export async function openAudio(path: string, options: OpenOptions = {}): Promis
           cause: err,
         });
       }
-      return await flac.openFlac(path);
+      return await flac.openFlac(path, options);
     }
     const name = sniffUnsupported(head);
     if (name) throw unsupported(path, name);
