@@ -1,0 +1,351 @@
+/**
+ * Loudness meter after ITU-R BS.1770 and EBU Tech 3341/3342: integrated loudness (gated), loudness
+ * range (LRA), maximum momentary (400 ms) and maximum short-term (3 s) loudness.
+ *
+ * Design (streaming, O(1) memory in duration, mergeable across segments):
+ * - Each channel is K-weighted and squared in one tight loop; squares are summed per 100 ms hop
+ *   ("sub-block") per channel, then combined with the BS.1770 channel weights Gᵢ into one weighted
+ *   energy per hop. Only the last 30 hop energies are kept (a ring).
+ * - Hop boundaries sit on a grid anchored at global frame 0: boundary k is at frame ⌊k·fs/10⌋
+ *   (integer arithmetic). When fs is a multiple of 10 every hop is exactly fs/10 samples. Otherwise
+ *   hops differ by at most one sample (11.025 kHz: 1102 and 1103); a window spanning hops
+ *   [k−n, k) covers frames [⌊(k−n)·fs/10⌋, ⌊k·fs/10⌋) and its mean square divides by that exact
+ *   sample count. Windows of 4 hops are exactly 400 ms and of 30 hops exactly 3 s whenever 0.4·fs is
+ *   an integer (any rate divisible by 5: 11.025k, 22.05k, 44.1k, 48k, 96k, …); for other rates they
+ *   are 400 ms / 3 s to within one sample.
+ * - At each boundary the window ending there is evaluated: the 400 ms window (momentary loudness and
+ *   the gating block) and the 3 s window (short-term loudness, 10 values per second for LRA). Window
+ *   energies are summed afresh from the ring (4 or 30 additions per hop, not a running add/subtract),
+ *   so they do not depend on history or on how the stream was chunked.
+ * - Only complete windows count (an incomplete last block is discarded), and only windows whose hops
+ *   were all fed (from startFrame on). A window is counted by the meter whose countFrom precedes its
+ *   last frame, i.e. by the segment in which it ends; see segment.ts.
+ * - Gating blocks and short-term values above the −70 LUFS absolute gate go into histograms of
+ *   0.01 LU bins from −70 to +30 LUFS (louder values clamp into the top bin) holding counts and
+ *   summed energies. Power means come from the summed energies, so they are exact; only the
+ *   relative-gate decision for the one bin that straddles the gate, and the LRA percentiles, are
+ *   resolved at 0.01 LU (a percentile reads the mean loudness of its bin).
+ * - Non-finite input (NaN/Infinity) makes the hops it falls in unmeasurable: windows containing them
+ *   are dropped, and the filter state is reset at the next hop boundary.
+ *
+ * Pure math: no Node APIs, runs in browsers too.
+ */
+import { KWeightingFilter } from './kweighting.js';
+import type { SegmentPosition } from './segment.js';
+
+export interface LoudnessMeterOptions extends SegmentPosition {
+  sampleRate: number;
+  /** BS.1770 weight Gᵢ per channel (see loudnessWeight in audio/channels.ts): 1, 1.41 for surrounds, 0 for LFE. */
+  channelWeights: number[];
+}
+
+/**
+ * Everything a meter has counted, as a plain structured-cloneable object whose size does not depend
+ * on duration. Energies are BS.1770 weighted mean squares Σ Gᵢ·zᵢ (loudness = −0.691 + 10·log10 E).
+ */
+export interface LoudnessState {
+  sampleRate: number;
+  channelWeights: number[];
+  /** 400 ms gating blocks (100 ms hop) above −70 LUFS: count per 0.01 LU bin; bin b holds [−70 + b/100, −70 + (b+1)/100) LUFS. */
+  blockCounts: Float64Array;
+  /** Summed energies of those blocks per bin. */
+  blockEnergies: Float64Array;
+  /** 3 s short-term values at 10 Hz above −70 LUFS: count per bin. */
+  shortTermCounts: Float64Array;
+  /** Summed energies of those values per bin. */
+  shortTermEnergies: Float64Array;
+  /** Counted 400 ms windows, including those below the absolute gate. */
+  blocks: number;
+  /** Counted 3 s windows, including those below the absolute gate. */
+  shortTermWindows: number;
+  /** Largest momentary (400 ms) energy over counted windows; 0 if none. */
+  momentaryMaxEnergy: number;
+  /** Largest short-term (3 s) energy over counted windows; 0 if none. */
+  shortTermMaxEnergy: number;
+}
+
+export interface LoudnessSummary {
+  /** Gated integrated loudness, LUFS; null when no 400 ms block passes the −70 LUFS absolute gate. */
+  integratedLufs: number | null;
+  /** EBU Tech 3342 loudness range, LU; null when no 3 s value passes the −70 LUFS absolute gate. */
+  loudnessRangeLu: number | null;
+  /** Maximum momentary loudness, LUFS; null when no 400 ms window exceeds −70 LUFS. */
+  momentaryMaxLufs: number | null;
+  /** Maximum short-term loudness, LUFS; null when no 3 s window exceeds −70 LUFS. */
+  shortTermMaxLufs: number | null;
+}
+
+/** BS.1770 offset: cancels the K-filter's +0.691 dB gain at 997 Hz, so a 0 dBFS 997 Hz sine in one channel reads −3.01 LUFS. */
+const OFFSET = -0.691;
+const ABSOLUTE_GATE_LUFS = -70;
+/** Energies at or below this are below the absolute gate (l ≤ −70 LUFS). */
+const ABSOLUTE_GATE_ENERGY = Math.pow(10, (ABSOLUTE_GATE_LUFS - OFFSET) / 10);
+const BINS_PER_LU = 100;
+const HISTOGRAM_TOP_LUFS = 30;
+export const LOUDNESS_HISTOGRAM_BINS = (HISTOGRAM_TOP_LUFS - ABSOLUTE_GATE_LUFS) * BINS_PER_LU;
+const MOMENTARY_HOPS = 4;
+const SHORT_TERM_HOPS = 30;
+const HOPS_PER_SECOND = 10;
+const INTEGRATED_RELATIVE_GATE_LU = -10;
+const LRA_RELATIVE_GATE_LU = -20;
+const LRA_LOW_PERCENTILE = 0.1;
+const LRA_HIGH_PERCENTILE = 0.95;
+
+function loudnessOf(energy: number): number {
+  return OFFSET + 10 * Math.log10(energy);
+}
+
+function binOf(energy: number): number {
+  const b = Math.floor((loudnessOf(energy) - ABSOLUTE_GATE_LUFS) * BINS_PER_LU);
+  return b < 0 ? 0 : b >= LOUDNESS_HISTOGRAM_BINS ? LOUDNESS_HISTOGRAM_BINS - 1 : b;
+}
+
+export class LoudnessMeter {
+  readonly sampleRate: number;
+  readonly channelWeights: number[];
+  private readonly channels: number;
+  private readonly filter: KWeightingFilter;
+  private readonly countFrom: number;
+  /** Global frame index of the next sample to be pushed. */
+  private position: number;
+  /** Index of the hop in progress (frames [boundary(hop), boundary(hop + 1))). */
+  private hop: number;
+  private nextBoundary: number;
+  /** First hop whose every frame was fed. */
+  private readonly firstFullHop: number;
+  /** Per channel Σ y² of the hop in progress. */
+  private readonly acc: Float64Array;
+  /** Weighted energy (Σ Gᵢ Σ y²) of the last 30 hops, indexed by hop % 30. */
+  private readonly ring = new Float64Array(SHORT_TERM_HOPS);
+  /** Per ring slot: hop had non-finite samples. */
+  private readonly ringBad = new Uint8Array(SHORT_TERM_HOPS);
+  private readonly blockCounts = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+  private readonly blockEnergies = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+  private readonly shortTermCounts = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+  private readonly shortTermEnergies = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+  private blocks = 0;
+  private shortTermWindows = 0;
+  private momentaryMaxEnergy = 0;
+  private shortTermMaxEnergy = 0;
+
+  constructor(options: LoudnessMeterOptions) {
+    const { sampleRate, channelWeights } = options;
+    if (!Number.isInteger(sampleRate) || sampleRate < 1) throw new RangeError(`sampleRate must be a positive integer, got ${sampleRate}`);
+    if (!Array.isArray(channelWeights) || channelWeights.length < 1) throw new RangeError('channelWeights must list one weight per channel');
+    for (const w of channelWeights) if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`channel weights must be finite and ≥ 0, got ${w}`);
+    const startFrame = options.startFrame ?? 0;
+    const countFrom = options.countFrom ?? startFrame;
+    if (!Number.isSafeInteger(startFrame) || startFrame < 0) throw new RangeError(`startFrame must be a non-negative integer, got ${startFrame}`);
+    if (!Number.isSafeInteger(countFrom) || countFrom < startFrame) throw new RangeError(`countFrom must be an integer ≥ startFrame, got ${countFrom}`);
+    this.sampleRate = sampleRate;
+    this.channelWeights = [...channelWeights];
+    this.channels = channelWeights.length;
+    this.filter = new KWeightingFilter(sampleRate, this.channels);
+    this.acc = new Float64Array(this.channels);
+    this.countFrom = countFrom;
+    this.position = startFrame;
+    // The hop containing startFrame: largest j with boundary(j) ≤ startFrame.
+    let j = Math.floor((startFrame * HOPS_PER_SECOND) / sampleRate);
+    while (this.boundary(j + 1) <= startFrame) j++;
+    while (j > 0 && this.boundary(j) > startFrame) j--;
+    this.hop = j;
+    this.nextBoundary = this.boundary(j + 1);
+    this.firstFullHop = this.boundary(j) === startFrame ? j : j + 1;
+  }
+
+  /** Global frame index of hop boundary k: ⌊k·fs/10⌋. */
+  private boundary(k: number): number {
+    return Math.floor((k * this.sampleRate) / HOPS_PER_SECOND);
+  }
+
+  /** Feeds `frames` frames (planar, one Float32Array per channel) that follow the previous ones. */
+  push(planar: Float32Array[], frames: number = planar[0]?.length ?? 0): void {
+    const channels = this.channels;
+    if (planar.length < channels) throw new RangeError(`expected ${channels} channels, got ${planar.length}`);
+    const weights = this.channelWeights;
+    const filter = this.filter;
+    const acc = this.acc;
+    let i = 0;
+    while (i < frames) {
+      const n = Math.min(frames - i, this.nextBoundary - this.position);
+      const end = i + n;
+      for (let ch = 0; ch < channels; ch++) {
+        if (weights[ch] === 0) continue; // LFE: excluded, no need to filter it
+        acc[ch] = filter.sumSquares(ch, planar[ch]!, i, end, acc[ch]!);
+      }
+      i = end;
+      this.position += n;
+      if (this.position === this.nextBoundary) this.closeHop();
+    }
+  }
+
+  private closeHop(): void {
+    const weights = this.channelWeights;
+    const acc = this.acc;
+    let energy = 0;
+    for (let ch = 0; ch < this.channels; ch++) energy += weights[ch]! * acc[ch]!;
+    acc.fill(0);
+    this.filter.flushDenormals();
+    const slot = this.hop % SHORT_TERM_HOPS;
+    const bad = !Number.isFinite(energy);
+    this.ring[slot] = bad ? 0 : energy;
+    this.ringBad[slot] = bad ? 1 : 0;
+    const k = ++this.hop; // the boundary just reached
+    const end = this.position;
+    this.nextBoundary = this.boundary(k + 1);
+    if (end <= this.countFrom) return; // ends before countFrom: another segment counts this window
+    if (k - MOMENTARY_HOPS >= this.firstFullHop) {
+      const e = this.windowEnergy(k, MOMENTARY_HOPS);
+      if (e >= 0) {
+        this.blocks++;
+        if (e > this.momentaryMaxEnergy) this.momentaryMaxEnergy = e;
+        if (e > ABSOLUTE_GATE_ENERGY) {
+          const b = binOf(e);
+          this.blockCounts[b]++;
+          this.blockEnergies[b] += e;
+        }
+      }
+    }
+    if (k - SHORT_TERM_HOPS >= this.firstFullHop) {
+      const e = this.windowEnergy(k, SHORT_TERM_HOPS);
+      if (e >= 0) {
+        this.shortTermWindows++;
+        if (e > this.shortTermMaxEnergy) this.shortTermMaxEnergy = e;
+        if (e > ABSOLUTE_GATE_ENERGY) {
+          const b = binOf(e);
+          this.shortTermCounts[b]++;
+          this.shortTermEnergies[b] += e;
+        }
+      }
+    }
+  }
+
+  /** Mean weighted energy of hops [k − hops, k); −1 if any of them had non-finite samples. */
+  private windowEnergy(k: number, hops: number): number {
+    let sum = 0;
+    for (let h = k - hops; h < k; h++) {
+      const slot = h % SHORT_TERM_HOPS;
+      if (this.ringBad[slot]) return -1;
+      sum += this.ring[slot]!;
+    }
+    return sum / (this.boundary(k) - this.boundary(k - hops));
+  }
+
+  /** A snapshot of everything counted so far (copies; the meter can keep going). */
+  state(): LoudnessState {
+    return {
+      sampleRate: this.sampleRate,
+      channelWeights: [...this.channelWeights],
+      blockCounts: this.blockCounts.slice(),
+      blockEnergies: this.blockEnergies.slice(),
+      shortTermCounts: this.shortTermCounts.slice(),
+      shortTermEnergies: this.shortTermEnergies.slice(),
+      blocks: this.blocks,
+      shortTermWindows: this.shortTermWindows,
+      momentaryMaxEnergy: this.momentaryMaxEnergy,
+      shortTermMaxEnergy: this.shortTermMaxEnergy,
+    };
+  }
+
+  /**
+   * Combines the states of meters that counted disjoint parts of one stream (segments): counts add,
+   * energies add, maxima take the max. Exact up to the floating-point order of the energy sums.
+   */
+  static merge(states: LoudnessState[]): LoudnessState {
+    const first = states[0];
+    if (!first) throw new RangeError('merge needs at least one loudness state');
+    const merged: LoudnessState = {
+      sampleRate: first.sampleRate,
+      channelWeights: [...first.channelWeights],
+      blockCounts: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
+      blockEnergies: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
+      shortTermCounts: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
+      shortTermEnergies: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
+      blocks: 0,
+      shortTermWindows: 0,
+      momentaryMaxEnergy: 0,
+      shortTermMaxEnergy: 0,
+    };
+    for (const s of states) {
+      if (s.sampleRate !== first.sampleRate) throw new RangeError(`cannot merge loudness states at ${first.sampleRate} and ${s.sampleRate} Hz`);
+      if (s.channelWeights.length !== first.channelWeights.length || s.channelWeights.some((w, i) => w !== first.channelWeights[i])) {
+        throw new RangeError('cannot merge loudness states with different channel weights');
+      }
+      if (s.blockCounts.length !== LOUDNESS_HISTOGRAM_BINS) throw new RangeError('loudness state histogram has the wrong size');
+      for (let b = 0; b < LOUDNESS_HISTOGRAM_BINS; b++) {
+        merged.blockCounts[b] += s.blockCounts[b]!;
+        merged.blockEnergies[b] += s.blockEnergies[b]!;
+        merged.shortTermCounts[b] += s.shortTermCounts[b]!;
+        merged.shortTermEnergies[b] += s.shortTermEnergies[b]!;
+      }
+      merged.blocks += s.blocks;
+      merged.shortTermWindows += s.shortTermWindows;
+      if (s.momentaryMaxEnergy > merged.momentaryMaxEnergy) merged.momentaryMaxEnergy = s.momentaryMaxEnergy;
+      if (s.shortTermMaxEnergy > merged.shortTermMaxEnergy) merged.shortTermMaxEnergy = s.shortTermMaxEnergy;
+    }
+    return merged;
+  }
+
+  static summarize(state: LoudnessState): LoudnessSummary {
+    let integratedLufs: number | null = null;
+    const blocks = gate(state.blockCounts, state.blockEnergies, INTEGRATED_RELATIVE_GATE_LU);
+    if (blocks) integratedLufs = loudnessOf(blocks.energy / blocks.count);
+    let loudnessRangeLu: number | null = null;
+    const st = gate(state.shortTermCounts, state.shortTermEnergies, LRA_RELATIVE_GATE_LU);
+    if (st) {
+      const low = percentile(state.shortTermCounts, state.shortTermEnergies, st.firstBin, st.count, LRA_LOW_PERCENTILE);
+      const high = percentile(state.shortTermCounts, state.shortTermEnergies, st.firstBin, st.count, LRA_HIGH_PERCENTILE);
+      loudnessRangeLu = Math.max(0, high - low);
+    }
+    return {
+      integratedLufs,
+      loudnessRangeLu,
+      momentaryMaxLufs: state.momentaryMaxEnergy > ABSOLUTE_GATE_ENERGY ? loudnessOf(state.momentaryMaxEnergy) : null,
+      shortTermMaxLufs: state.shortTermMaxEnergy > ABSOLUTE_GATE_ENERGY ? loudnessOf(state.shortTermMaxEnergy) : null,
+    };
+  }
+}
+
+/**
+ * Relative gating over a histogram whose entries already passed the absolute gate: gate = power
+ * mean + `relativeLu`; bins above the gate's bin count in full, the gate's own bin counts when its
+ * mean loudness is above the gate. Returns the first counted bin and the counted totals, or null
+ * when the histogram is empty.
+ */
+function gate(counts: Float64Array, energies: Float64Array, relativeLu: number): { firstBin: number; count: number; energy: number } | null {
+  let n = 0;
+  let e = 0;
+  for (let b = 0; b < counts.length; b++) {
+    n += counts[b]!;
+    e += energies[b]!;
+  }
+  if (n === 0) return null;
+  const threshold = loudnessOf(e / n) + relativeLu;
+  const g = Math.floor((threshold - ABSOLUTE_GATE_LUFS) * BINS_PER_LU);
+  let firstBin = 0;
+  if (g >= 0) {
+    firstBin = g + 1;
+    if (g < counts.length && counts[g]! > 0 && loudnessOf(energies[g]! / counts[g]!) > threshold) firstBin = g;
+  }
+  let count = 0;
+  let energy = 0;
+  for (let b = firstBin; b < counts.length; b++) {
+    count += counts[b]!;
+    energy += energies[b]!;
+  }
+  // The loudest bin always lies above mean − 10 LU (or −20), so count > 0 here.
+  return { firstBin, count, energy };
+}
+
+/** Loudness of the value at rank round((count − 1)·p) (0-based, ascending) among bins from firstBin: its bin's mean loudness. */
+function percentile(counts: Float64Array, energies: Float64Array, firstBin: number, count: number, p: number): number {
+  const rank = Math.round((count - 1) * p);
+  let seen = 0;
+  for (let b = firstBin; b < counts.length; b++) {
+    const c = counts[b]!;
+    if (c === 0) continue;
+    seen += c;
+    if (seen > rank) return loudnessOf(energies[b]! / c);
+  }
+  throw new Error('unreachable: percentile rank beyond histogram');
+}
