@@ -57,12 +57,13 @@ export interface WalkOptions {
 
 /**
  * Walks chunks from `start` to the end of the file. Returns why it stopped: 'end' (clean),
- * 'garbage' (bytes that are not a chunk header: trailing junk or a broken file), or 'stopped'.
+ * 'cut' (the file ends inside a chunk header: 1 to 7 bytes left over), 'garbage' (bytes that
+ * are not a chunk header: trailing junk or a broken file), or 'stopped'.
  */
-export async function walkChunks(file: RangeFile, start: number, options: WalkOptions): Promise<'end' | 'garbage' | 'stopped'> {
+export async function walkChunks(file: RangeFile, start: number, options: WalkOptions): Promise<'end' | 'cut' | 'garbage' | 'stopped'> {
   let offset = start;
   for (let n = 0; n < MAX_CHUNKS; n++) {
-    if (offset + 8 > file.size) return 'end';
+    if (offset + 8 > file.size) return offset < file.size ? 'cut' : 'end';
     const header = await file.bytes(offset, 8);
     if (!isPlausibleId(header, 0)) return 'garbage';
     const id = fourcc(header, 0);

@@ -1,5 +1,13 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { StemkitError, fromFsError } from '../errors.js';
+
+/**
+ * O_NONBLOCK so that opening a named pipe (FIFO) with no writer returns at once and is then
+ * rejected as "not a regular file", instead of blocking a libuv thread (and process exit) forever.
+ * It has no effect on regular files. Windows has no O_NONBLOCK and no FIFOs to open.
+ */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /**
  * A file read by byte ranges. Header parsers read through a small cache so walking many
@@ -18,7 +26,7 @@ export class RangeFile {
   static async open(path: string): Promise<RangeFile> {
     let handle: FileHandle;
     try {
-      handle = await open(path, 'r');
+      handle = await open(path, READ_FLAGS);
     } catch (err) {
       throw fromFsError(err, path);
     }

@@ -87,18 +87,33 @@ export async function openAiff(file: RangeFile, options: OpenOptions = {}): Prom
   let comm: CommFields | null = null;
   let ssnd: RawChunk | null = null;
   let ssndOffset = 0;
+  /** Set when a chunk runs past the end of the file: the file was cut short. */
+  let cut = false;
+  const truncated = (where: string) =>
+    new StemkitError('E_TRUNCATED', `${path}: file ends inside ${where}`, { file: path, hint: 'the file is cut short; copy or export it again' });
 
   // The FORM size is ignored: files in the wild (and CPython's tests) carry bogus values.
   const stop = await walkChunks(file, 12, {
     bigEndian: true,
     onChunk: async (chunk) => {
       meta.chunks.push({ id: chunk.id, size: chunk.size, offset: chunk.offset });
+      if (chunk.available < chunk.size) cut = true;
       const body = () => file.bytes(chunk.offset + 8, Math.min(chunk.available, 65536));
       if (chunk.id === 'COMM') {
+        if (comm) {
+          meta.warnings.push(`a second COMM chunk at byte ${chunk.offset} was ignored`);
+          return;
+        }
+        // 18 bytes of AIFF fields, then (AIFF-C) the 4-byte compression type; a COMM cut before them is truncation.
+        if (chunk.available < Math.min(chunk.size, isAifc ? 22 : 18)) throw truncated('the COMM chunk');
         comm = parseComm(await body(), isAifc, path);
       } else if (chunk.id === 'SSND') {
+        if (ssnd) {
+          meta.warnings.push(`a second SSND chunk at byte ${chunk.offset} was ignored`);
+          return;
+        }
         const header = await file.bytes(chunk.offset + 8, 8);
-        if (header.length < 8) throw new StemkitError('E_TRUNCATED', `${path}: file ends inside the SSND header`, { file: path, hint: 'the file is cut short; copy or export it again' });
+        if (header.length < 8) throw truncated('the SSND header');
         ssnd = chunk;
         ssndOffset = readU32(header, 0, true);
       } else if (chunk.id in TEXT_CHUNKS) {
@@ -112,7 +127,11 @@ export async function openAiff(file: RangeFile, options: OpenOptions = {}): Prom
   });
   if (stop === 'garbage') meta.warnings.push('bytes after the last chunk are not a chunk header (ignored)');
 
-  if (!comm) throw bad(path, 'no COMM chunk');
+  if (!comm) {
+    // The file ends early when a chunk runs past its end, or when the FORM size promises more bytes.
+    const formSize = readU32(head, 4, true);
+    throw cut || stop === 'cut' || formSize + 8 > file.size ? truncated('its headers, before a COMM chunk') : bad(path, 'no COMM chunk');
+  }
   const c: CommFields = comm;
   const compression = COMPRESSIONS[c.compression];
   if (!compression) {

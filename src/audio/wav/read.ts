@@ -155,13 +155,17 @@ export async function openWav(file: RangeFile, options: OpenOptions = {}): Promi
   const bigEndian = magic === 'RIFX';
   const container: Container = magic === 'RIFX' ? 'rifx' : magic === 'RF64' ? 'rf64' : magic === 'BW64' ? 'bw64' : 'wav';
   const is64 = container === 'rf64' || container === 'bw64';
+  const riffSize = readU32(head, 4, bigEndian);
 
   const meta: AudioMeta = { bext: null, ixml: null, tags: {}, chunks: [], unknownChunks: [], warnings: [] };
   let ds64DataSize: number | null = null;
+  let seenDs64 = false;
   const ds64Sizes = new Map<string, number>();
   let fmt: FmtFields | null = null;
   let data: RawChunk | null = null;
 
+  /** Set when a chunk (or a chunk header) runs past the end of the file: the file was cut short. */
+  let cut = false;
   const readBody = async (chunk: RawChunk, limit = MAX_METADATA_BYTES): Promise<Uint8Array | null> => {
     if (chunk.available < chunk.size) {
       meta.warnings.push(`${chunk.id} chunk at byte ${chunk.offset} is cut off (${chunk.available} of ${chunk.size} bytes)`);
@@ -182,10 +186,17 @@ export async function openWav(file: RangeFile, options: OpenOptions = {}): Promi
     },
     onChunk: async (chunk) => {
       meta.chunks.push({ id: chunk.id, size: chunk.size, offset: chunk.offset });
+      if (chunk.available < chunk.size) cut = true;
       switch (chunk.id) {
         case 'ds64': {
-          const body = await readBody(chunk, 65536);
-          if (body && body.length >= 24) {
+          // Only the first ds64 counts (it must be the first chunk); the table is read up to 64 KiB.
+          if (seenDs64) {
+            meta.warnings.push(`a second ds64 chunk at byte ${chunk.offset} was ignored`);
+            return;
+          }
+          seenDs64 = true;
+          const body = await file.bytes(chunk.offset + 8, Math.min(chunk.available, 65536));
+          if (body.length >= 24) {
             ds64DataSize = readU64LE(body, 8);
             const tableLength = body.length >= 28 ? readU32(body, 24, false) : 0;
             for (let i = 0, at = 28; i < tableLength && at + 12 <= body.length; i++, at += 12) {
@@ -195,18 +206,30 @@ export async function openWav(file: RangeFile, options: OpenOptions = {}): Promi
           return;
         }
         case 'fmt ': {
-          const body = await readBody(chunk, 65536);
-          if (!body || body.length < Math.min(chunk.size, 16)) {
+          if (fmt) {
+            meta.warnings.push(`a second fmt chunk at byte ${chunk.offset} was ignored`);
+            return;
+          }
+          // Only the first 40 bytes matter (WAVE_FORMAT_EXTENSIBLE); a fmt chunk cut before them is truncation.
+          const want = Math.min(chunk.size, 40);
+          const body = await file.bytes(chunk.offset + 8, Math.min(chunk.available, want));
+          if (body.length < want) {
             throw new StemkitError('E_TRUNCATED', `${path}: file ends inside the fmt chunk`, { file: path, hint: 'the file is cut short; copy or export it again' });
           }
-          fmt = parseFmt(body.subarray(0, Math.min(body.length, 40)), bigEndian, path);
+          fmt = parseFmt(body, bigEndian, path);
           return;
         }
         case 'data': {
+          if (data) {
+            meta.warnings.push(`a second data chunk at byte ${chunk.offset} was ignored`);
+            return;
+          }
           if (!fmt) throw bad(path, 'the data chunk comes before the fmt chunk', 'the file is malformed; re-export it');
           data = chunk;
-          // A data chunk whose size is a placeholder (0 or 0xFFFFFFFF from a streaming writer) runs to the end of the file.
-          if (chunk.size === 0 || chunk.size === SIZE_PLACEHOLDER) {
+          // A data chunk whose size is a placeholder (0 or 0xFFFFFFFF from a streaming writer) runs to the end of the
+          // file. A size of 0 in a file whose RIFF size is exact was finalised: that data chunk really is empty.
+          const finalisedEmpty = chunk.size === 0 && !is64 && riffSize + 8 === file.size;
+          if ((chunk.size === 0 && !finalisedEmpty) || chunk.size === SIZE_PLACEHOLDER) {
             data = { ...chunk, size: file.size - chunk.offset - 8, available: file.size - chunk.offset - 8 };
             meta.warnings.push(`data chunk size is a placeholder (${chunk.size}); using the rest of the file`);
             meta.chunks[meta.chunks.length - 1]!.size = data.size;
@@ -235,8 +258,10 @@ export async function openWav(file: RangeFile, options: OpenOptions = {}): Promi
     },
   });
 
+  // The file ends early when a chunk runs past its end, or when the RIFF size promises more bytes.
+  const endsEarly = cut || stop === 'cut' || (riffSize !== SIZE_PLACEHOLDER && riffSize !== 0 && riffSize + 8 > file.size);
   if (!fmt) {
-    throw file.size < 64
+    throw file.size < 64 || endsEarly
       ? new StemkitError('E_TRUNCATED', `${path}: file ends before a fmt chunk (${file.size} bytes)`, { file: path, hint: 'the file is cut short; copy or export it again' })
       : bad(path, 'no fmt chunk', 'the file is malformed; re-export it');
   }
