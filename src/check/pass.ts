@@ -70,6 +70,8 @@ export interface PassResult {
   pairs: PairPass[];
 }
 
+/** Cross products use every 4th frame. */
+const CROSS_STRIDE = 4;
 /** Window for residual location: 10 ms. */
 const RESIDUAL_WINDOW_SECONDS = 0.01;
 /** Window for pairwise cancellation: 400 ms (a momentary-loudness block). */
@@ -156,6 +158,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
 
   for await (const block of lockstep(sources, { start: from, end })) {
     const n = block.frames;
+    const phase = (CROSS_STRIDE - (block.start % CROSS_STRIDE)) % CROSS_STRIDE;
     if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
       sumPlanar = Array.from({ length: channels }, () => new Float32Array(n));
       residualPlanar = Array.from({ length: channels }, () => new Float32Array(n));
@@ -167,11 +170,13 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
       f.loudness.push(planar, n);
       f.truePeak.push(planar, n);
       f.overview.push(planar, n);
+      // The mono downmix is only read at the cross products' sampled frames, so only those are computed.
       const m = mono[i]!;
-      m.set(planar[0]!.subarray(0, n));
+      const x0 = planar[0]!;
+      for (let k = phase; k < n; k += CROSS_STRIDE) m[k] = x0[k]!;
       for (let ch = 1; ch < planar.length; ch++) {
         const x = planar[ch]!;
-        for (let k = 0; k < n; k++) m[k] = m[k]! + x[k]!;
+        for (let k = phase; k < n; k += CROSS_STRIDE) m[k] = m[k]! + x[k]!;
       }
     });
     const sums = sumPlanar.map((a) => a.subarray(0, n));
@@ -235,36 +240,44 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
       const g = block.start + k0;
       const boundary = windowStart + pairWindow;
       const k1 = Math.min(n, boundary - block.start);
+      // Cross products are sampled every CROSS_STRIDE-th frame (on the global grid, so segments agree):
+      // diagnosis needs their proportions, not every sample, and this is the pass's O(stems²) part.
+      const ks = k0 + ((CROSS_STRIDE - ((block.start + k0) % CROSS_STRIDE)) % CROSS_STRIDE);
       for (let i = 0; i < stemCount; i++) {
         const x = mono[i]!;
         let e = 0;
-        for (let k = k0; k < k1; k++) e += x[k]! * x[k]!;
+        for (let k = ks; k < k1; k += CROSS_STRIDE) e += x[k]! * x[k]!;
+        e *= CROSS_STRIDE;
         if (e !== e) e = 0;
         windowEnergy[i] = windowEnergy[i]! + e;
         gram[i]![i] = gram[i]![i]! + e;
         if (mixIndex >= 0) {
           const m = mono[mixIndex]!;
           let d = 0;
-          for (let k = k0; k < k1; k++) d += x[k]! * m[k]!;
+          for (let k = ks; k < k1; k += CROSS_STRIDE) d += x[k]! * m[k]!;
+          d *= CROSS_STRIDE;
           if (d === d) withMix[i] = withMix[i]! + d;
         }
       }
       if (mixIndex >= 0) {
         const m = mono[mixIndex]!;
         let e = 0;
-        for (let k = k0; k < k1; k++) e += m[k]! * m[k]!;
+        for (let k = ks; k < k1; k += CROSS_STRIDE) e += m[k]! * m[k]!;
+        e *= CROSS_STRIDE;
         if (e === e) mixEnergy += e;
       }
-      pairs.forEach((p, index) => {
+      for (let index = 0; index < pairs.length; index++) {
+        const p = pairs[index]!;
         const x = mono[p.a]!;
         const y = mono[p.b]!;
         let d = 0;
-        for (let k = k0; k < k1; k++) d += x[k]! * y[k]!;
+        for (let k = ks; k < k1; k += CROSS_STRIDE) d += x[k]! * y[k]!;
+        d *= CROSS_STRIDE;
         if (d !== d) d = 0;
         windowDot[index] = windowDot[index]! + d;
         gram[p.a]![p.b] = gram[p.a]![p.b]! + d;
         gram[p.b]![p.a] = gram[p.b]![p.a]! + d;
-      });
+      }
       if (g + (k1 - k0) >= boundary || block.start + k1 >= end) {
         closeWindow(windowStart, block.start + k1);
         windowStart = boundary;

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { runCheck, type CheckCliOptions } from './check.js';
-import { runDemo } from './demo.js';
-import { runMeasure } from './measure.js';
-import { runInfo } from './info.js';
+import type { CheckCliOptions } from './check.js';
 import { formatError } from './terminal.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+// Each command's module is imported when it runs: `stemkit info` should not pay for the renderer.
 /** Exit codes (DESIGN.md): 0 good, 1 defects in the input, 2 usage error or nothing could be read. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -25,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<files...>', 'WAV, RF64/BW64, AIFF/AIFF-C or FLAC files')
     .option('--json', 'print {"files": [...]} as JSON')
     .action(async (files: string[], options: { json?: boolean }) => {
-      code = await runInfo(files, options, process.stdout);
+      code = await (await import('./info.js')).runInfo(files, options, process.stdout);
     });
 
   program
@@ -34,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<files...>', 'audio files')
     .option('--json', 'print {"files": [...]} as JSON')
     .action(async (files: string[], options: { json?: boolean }) => {
-      code = await runMeasure(files, options, process.stdout, process.stderr);
+      code = await (await import('./measure.js')).runMeasure(files, options, process.stdout, process.stderr);
     });
 
   program
@@ -48,15 +46,36 @@ export async function main(argv: string[]): Promise<number> {
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--strict', 'warnings fail the package too')
     .action(async (inputs: string[], options: CheckCliOptions) => {
-      code = await runCheck(inputs, options, process.stdout, process.stderr);
+      code = await (await import('./check.js')).runCheck(inputs, options, process.stdout, process.stderr);
+    });
+
+  program
+    .command('render')
+    .description('render stems and mix from a session of multitracks, valid by construction')
+    .argument('<session>', 'session file (.yaml or .json)')
+    .option('--out <dir>', 'output folder (default: <session>-package beside the session)')
+    .option('--dry', 'also write dry stems (no bus inserts, no returns)')
+    .option('--json', 'print the package manifest as JSON')
+    .action(async (session: string, options: { out?: string; dry?: boolean; json?: boolean }) => {
+      code = await (await import('./render.js')).runRender(session, options, process.stdout, process.stderr);
+    });
+
+  program
+    .command('init')
+    .description('write a session from a folder of track exports, grouping tracks into stems by name')
+    .argument('<tracks-dir>', 'folder of WAV/AIFF/FLAC track exports')
+    .option('--out <file>', 'session file to write', 'session.yaml')
+    .option('--force', 'overwrite an existing session file')
+    .action(async (dir: string, options: { out?: string; force?: boolean }) => {
+      code = await (await import('./init.js')).runInit(dir, options, process.stdout);
     });
 
   program
     .command('demo')
-    .description('synthesize a short song as stems plus mix, write the package and show it')
+    .description('synthesize a song as multitracks, render its stem package, check it, write the HTML report')
     .argument('[dir]', 'output folder', 'stemkit-demo')
     .action(async (dir: string) => {
-      code = await runDemo(dir, process.stdout);
+      code = await (await import('./demo.js')).runDemo(dir, process.stdout, process.stderr);
     });
 
   try {

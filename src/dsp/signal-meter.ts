@@ -25,8 +25,16 @@ const MAX_LISTED_RUNS = 200;
 export const LEVEL_BINS = 1320;
 const LEVEL_FLOOR_DB = -120;
 const LEVEL_BIN_DB = 0.1;
-/** Samples below −40 dBFS are not binned (counted only through `frames`). */
-const HISTOGRAM_FLOOR = 0.01;
+/** |x| in [0, 1) → histogram bin, by table: a log per sample is the costliest thing this meter could do. */
+const LUT_SCALE = 1 << 12;
+const LEVEL_LUT = (() => {
+  const table = new Uint16Array(LUT_SCALE);
+  for (let k = 0; k < LUT_SCALE; k++) {
+    const a = (k + 0.5) / LUT_SCALE;
+    table[k] = Math.max(0, Math.min(LEVEL_BINS - 1, Math.floor((20 * Math.log10(a) - LEVEL_FLOOR_DB) / LEVEL_BIN_DB)));
+  }
+  return table;
+})();
 
 export interface ClipRun {
   channel: number;
@@ -121,7 +129,7 @@ export class SignalMeter {
     const clip = this.o.clipLevel;
     const threshold = this.o.soundThreshold;
     const histogram = this.histogram;
-    const binScale = 20 / LEVEL_BIN_DB;
+    const binOf = LEVEL_LUT;
     for (let ch = 0; ch < n; ch++) {
       const x = planar[ch]!;
       let peak = this.s.peak[ch]!;
@@ -130,44 +138,54 @@ export class SignalMeter {
       let open = this.open[ch]!;
       let first = -1;
       let last = -1;
-      let tail = this.s.tailPeak;
+      let overs = 0;
+      let atStart = this.atStart[ch]!;
       for (let i = begin; i < frames; i++) {
         const v = x[i]!;
-        if (v !== v || v === Infinity || v === -Infinity) {
+        const a = v < 0 ? -v : v;
+        // NaN fails every comparison below; ±Infinity is caught with it, off the common path.
+        if (!(a < Infinity)) {
           this.s.nonFinite++;
           continue;
         }
-        const a = v < 0 ? -v : v;
         sum += v;
         squares += v * v;
         if (a > peak) peak = a;
         if (a > threshold) {
           if (first < 0) first = i;
           last = i;
+          histogram[a < 1 ? binOf[(a * LUT_SCALE) | 0]! : LEVEL_BINS - 1]!++;
+          if (a >= clip) {
+            if (a > 1) overs++;
+            if (open === 0) this.runStart[ch] = globalStart + i;
+            open++;
+            continue;
+          }
         }
-        if (a > 1) this.s.overs++;
-        if (a >= clip) {
-          if (open === 0) this.runStart[ch] = globalStart + i;
-          open++;
-        } else if (open > 0) {
+        if (open > 0) {
+          this.atStart[ch] = atStart;
           this.closeRun(ch, open);
+          atStart = false;
           open = 0;
         } else {
-          this.atStart[ch] = false;
+          atStart = false;
         }
-        if (a > HISTOGRAM_FLOOR) {
-          // Only loud samples are binned: the log is the costliest operation here, and flat-top detection looks near the peak.
-          const bin = Math.floor((Math.log10(a) * binScale - LEVEL_FLOOR_DB / LEVEL_BIN_DB));
-          if (bin >= 0) histogram[bin < LEVEL_BINS ? bin : LEVEL_BINS - 1]!++;
-        }
-        if (globalStart + i >= tailFrom && a > tail) tail = a;
       }
+      this.atStart[ch] = atStart;
+      this.s.overs += overs;
       this.open[ch] = open;
       if (open > 0 && this.atStart[ch]) this.s.leadingRun[ch] = open;
       this.s.peak[ch] = peak;
       this.s.sum[ch] = this.s.sum[ch]! + sum;
       this.s.sumSquares[ch] = this.s.sumSquares[ch]! + squares;
-      this.s.tailPeak = tail;
+      if (globalStart + frames > tailFrom) {
+        let tail = this.s.tailPeak;
+        for (let i = Math.max(begin, tailFrom - globalStart); i < frames; i++) {
+          const a = Math.abs(x[i]!);
+          if (a > tail) tail = a;
+        }
+        this.s.tailPeak = tail;
+      }
       if (first >= 0) {
         if (this.s.firstSound === null || globalStart + first < this.s.firstSound) this.s.firstSound = globalStart + first;
         if (this.s.lastSound === null || globalStart + last > this.s.lastSound) this.s.lastSound = globalStart + last;
