@@ -27,6 +27,10 @@ const LEVEL_FLOOR_DB = -120;
 const LEVEL_BIN_DB = 0.1;
 /** |x| in [0, 1) → histogram bin, by table: a log per sample is the costliest thing this meter could do. */
 const LUT_SCALE = 1 << 12;
+/** Samples per chunk of the fast path. */
+const CHUNK = 64;
+/** Every n-th frame feeds the level histogram. */
+const HISTOGRAM_STRIDE = 4;
 const LEVEL_LUT = (() => {
   const table = new Uint16Array(LUT_SCALE);
   for (let k = 0; k < LUT_SCALE; k++) {
@@ -135,46 +139,49 @@ export class SignalMeter {
       let peak = this.s.peak[ch]!;
       let sum = 0;
       let squares = 0;
-      let open = this.open[ch]!;
       let first = -1;
-      let last = -1;
-      let overs = 0;
-      let atStart = this.atStart[ch]!;
-      for (let i = begin; i < frames; i++) {
-        const v = x[i]!;
-        const a = v < 0 ? -v : v;
-        // NaN fails every comparison below; ±Infinity is caught with it, off the common path.
-        if (!(a < Infinity)) {
-          this.s.nonFinite++;
-          continue;
+      let lastChunk = -1;
+      // Chunks of CHUNK samples: the common case (finite, no full-scale samples) is one tight loop;
+      // clipping, non-finite values and sound boundaries are resolved per sample only where they occur.
+      for (let c = begin; c < frames; c += CHUNK) {
+        const e = Math.min(frames, c + CHUNK);
+        let cs = 0;
+        let cq = 0;
+        let cmax = 0;
+        for (let i = c; i < e; i++) {
+          const v = x[i]!;
+          cs += v;
+          cq += v * v;
+          const a = v < 0 ? -v : v;
+          if (a > cmax) cmax = a;
         }
-        sum += v;
-        squares += v * v;
-        if (a > peak) peak = a;
-        if (a > threshold) {
-          if (first < 0) first = i;
-          last = i;
-          histogram[a < 1 ? binOf[(a * LUT_SCALE) | 0]! : LEVEL_BINS - 1]!++;
-          if (a >= clip) {
-            if (a > 1) overs++;
-            if (open === 0) this.runStart[ch] = globalStart + i;
-            open++;
-            continue;
+        if (!(cq < Infinity)) {
+          this.exactChunk(ch, x, c, e, globalStart);
+          const part = this.partial;
+          cs = part.sum;
+          cq = part.squares;
+          cmax = part.max;
+        } else if (cmax >= clip || this.open[ch]! > 0) {
+          this.clipChunk(ch, x, c, e, globalStart);
+        } else {
+          if (this.open[ch] === 0) this.atStart[ch] = false;
+        }
+        sum += cs;
+        squares += cq;
+        if (cmax > peak) peak = cmax;
+        if (cmax > threshold) {
+          if (first < 0) {
+            first = c;
+            while (!(Math.abs(x[first]!) > threshold)) first++;
+          }
+          lastChunk = c;
+          // The level histogram samples every HISTOGRAM_STRIDE-th frame: it feeds a proportion.
+          for (let i = c; i < e; i += HISTOGRAM_STRIDE) {
+            const a = Math.abs(x[i]!);
+            if (a > threshold && a < Infinity) histogram[a < 1 ? binOf[(a * LUT_SCALE) | 0]! : LEVEL_BINS - 1]! += HISTOGRAM_STRIDE;
           }
         }
-        if (open > 0) {
-          this.atStart[ch] = atStart;
-          this.closeRun(ch, open);
-          atStart = false;
-          open = 0;
-        } else {
-          atStart = false;
-        }
       }
-      this.atStart[ch] = atStart;
-      this.s.overs += overs;
-      this.open[ch] = open;
-      if (open > 0 && this.atStart[ch]) this.s.leadingRun[ch] = open;
       this.s.peak[ch] = peak;
       this.s.sum[ch] = this.s.sum[ch]! + sum;
       this.s.sumSquares[ch] = this.s.sumSquares[ch]! + squares;
@@ -182,14 +189,17 @@ export class SignalMeter {
         let tail = this.s.tailPeak;
         for (let i = Math.max(begin, tailFrom - globalStart); i < frames; i++) {
           const a = Math.abs(x[i]!);
-          if (a > tail) tail = a;
+          if (a > tail && a < Infinity) tail = a;
         }
         this.s.tailPeak = tail;
       }
       if (first >= 0) {
+        let last = Math.min(frames, lastChunk + CHUNK) - 1;
+        while (!(Math.abs(x[last]!) > threshold && Math.abs(x[last]!) < Infinity)) last--;
         if (this.s.firstSound === null || globalStart + first < this.s.firstSound) this.s.firstSound = globalStart + first;
         if (this.s.lastSound === null || globalStart + last > this.s.lastSound) this.s.lastSound = globalStart + last;
       }
+      if (this.open[ch]! > 0 && this.atStart[ch]) this.s.leadingRun[ch] = this.open[ch]!;
     }
     if (n === 2) {
       const l = planar[0]!;
@@ -207,6 +217,48 @@ export class SignalMeter {
       if (side === side) this.s.maxSideAbs = side;
     }
     this.s.frames += frames - begin;
+  }
+
+  private readonly partial = { sum: 0, squares: 0, max: 0 };
+
+  /** A chunk holding NaN/±Infinity: count them, measure the rest (and track clipping) sample by sample. */
+  private exactChunk(ch: number, x: Float32Array, from: number, to: number, globalStart: number): void {
+    let sum = 0;
+    let squares = 0;
+    let max = 0;
+    for (let i = from; i < to; i++) {
+      const v = x[i]!;
+      if (!(Math.abs(v) < Infinity)) {
+        this.s.nonFinite++;
+        continue;
+      }
+      sum += v;
+      squares += v * v;
+      if (Math.abs(v) > max) max = Math.abs(v);
+      this.clipSample(ch, Math.abs(v), globalStart + i);
+    }
+    this.partial.sum = sum;
+    this.partial.squares = squares;
+    this.partial.max = max;
+  }
+
+  /** A chunk with full-scale samples (or a run still open from the previous chunk). */
+  private clipChunk(ch: number, x: Float32Array, from: number, to: number, globalStart: number): void {
+    for (let i = from; i < to; i++) this.clipSample(ch, Math.abs(x[i]!), globalStart + i);
+  }
+
+  private clipSample(ch: number, a: number, frame: number): void {
+    if (a >= this.o.clipLevel) {
+      if (a > 1) this.s.overs++;
+      if (this.open[ch] === 0) this.runStart[ch] = frame;
+      this.open[ch]!++;
+      return;
+    }
+    if (this.open[ch]! > 0) {
+      this.closeRun(ch, this.open[ch]!);
+      this.open[ch] = 0;
+    }
+    this.atStart[ch] = false;
   }
 
   private closeRun(ch: number, length: number): void {
