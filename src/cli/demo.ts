@@ -1,83 +1,138 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { createWavWriter } from '../audio/wav/write.js';
-import { synthesizeDemoSong } from '../demo/song.js';
-import { sampleStatsParallel } from '../engine/parallel.js';
+import { checkPackage } from '../check/check.js';
+import { discoverPackage } from '../check/discover.js';
+import { synthesizeDemoTracks } from '../demo/song.js';
 import { WorkerPool } from '../engine/pool.js';
-import { runInfo } from './info.js';
-import { colours, table, type Writer } from './terminal.js';
+import { renderHtml } from '../report/html.js';
+import { renderText } from '../report/text.js';
+import { writeFileAtomically } from '../audio/atomic-file.js';
+import { resolveSession } from '../session/load.js';
+import { renderSession } from '../session/render.js';
+import type { SessionInput } from '../session/schema.js';
+import { progressLine } from './progress.js';
+import { colours, type Writer } from './terminal.js';
 
 const SAMPLE_RATE = 48000;
-const FULL_SCALE_24 = 2 ** 23;
 
-async function writeStereo(path: string, audio: Float32Array[]): Promise<void> {
-  const sink = await createWavWriter(path, { sampleRate: SAMPLE_RATE, channels: 2, format: 'pcm24', bext: { description: 'stemkit demo', originator: 'stemkit' } });
-  await sink.write(audio);
-  const report = await sink.commit();
-  if (report.clippedSamples > 0) throw new Error(`demo material clipped ${report.clippedSamples} samples in ${path}`);
+/** The demo's mix: bus processing on every stem, a shared plate, no master processing (so it nulls). */
+export function demoSession(): SessionInput {
+  const plate = (gain: number) => [{ to: 'Plate', gain }];
+  return {
+    name: 'stemkit demo song',
+    sampleRate: SAMPLE_RATE,
+    bitDepth: 24,
+    tail: 'auto',
+    stems: [
+      {
+        name: 'Drums',
+        role: 'drums',
+        processing: [
+          { type: 'eq', bands: [{ type: 'highpass', freq: 30, slope: 24 }, { type: 'peak', freq: 250, gain: -2, q: 1 }] },
+          { type: 'compressor', threshold: -18, ratio: 4, attack: 10, release: 120, makeup: 2 },
+        ],
+        tracks: [
+          { file: 'tracks/kick.wav', gain: -4 },
+          { file: 'tracks/snare.wav', gain: -5, pan: 0.1, sends: plate(-18) },
+          { file: 'tracks/hats.wav', gain: -9, pan: -0.3 },
+        ],
+      },
+      {
+        name: 'Bass',
+        role: 'bass',
+        processing: [
+          { type: 'eq', bands: [{ type: 'highpass', freq: 35, slope: 12 }, { type: 'lowshelf', freq: 120, gain: 1.5 }] },
+          { type: 'compressor', threshold: -20, ratio: 3, attack: 20, release: 150, makeup: 1 },
+          { type: 'saturate', drive: 6, mix: 0.3 },
+        ],
+        tracks: [{ file: 'tracks/bass.wav', gain: -8 }],
+      },
+      {
+        name: 'Music',
+        role: 'music',
+        processing: [{ type: 'eq', bands: [{ type: 'highpass', freq: 120, slope: 12 }, { type: 'highshelf', freq: 8000, gain: 2 }] }],
+        tracks: [
+          { file: 'tracks/chords.wav', gain: -6 },
+          { file: 'tracks/lead synth.wav', gain: -7, pan: 0.25, sends: plate(-12), processing: [{ type: 'delay', time: 375, feedback: 0.3, mix: 0.2 }] },
+        ],
+      },
+      {
+        name: 'Vocals',
+        role: 'vocals',
+        processing: [
+          { type: 'eq', bands: [{ type: 'highpass', freq: 100, slope: 24 }, { type: 'peak', freq: 3000, gain: 2, q: 0.8 }] },
+          { type: 'compressor', threshold: -22, ratio: 3, attack: 5, release: 80, makeup: 3, detection: 'rms' },
+        ],
+        tracks: [
+          { file: 'tracks/lead vox.wav', gain: -5, sends: plate(-8), automation: { gain: [[8, -6], [9, 0]] } },
+          { file: 'tracks/bgv low.wav', gain: -9, pan: -0.5, sends: plate(-10) },
+          { file: 'tracks/bgv high.wav', gain: -10, pan: 0.5, sends: plate(-10) },
+        ],
+      },
+      { name: 'FX', role: 'fx', tracks: [{ file: 'tracks/fx sweep.wav', gain: -6, sends: plate(-6) }] },
+    ],
+    // Return EQ as on a console: no rumble or DC into the plate.
+    returns: [{ name: 'Plate', processing: [{ type: 'eq', bands: [{ type: 'highpass', freq: 150, slope: 12 }] }, { type: 'reverb', decay: 2.2, predelay: 20 }] }],
+    master: { gain: 0, processing: [] },
+  };
 }
 
 /**
- * `stemkit demo [DIR]`: synthesizes a short song as four stems plus their unity-gain mix, writes
- * them as a 48 kHz/24-bit package, and shows what stemkit reads back from it.
+ * `stemkit demo [DIR]`: synthesizes a song as multitracks, writes its session, renders the stem
+ * package, checks it, writes the HTML report and says where everything is.
  */
-export async function runDemo(dirArgument: string | undefined, out: Writer): Promise<number> {
+export async function runDemo(dirArgument: string | undefined, out: Writer, err: Writer & { isTTY?: boolean } = { write: () => true }): Promise<number> {
+  const began = Date.now();
   const dir = resolve(dirArgument ?? 'stemkit-demo');
   const c = colours(out);
-  await mkdir(join(dir, 'stems'), { recursive: true });
-  const stems = synthesizeDemoSong(SAMPLE_RATE);
-  const frames = stems[0]!.audio[0].length;
-  // One gain for every stem, so the unity sum peaks at −6 dBFS (the seed's headroom advice).
-  let sumPeak = 0;
-  for (let ch = 0; ch < 2; ch++) {
-    for (let i = 0; i < frames; i++) {
-      let v = 0;
-      for (const stem of stems) v += stem.audio[ch]![i]!;
-      sumPeak = Math.max(sumPeak, Math.abs(v));
-    }
+  const progress = progressLine(err, true);
+  await mkdir(join(dir, 'tracks'), { recursive: true });
+  progress.update('synthesizing tracks', 0);
+  const tracks = synthesizeDemoTracks(SAMPLE_RATE);
+  for (const track of tracks) {
+    const sink = await createWavWriter(join(dir, 'tracks', `${track.name}.wav`), { sampleRate: SAMPLE_RATE, channels: track.audio.length, format: 'pcm24', dither: 'tpdf' });
+    await sink.write(track.audio);
+    await sink.commit();
   }
-  const gain = 0.5 / sumPeak;
-  // Quantise stems to the 24-bit grid first, so the mix is their exact sum and nulls to zero.
-  const mix = [new Float32Array(frames), new Float32Array(frames)];
-  for (const stem of stems) {
-    for (let ch = 0; ch < 2; ch++) {
-      const x = stem.audio[ch]!;
-      const m = mix[ch]!;
-      for (let i = 0; i < frames; i++) {
-        x[i] = Math.round(x[i]! * gain * FULL_SCALE_24) / FULL_SCALE_24;
-        m[i] = m[i]! + x[i]!;
-      }
-    }
-  }
-  const paths: string[] = [];
-  for (const [i, stem] of stems.entries()) {
-    const path = join(dir, 'stems', `${String(i + 1).padStart(2, '0')}_${stem.name}.wav`);
-    await writeStereo(path, stem.audio);
-    paths.push(path);
-  }
-  const mixPath = join(dir, 'mix.wav');
-  await writeStereo(mixPath, mix);
-  paths.push(mixPath);
-
-  out.write(`${c.bold('stemkit demo')}: ${stems.length} stems and their mix written to ${dir}\n\n`);
-  const infoLines: string[] = [];
-  await runInfo(paths, {}, { write: (t: string) => infoLines.push(t), isTTY: out.isTTY });
-  out.write(infoLines[0] ?? '');
+  const session = demoSession();
+  const sessionPath = join(dir, 'session.yaml');
+  await writeFile(sessionPath, `# The demo session: edit it and run \`stemkit render ${relative(process.cwd(), sessionPath)}\`\n${stringify(session)}`);
 
   const pool = new WorkerPool();
   try {
-    const stats = await sampleStatsParallel(paths, pool);
-    const db = (x: number) => (x > 0 ? (20 * Math.log10(x)).toFixed(1) : '-inf');
-    const rows = [['file', 'peak dBFS', 'RMS dBFS'].map(c.bold)];
-    stats.forEach((s, i) => {
-      const peak = Math.max(...s.peak);
-      const rms = Math.sqrt(s.sumSquares.reduce((a, b) => a + b, 0) / (s.frames * s.peak.length));
-      rows.push([paths[i]!.slice(dir.length + 1), db(peak), db(rms)]);
-    });
-    out.write(`\n${table(rows, [1, 2])}\n`);
+    const resolved = await resolveSession(session, dir, sessionPath);
+    const packageDir = join(dir, 'package');
+    const manifest = await renderSession(resolved, { outDir: packageDir, pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) });
+    progress.update('checking', 0);
+    const report = await checkPackage(await discoverPackage(packageDir), { pool, onProgress: (f) => progress.update('checking', f) });
+    progress.done();
+    const htmlPath = join(dir, 'report.html');
+    await writeFileAtomically(htmlPath, renderHtml(report));
+    const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    out.write(`${c.bold('stemkit demo')}: a ${manifest.durationSec.toFixed(1)} s song as ${tracks.length} multitracks → ${manifest.stems.length} stems + mix, checked, in ${seconds} s\n\n`);
+    out.write(renderText(report, out));
+    const where = (p: string) => {
+      const r = relative(process.cwd(), p);
+      return r === '' ? '.' : r.startsWith('..') ? p : r;
+    };
+    out.write(
+      [
+        '',
+        c.bold('where everything is'),
+        `  tracks     ${where(join(dir, 'tracks'))}/`,
+        `  session    ${where(sessionPath)}`,
+        `  package    ${where(packageDir)}/ (stems/, mix.wav, stemkit.json)`,
+        `  report     ${where(htmlPath)}`,
+        '',
+        `next: ${c.cyan(`npx stemkit check ${where(packageDir)}`)}  ·  ${c.cyan(`npx stemkit render ${where(sessionPath)} --out my-package`)}`,
+        '',
+      ].join('\n'),
+    );
+    return report.ok ? 0 : 1;
   } finally {
+    progress.done();
     await pool.close();
   }
-  out.write(`\nNext: ${c.cyan(`npx stemkit info ${join(dirArgument ?? 'stemkit-demo', 'mix.wav')} --json`)}\n`);
-  return 0;
 }

@@ -36,7 +36,9 @@ export function renderText(report: CheckReport, out: Writer): string {
     const n = report.null;
     const state = n.passed ? c.green('nulls') : c.red('does not null');
     lines.push(
-      `null test: ${state} — residual peak ${dash(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${dash(n.residualRmsDbfs)} dBFS, ${dash(n.residualRelativeDb)} dB relative to the mix`,
+      n.residualPeakDbfs === null
+        ? `null test: ${state} — the residual is digital silence (mix = Σ stems, sample for sample)`
+        : `null test: ${state} — residual peak ${dash(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${dash(n.residualRmsDbfs)} dBFS, ${dash(n.residualRelativeDb)} dB relative to the mix`,
     );
   }
   if (report.sum) lines.push(`unity sum: peak ${dash(report.sum.samplePeakDbfs)} dBFS, true peak ${dash(report.sum.truePeakDbtp)} dBTP`);

@@ -1,0 +1,40 @@
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { WorkerPool } from '../engine/pool.js';
+import { loadSession } from '../session/load.js';
+import { renderSession } from '../session/render.js';
+import { progressLine } from './progress.js';
+import { colours, table, type Writer } from './terminal.js';
+
+const dash = (x: number | null) => (x === null ? '—' : x.toFixed(1));
+
+/** `stemkit render`: the package, or (with --json) its manifest. */
+export async function runRender(sessionFile: string, options: { out?: string; dry?: boolean; json?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
+  const resolved = await loadSession(sessionFile);
+  const outDir = resolve(options.out ?? join(dirname(sessionFile), `${basename(sessionFile, extname(sessionFile))}-package`));
+  const pool = new WorkerPool();
+  const progress = progressLine(err, !options.json);
+  try {
+    const manifest = await renderSession(resolved, { outDir, dry: Boolean(options.dry), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) });
+    progress.done();
+    if (options.json) {
+      out.write(JSON.stringify(manifest, null, 2) + '\n');
+      return 0;
+    }
+    const c = colours(out);
+    out.write(
+      `${c.bold(manifest.title)}: ${manifest.stems.length} stems + mix → ${outDir}\n` +
+        `${manifest.sampleRate} Hz · ${manifest.bitDepth === '32f' ? '32-bit float' : `${manifest.bitDepth}-bit`} · ${manifest.channels} ch · ${manifest.frames} frames (${manifest.durationSec.toFixed(2)} s, tail ${manifest.render.tailSec.toFixed(2)} s) · ${manifest.render.realtimeFactor}× real time\n\n`,
+    );
+    const rows = [['file', 'peak dBFS', 'TP dBTP', 'LUFS', 'latency comp.'].map(c.bold)];
+    for (const s of manifest.stems) rows.push([s.file, dash(s.peakDbfs), dash(s.truePeakDbtp), dash(s.integratedLufs), `${s.latencyCompensated} smp`]);
+    rows.push([manifest.mix.file, dash(manifest.mix.peakDbfs), dash(manifest.mix.truePeakDbtp), dash(manifest.mix.integratedLufs), `${manifest.mix.latencyCompensated} smp`]);
+    out.write(table(rows, [1, 2, 3, 4]) + '\n');
+    if (manifest.mix.masterProcessing.length) out.write(`\n${c.yellow('note:')} the mix is printed through master processing (recorded in stemkit.json); it will not null against the stems by design.\n`);
+    const clipped = [...manifest.stems, manifest.mix].filter((f) => f.clippedSamples > 0);
+    for (const f of clipped) out.write(`${c.red('clipped:')} ${'name' in f ? f.name : 'mix'}: ${f.clippedSamples} samples above full scale; lower the gain or render 32f\n`);
+    return clipped.length ? 1 : 0;
+  } finally {
+    progress.done();
+    await pool.close();
+  }
+}

@@ -1,0 +1,187 @@
+import { join } from 'node:path';
+import { createWavWriter, type AudioSink } from '../audio/wav/write.js';
+import type { WriteSampleFormat } from '../audio/pcm-encode.js';
+import { loudnessWeight, channelLayout } from '../audio/channels.js';
+import { LoudnessMeter } from '../dsp/loudness.js';
+import { TruePeakMeter } from '../dsp/true-peak.js';
+import { SampleStats } from '../dsp/sample-stats.js';
+import type { ResolvedSession } from './load.js';
+import { loadImpulses } from './impulses.js';
+import { buildStemGraph } from './stem-graph.js';
+import { TrackStream } from './track-stream.js';
+
+export interface StemJob {
+  resolved: ResolvedSession;
+  stemIndex: number;
+  /** Output frames of every file in the package. */
+  frames: number;
+  outDir: string;
+  fileName: string;
+  format: WriteSampleFormat;
+  dry: boolean;
+}
+
+export interface StemLevels {
+  peak: number;
+  truePeak: number;
+  integratedLufs: number | null;
+}
+
+export interface StemResult {
+  stemIndex: number;
+  file: string;
+  dryFile: string | null;
+  latency: number;
+  clippedSamples: number;
+  levels: StemLevels;
+}
+
+/** Render block: 4096 frames (85 ms at 48 kHz): processors amortise their per-block cost, buffers stay in cache. */
+const BLOCK = 4096;
+
+/** Writes `frames` frames to a sink after skipping the first `skip` frames it is given. */
+class AlignedWriter {
+  private skipped = 0;
+  private written = 0;
+  constructor(
+    readonly sink: AudioSink,
+    private readonly skip: number,
+    private readonly frames: number,
+    private readonly meters: ((planar: Float32Array[], n: number) => void) | null,
+  ) {}
+  async write(planar: Float32Array[], n: number): Promise<void> {
+    let from = 0;
+    if (this.skipped < this.skip) {
+      from = Math.min(n, this.skip - this.skipped);
+      this.skipped += from;
+    }
+    const count = Math.min(n - from, this.frames - this.written);
+    if (count <= 0) return;
+    const part = from === 0 ? planar : planar.map((x) => x.subarray(from));
+    this.meters?.(part, count);
+    this.written += count;
+    await this.sink.write(part, count);
+  }
+  get done(): boolean {
+    return this.written >= this.frames;
+  }
+}
+
+/**
+ * Worker job: renders one stem (and its dry version) from its tracks to a WAV file, compensating
+ * latency so the file starts on timeline 0, and measures it for the manifest.
+ */
+export async function renderStemJob(job: StemJob): Promise<StemResult> {
+  const { resolved, stemIndex } = job;
+  const rate = resolved.session.sampleRate;
+  const stem = resolved.session.stems[stemIndex]!;
+  const impulses = await loadImpulses(resolved.impulses, rate);
+  const graph = buildStemGraph(resolved, stemIndex, impulses);
+  const channels = graph.channels;
+  const streams = await Promise.all(
+    graph.tracks.map((t) => TrackStream.open(resolved.tracks[stemIndex]![t.index]!.path, t.offsetFrames, rate)),
+  );
+  const file = join(job.outDir, 'stems', job.fileName);
+  const dryFile = job.dry ? join(job.outDir, 'stems', job.fileName.replace(/\.wav$/, '_dry.wav')) : null;
+  const bext = { description: `${resolved.session.name}: ${stem.name} stem`, originator: 'stemkit', timeReference: 0 };
+  const sink = await createWavWriter(file, { sampleRate: rate, channels, format: job.format, bext });
+  const drySink = dryFile ? await createWavWriter(dryFile, { sampleRate: rate, channels, format: job.format, bext: { ...bext, description: `${bext.description} (dry)` } }) : null;
+
+  const stats = new SampleStats(channels);
+  const truePeak = new TruePeakMeter({ sampleRate: rate, channels });
+  const loudness = new LoudnessMeter({ sampleRate: rate, channelWeights: channelLayout(channels, null).map(loudnessWeight) });
+  const wet = new AlignedWriter(sink, graph.latency, job.frames, (p, n) => {
+    stats.push(p, n);
+    truePeak.push(p, n);
+    loudness.push(p, n);
+  });
+  const dry = drySink ? new AlignedWriter(drySink, graph.dryLatency, job.frames, null) : null;
+
+  const alloc = (n: number) => Array.from({ length: n }, () => new Float32Array(BLOCK));
+  const busBuffer = alloc(channels);
+  const returnBuffers = graph.returns.map(() => alloc(channels));
+  const returnSlot = new Map(graph.returns.map((r, i) => [r.index, i]));
+  const trackBuffers = graph.tracks.map((t) => alloc(t.channels));
+  const panned = alloc(channels);
+  const dryBuffer = alloc(channels);
+
+  try {
+    for (let position = 0; !wet.done || (dry && !dry.done); position += BLOCK) {
+      const n = BLOCK;
+      for (const x of busBuffer) x.fill(0);
+      for (const r of returnBuffers) for (const x of r) x.fill(0);
+      for (const [k, node] of graph.tracks.entries()) {
+        const stream = streams[k]!;
+        const buffer = trackBuffers[k]!;
+        // A track contributes only while its audio or its inserts' tails last.
+        if (position >= stream.end + node.chain.tail + node.chain.latency + node.compensation.delay + BLOCK) continue;
+        await stream.read(position, n, buffer);
+        node.chain.process(buffer, n);
+        node.compensation.process(buffer, n);
+        node.gain.apply(buffer, n, position - node.chain.latency - node.compensation.delay);
+        for (let out = 0; out < channels; out++) {
+          const y = panned[out]!;
+          y.fill(0);
+          const row = node.panMatrix[out]!;
+          for (let ch = 0; ch < node.channels; ch++) {
+            const g = row[ch]!;
+            if (g === 0) continue;
+            const x = buffer[ch]!;
+            for (let i = 0; i < n; i++) y[i] = y[i]! + g * x[i]!;
+          }
+          const bus = busBuffer[out]!;
+          for (let i = 0; i < n; i++) bus[i] = bus[i]! + y[i]!;
+          for (const send of node.sends) {
+            const target = returnBuffers[returnSlot.get(send.target)!]![out]!;
+            const g = send.gain;
+            for (let i = 0; i < n; i++) target[i] = target[i]! + g * y[i]!;
+          }
+        }
+      }
+      if (dry) {
+        const g = graph.busGain;
+        for (let ch = 0; ch < channels; ch++) {
+          const src = busBuffer[ch]!;
+          const dst = dryBuffer[ch]!;
+          for (let i = 0; i < n; i++) dst[i] = src[i]! * g;
+        }
+        await dry.write(dryBuffer, n);
+      }
+      graph.bus.process(busBuffer, n);
+      graph.busCompensation.process(busBuffer, n);
+      if (graph.busGain !== 1) for (const x of busBuffer) for (let i = 0; i < n; i++) x[i] = x[i]! * graph.busGain;
+      for (const [r, node] of graph.returns.entries()) {
+        const buffers = returnBuffers[r]!;
+        node.chain.process(buffers, n);
+        node.compensation.process(buffers, n);
+        for (let ch = 0; ch < channels; ch++) {
+          const bus = busBuffer[ch]!;
+          const x = buffers[ch]!;
+          for (let i = 0; i < n; i++) bus[i] = bus[i]! + x[i]!;
+        }
+      }
+      await wet.write(busBuffer, n);
+    }
+    const report = await sink.commit();
+    if (drySink) await drySink.commit();
+    const summary = LoudnessMeter.summarize(loudness.state());
+    return {
+      stemIndex,
+      file,
+      dryFile,
+      latency: graph.latency,
+      clippedSamples: report.clippedSamples,
+      levels: {
+        peak: Math.max(0, ...stats.result().peak),
+        truePeak: Math.max(0, ...truePeak.state().truePeak),
+        integratedLufs: summary.integratedLufs,
+      },
+    };
+  } catch (err) {
+    await sink.abort();
+    await drySink?.abort();
+    throw err;
+  } finally {
+    await Promise.all(streams.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,251 @@
+import { mkdir, unlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { openAudio } from '../audio/open.js';
+import { writeFileAtomically } from '../audio/atomic-file.js';
+import type { WriteSampleFormat } from '../audio/pcm-encode.js';
+import { createWavWriter } from '../audio/wav/write.js';
+import { channelLayout, loudnessWeight } from '../audio/channels.js';
+import type { AudioSource } from '../audio/types.js';
+import { LoudnessMeter } from '../dsp/loudness.js';
+import { SampleStats } from '../dsp/sample-stats.js';
+import { TruePeakMeter } from '../dsp/true-peak.js';
+import { lockstep } from '../engine/lockstep.js';
+import type { WorkerPool } from '../engine/pool.js';
+import { buildChain } from './chain.js';
+import { loadImpulses } from './impulses.js';
+import type { ResolvedSession } from './load.js';
+import { renderStemJob, type StemJob, type StemLevels, type StemResult } from './render-stem.js';
+import { buildStemGraph, returnsUsed } from './stem-graph.js';
+
+const RENDER_JOB = new URL(import.meta.url.endsWith('.ts') ? './render-stem.ts' : './render-stem.js', import.meta.url);
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** "auto" tail: until every chain has decayed below −90 dBFS, at most this long. */
+const MAX_AUTO_TAIL_SECONDS = 10;
+
+export interface RenderOptions {
+  outDir: string;
+  /** Also write dry stems (no bus inserts, no returns) beside the wet ones. */
+  dry?: boolean;
+  /** Renders stems in parallel on the pool; null renders on the calling thread. */
+  pool?: WorkerPool | null;
+  onProgress?: (phase: 'stems' | 'mix', fraction: number) => void;
+}
+
+export interface ManifestStem {
+  name: string;
+  role: string;
+  file: string;
+  dryFile?: string;
+  wet: true;
+  /** Bus inserts as printed, then the returns this stem carries its own instance of. */
+  processing: unknown[];
+  returns: { name: string; processing: unknown[] }[];
+  /** Samples of processing latency removed so the stem starts on timeline 0. */
+  latencyCompensated: number;
+  peakDbfs: number | null;
+  truePeakDbtp: number | null;
+  integratedLufs: number | null;
+  clippedSamples: number;
+}
+
+export interface PackageManifest {
+  schema: 'stemkit.package/1';
+  title: string;
+  sampleRate: number;
+  bitDepth: 16 | 24 | '32f';
+  channels: number;
+  frames: number;
+  durationSec: number;
+  mix: {
+    file: string;
+    /** Processing between the unity sum of the stems and the mix; empty means mix = Σ stems. */
+    masterProcessing: unknown[];
+    latencyCompensated: number;
+    peakDbfs: number | null;
+    truePeakDbtp: number | null;
+    integratedLufs: number | null;
+    clippedSamples: number;
+  };
+  stems: ManifestStem[];
+  render: { tailSec: number; timelineFrames: number; elapsedMs: number; realtimeFactor: number; dry: boolean };
+  generator: { name: 'stemkit'; version: string };
+}
+
+const FORMATS: Record<string, WriteSampleFormat> = { '16': 'pcm16', '24': 'pcm24', '32f': 'float32' };
+const db = (x: number) => (x > 0 ? Math.round(20 * Math.log10(x) * 100) / 100 : null);
+
+/** File-system-safe stem file name: "01_Lead Vocals.wav". */
+export function stemFileName(index: number, name: string): string {
+  const safe = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').trim() || `Stem ${index + 1}`;
+  return `${String(index + 1).padStart(2, '0')}_${safe}.wav`;
+}
+
+/**
+ * Renders a session into a stem package: every stem and the mix at the same rate, depth, layout,
+ * start and length; the mix is the unity sum of the stems as written (so it nulls by
+ * construction), then the master chain if the session has one (recorded in the manifest).
+ */
+export async function renderSession(resolved: ResolvedSession, options: RenderOptions): Promise<PackageManifest> {
+  const began = Date.now();
+  const { session } = resolved;
+  const rate = session.sampleRate;
+  const format = FORMATS[String(session.bitDepth)]!;
+  const impulses = await loadImpulses(resolved.impulses, rate);
+  const graphs = session.stems.map((_, s) => buildStemGraph(resolved, s, impulses));
+  const master = buildChain(session.master.processing, rate, resolved.channels, impulses);
+
+  let timeline = 0;
+  session.stems.forEach((stem, s) =>
+    stem.tracks.forEach((track, t) => {
+      if (track.mute) return;
+      const f = resolved.tracks[s]![t]!.format;
+      timeline = Math.max(timeline, Math.round(track.offset * rate) + Math.round(f.frames * (rate / f.sampleRate)));
+    }),
+  );
+  const tailFrames =
+    session.tail === 'auto'
+      ? Math.min(MAX_AUTO_TAIL_SECONDS * rate, Math.max(0, ...graphs.map((g) => g.tail)) + master.tail)
+      : Math.round(session.tail * rate);
+  const frames = timeline + tailFrames;
+
+  await mkdir(join(options.outDir, 'stems'), { recursive: true });
+  const names = session.stems.map((stem, s) => stemFileName(s, stem.name));
+  const jobs: StemJob[] = session.stems.map((_, s) => ({
+    resolved,
+    stemIndex: s,
+    frames,
+    outDir: options.outDir,
+    fileName: names[s]!,
+    format,
+    dry: Boolean(options.dry),
+  }));
+  const written: string[] = [];
+  let done = 0;
+  options.onProgress?.('stems', 0);
+  try {
+    const results: StemResult[] = await Promise.all(
+      jobs.map(async (job) => {
+        const result = options.pool ? await options.pool.run<StemJob, StemResult>(RENDER_JOB, 'renderStemJob', job) : await renderStemJob(job);
+        written.push(result.file, ...(result.dryFile ? [result.dryFile] : []));
+        options.onProgress?.('stems', ++done / jobs.length);
+        return result;
+      }),
+    );
+    const mixPath = join(options.outDir, 'mix.wav');
+    const mix = await renderMix(results.map((r) => r.file), mixPath, resolved, format, frames, (f) => options.onProgress?.('mix', f));
+    written.push(mixPath);
+
+    const masterProcessing = [...(session.master.gain !== 0 ? [{ type: 'gain', gain: session.master.gain }] : []), ...session.master.processing];
+    const elapsedMs = Date.now() - began;
+    const manifest: PackageManifest = {
+      schema: 'stemkit.package/1',
+      title: session.name,
+      sampleRate: rate,
+      bitDepth: session.bitDepth,
+      channels: resolved.channels,
+      frames,
+      durationSec: frames / rate,
+      mix: {
+        file: 'mix.wav',
+        masterProcessing,
+        latencyCompensated: master.latency,
+        peakDbfs: db(mix.levels.peak),
+        truePeakDbtp: db(mix.levels.truePeak),
+        integratedLufs: mix.levels.integratedLufs === null ? null : Math.round(mix.levels.integratedLufs * 100) / 100,
+        clippedSamples: mix.clippedSamples,
+      },
+      stems: results.map((r, s) => {
+        const stem = session.stems[s]!;
+        return {
+          name: stem.name,
+          role: stem.role,
+          file: `stems/${names[s]}`,
+          ...(r.dryFile ? { dryFile: `stems/${names[s]!.replace(/\.wav$/, '_dry.wav')}` } : {}),
+          wet: true,
+          processing: stem.processing,
+          returns: returnsUsed(session, s).map((name) => ({ name, processing: session.returns.find((x) => x.name === name)!.processing })),
+          latencyCompensated: r.latency,
+          peakDbfs: db(r.levels.peak),
+          truePeakDbtp: db(r.levels.truePeak),
+          integratedLufs: r.levels.integratedLufs === null ? null : Math.round(r.levels.integratedLufs * 100) / 100,
+          clippedSamples: r.clippedSamples,
+        };
+      }),
+      render: { tailSec: tailFrames / rate, timelineFrames: timeline, elapsedMs, realtimeFactor: Math.round((frames / rate / (elapsedMs / 1000)) * 10) / 10, dry: Boolean(options.dry) },
+      generator: { name: 'stemkit', version },
+    };
+    await writeFileAtomically(join(options.outDir, 'stemkit.json'), JSON.stringify(manifest, null, 2) + '\n');
+    return manifest;
+  } catch (err) {
+    // A failed render leaves no package behind that could pass for a complete one.
+    await Promise.all(written.map((f) => unlink(f).catch(() => undefined)));
+    throw err;
+  }
+}
+
+/** Sums the written stems in order (exactly as `check` does), applies the master, writes the mix. */
+async function renderMix(
+  stemPaths: string[],
+  path: string,
+  resolved: ResolvedSession,
+  format: WriteSampleFormat,
+  frames: number,
+  onProgress: (fraction: number) => void,
+): Promise<{ levels: StemLevels; clippedSamples: number }> {
+  const rate = resolved.session.sampleRate;
+  const channels = resolved.channels;
+  const impulses = await loadImpulses(resolved.impulses, rate);
+  const master = buildChain(resolved.session.master.processing, rate, channels, impulses);
+  const masterGain = resolved.session.master.gain === -Infinity ? 0 : 10 ** (resolved.session.master.gain / 20);
+  const sink = await createWavWriter(path, { sampleRate: rate, channels, format, bext: { description: `${resolved.session.name}: mix`, originator: 'stemkit', timeReference: 0 } });
+  const sources: AudioSource[] = [];
+  try {
+    for (const p of stemPaths) sources.push(await openAudio(p));
+    const stats = new SampleStats(channels);
+    const truePeak = new TruePeakMeter({ sampleRate: rate, channels });
+    const loudness = new LoudnessMeter({ sampleRate: rate, channelWeights: channelLayout(channels, null).map(loudnessWeight) });
+    const sum = Array.from({ length: channels }, () => new Float32Array(32768));
+    let skip = master.latency;
+    let written = 0;
+    // The master's latency is made up by running on past the end with silence, then skipping its start.
+    for await (const block of lockstep(sources, { end: frames + master.latency, onProgress: (p) => onProgress(p.fraction) })) {
+      const n = block.frames;
+      for (let ch = 0; ch < channels; ch++) {
+        const out = sum[ch]!;
+        out.fill(0, 0, n);
+        for (const planar of block.data) {
+          const x = planar[ch]!;
+          for (let i = 0; i < n; i++) out[i] = out[i]! + x[i]!;
+        }
+        if (masterGain !== 1) for (let i = 0; i < n; i++) out[i] = out[i]! * masterGain;
+      }
+      master.process(sum, n);
+      const from = Math.min(n, skip);
+      skip -= from;
+      const count = Math.min(n - from, frames - written);
+      if (count <= 0) continue;
+      const part = sum.map((x) => x.subarray(from, from + count));
+      stats.push(part, count);
+      truePeak.push(part, count);
+      loudness.push(part, count);
+      await sink.write(part, count);
+      written += count;
+    }
+    const report = await sink.commit();
+    return {
+      levels: {
+        peak: Math.max(0, ...stats.result().peak),
+        truePeak: Math.max(0, ...truePeak.state().truePeak),
+        integratedLufs: LoudnessMeter.summarize(loudness.state()).integratedLufs,
+      },
+      clippedSamples: report.clippedSamples,
+    };
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  } finally {
+    await Promise.all(sources.map((s) => s.close()));
+  }
+}

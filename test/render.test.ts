@@ -1,0 +1,320 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { openAudio } from '../src/audio/open.js';
+import { checkPackage } from '../src/check/check.js';
+import { discoverPackage } from '../src/check/discover.js';
+import { TruePeakMeter } from '../src/dsp/true-peak.js';
+import { WorkerPool } from '../src/engine/pool.js';
+import { guessStem, initSession } from '../src/session/init.js';
+import { loadSession, resolveSession } from '../src/session/load.js';
+import { renderSession, type PackageManifest } from '../src/session/render.js';
+import type { SessionInput } from '../src/session/schema.js';
+import { material, RATE, writeWav } from './helpers/package.js';
+
+const root = mkdtempSync(join(tmpdir(), 'stemkit-render-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+/** A project folder with mono/stereo tracks written by the test. */
+async function project(tracks: Record<string, Float32Array[]>, rate = RATE): Promise<string> {
+  const dir = join(root, `p${++n}`);
+  mkdirSync(join(dir, 'tracks'), { recursive: true });
+  for (const [name, audio] of Object.entries(tracks)) await writeWav(join(dir, 'tracks', `${name}.wav`), audio, { sampleRate: rate, format: 'float32' });
+  return dir;
+}
+
+function impulse(seconds: number, at: number, level = 0.1, rate = RATE): Float32Array {
+  const x = new Float32Array(Math.round(seconds * rate));
+  x[Math.round(at * rate)] = level;
+  return x;
+}
+
+async function render(dir: string, session: SessionInput, options: { dry?: boolean; pool?: WorkerPool } = {}): Promise<{ out: string; manifest: PackageManifest }> {
+  const out = join(dir, 'out');
+  const resolved = await resolveSession(session, dir, join(dir, 'session.yaml'));
+  return { out, manifest: await renderSession(resolved, { outDir: out, dry: options.dry ?? false, pool: options.pool ?? null }) };
+}
+
+async function readAll(path: string): Promise<Float32Array[]> {
+  const s = await openAudio(path);
+  const planar = await s.read(0, s.format.frames);
+  await s.close();
+  return planar;
+}
+
+function firstAbove(x: Float32Array, threshold = 1e-4): number {
+  return x.findIndex((v) => Math.abs(v) > threshold);
+}
+
+describe('session validation', () => {
+  it('points at the exact path of every problem and never starts a render', async () => {
+    const dir = await project({ kick: [material(2, 1)[0]] });
+    const session = {
+      name: 'Bad',
+      stems: [
+        { name: 'Drums', tracks: [{ file: 'tracks/kick.wav', sends: [{ to: 'Hall' }] }] },
+        { name: 'Vocals', tracks: [{ file: 'tracks/lead.wav' }] },
+        { name: 'drums', tracks: [{ file: 'tracks/kick.wav', automation: { gain: [[2, 0], [1, -6]] } }] },
+      ],
+    };
+    const error = await resolveSession(session, dir, 'song.yaml').catch((e) => e);
+    expect(error.code).toBe('E_SESSION');
+    expect(error.message).toMatch(/stems\[1\]\.tracks\[0\]\.file: no such file \(tracks\/lead\.wav\)/);
+    expect(error.message).toMatch(/stems\[0\]\.tracks\[0\]\.sends\[0\]\.to: no return named "Hall"/);
+    expect(error.message).toMatch(/stems\[2\]\.name: "drums" is used twice/);
+    expect(error.message).toMatch(/stems\[2\]\.tracks\[0\]\.automation\.gain\[1\]: times must not go backwards/);
+    const typed = await resolveSession({ name: 'x', bitDepth: 20, stems: [{ name: 'A', tracks: [{ file: 'a.wav', pan: 3 }] }] }, dir).catch((e) => e);
+    expect(typed.message).toMatch(/bitDepth/);
+    expect(typed.message).toMatch(/stems\[0\]\.tracks\[0\]\.pan/);
+    const processor = await resolveSession({ name: 'x', stems: [{ name: 'A', processing: [{ type: 'eq', bands: [{ type: 'peak', freq: 'loud' }] }], tracks: [{ file: 'tracks/kick.wav' }] }] }, dir).catch((e) => e);
+    expect(processor.message).toMatch(/stems\[0\]\.processing\[0\]/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('reads YAML with -inf automation and reports YAML syntax errors with a position', async () => {
+    const dir = await project({ lead: [material(2, 1)[0]] });
+    const file = join(dir, 'session.yaml');
+    writeFileSync(file, 'name: Song\nstems:\n  - name: Vocals\n    tracks:\n      - file: tracks/lead.wav\n        automation: { gain: [[0, -6], [1, 0], [1.5, -inf]] }\n');
+    const resolved = await loadSession(file);
+    expect(resolved.session.stems[0]!.tracks[0]!.automation!.gain[2]![1]).toBe(-Infinity);
+    writeFileSync(file, 'name: Song\nstems: [\n');
+    await expect(loadSession(file)).rejects.toMatchObject({ code: 'E_SESSION', message: expect.stringMatching(/not valid YAML/) });
+  });
+});
+
+describe('render', () => {
+  it('prints stems and mix at one rate, depth and length, starting on timeline 0; the mix nulls exactly', async () => {
+    const dir = await project({ kick: [impulse(3, 0.5, 0.5)], keys: material(3, 2) });
+    const { out, manifest } = await render(dir, {
+      name: 'Plain',
+      tail: 0.5,
+      stems: [
+        { name: 'Drums', role: 'drums', tracks: [{ file: 'tracks/kick.wav', offset: 0.25 }] },
+        { name: 'Keys', role: 'music', tracks: [{ file: 'tracks/keys.wav', gain: -6 }] },
+      ],
+    });
+    expect(manifest).toMatchObject({ schema: 'stemkit.package/1', sampleRate: 48000, bitDepth: 24, channels: 2, frames: Math.round(3.75 * RATE) });
+    expect(manifest.stems.map((s) => s.file)).toEqual(['stems/01_Drums.wav', 'stems/02_Keys.wav']);
+    for (const file of ['stems/01_Drums.wav', 'stems/02_Keys.wav', 'mix.wav']) {
+      const s = await openAudio(join(out, file));
+      expect(s.format).toMatchObject({ sampleRate: 48000, bitDepth: 24, channels: 2, frames: manifest.frames });
+      expect(s.meta.bext?.timeReference).toBe(0);
+      await s.close();
+    }
+    // A mono click panned centre lands at 0.25 + 0.5 s, −3 dB per side.
+    const [l, r] = await readAll(join(out, 'stems/01_Drums.wav'));
+    expect(firstAbove(l!)).toBe(0.75 * RATE);
+    expect(l![0.75 * RATE]).toBeCloseTo(0.5 * Math.SQRT1_2, 5);
+    expect(r![0.75 * RATE]).toBeCloseTo(0.5 * Math.SQRT1_2, 5);
+    const report = await checkPackage(await discoverPackage(out));
+    expect(report.ok).toBe(true);
+    expect(report.null).toMatchObject({ passed: true, residualPeakDbfs: null });
+    expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    const json = JSON.parse(readFileSync(join(out, 'stemkit.json'), 'utf8'));
+    expect(json.mix.masterProcessing).toEqual([]);
+  });
+
+  it('compensates latent bus processing to the sample (lookahead limiter, oversampled saturation)', async () => {
+    const dir = await project({ a: [impulse(2, 1.0, 0.05)], b: [impulse(2, 1.0, 0.05)], c: [impulse(2, 1.0, 0.05)] });
+    const { out, manifest } = await render(dir, {
+      name: 'Latency',
+      tail: 0.5,
+      stems: [
+        { name: 'Limited', processing: [{ type: 'limiter', ceiling: -1, lookahead: 5, release: 50 }], tracks: [{ file: 'tracks/a.wav' }] },
+        { name: 'Saturated', processing: [{ type: 'saturate', drive: 0, mix: 1 }], tracks: [{ file: 'tracks/b.wav' }] },
+        { name: 'Plain', tracks: [{ file: 'tracks/c.wav' }] },
+      ],
+    });
+    expect(manifest.stems[0]!.latencyCompensated).toBe(240);
+    for (const file of ['stems/01_Limited.wav', 'stems/02_Saturated.wav', 'stems/03_Plain.wav', 'mix.wav']) {
+      const [l] = await readAll(join(out, file));
+      let peakAt = 0;
+      l!.forEach((v, i) => Math.abs(v) > Math.abs(l![peakAt]!) && (peakAt = i));
+      expect([file, peakAt]).toEqual([file, RATE]);
+    }
+  });
+
+  it('splits a shared return per stem: each stem carries its own reverb, and the mix still nulls', async () => {
+    const dir = await project({ snare: [material(2, 1)[0]], vox: [material(2, 3)[0]] });
+    const session: SessionInput = {
+      name: 'Returns',
+      stems: [
+        { name: 'Drums', tracks: [{ file: 'tracks/snare.wav', sends: [{ to: 'Plate', gain: -6 }] }] },
+        { name: 'Vocals', tracks: [{ file: 'tracks/vox.wav', sends: [{ to: 'Plate', gain: -3 }] }] },
+      ],
+      returns: [{ name: 'Plate', processing: [{ type: 'reverb', decay: 1.2, predelay: 15 }] }],
+    };
+    const { out, manifest } = await render(dir, session);
+    expect(manifest.stems[0]!.returns.map((r) => r.name)).toEqual(['Plate']);
+    expect(manifest.render.tailSec).toBeGreaterThan(1);
+    const both = await readAll(join(out, 'stems/01_Drums.wav'));
+    // The same stem rendered without the other one is identical: nothing of the vocal's reverb leaks into Drums.
+    const alone = await render(await project({ snare: [material(2, 1)[0]], vox: [material(2, 3)[0]] }), { ...session, stems: [session.stems[0]!] });
+    const single = await readAll(join(alone.out, 'stems/01_Drums.wav'));
+    expect(single[0]!.length).toBe(both[0]!.length);
+    expect(Array.from(single[0]!)).toEqual(Array.from(both[0]!));
+    // Reverb tail is in the stem (sounds after the dry track ended) and decays below −90 dBFS by the end.
+    expect(Math.max(...both[0]!.subarray(1.6 * RATE, 1.9 * RATE).map(Math.abs))).toBeGreaterThan(1e-4);
+    expect(Math.max(...both[0]!.subarray(2 * RATE, 2.2 * RATE).map(Math.abs))).toBeGreaterThan(1e-6);
+    expect(Math.max(...both[0]!.subarray(both[0]!.length - 480).map(Math.abs))).toBeLessThan(10 ** (-90 / 20));
+    const report = await checkPackage(await discoverPackage(out));
+    expect(report.null!.passed).toBe(true);
+  });
+
+  it('--dry writes dry stems beside the wet ones', async () => {
+    const dir = await project({ a: material(2, 1), b: material(2, 2) });
+    const { out, manifest } = await render(
+      dir,
+      {
+        name: 'Dry',
+        tail: 0,
+        stems: [
+          { name: 'EQd', processing: [{ type: 'eq', bands: [{ type: 'highpass', freq: 2000, slope: 24 }] }], tracks: [{ file: 'tracks/a.wav' }] },
+          { name: 'Clean', tracks: [{ file: 'tracks/b.wav' }] },
+        ],
+      },
+      { dry: true },
+    );
+    expect(manifest.stems[0]!.dryFile).toBe('stems/01_EQd_dry.wav');
+    const [wet, dry, cleanWet, cleanDry] = await Promise.all(
+      ['stems/01_EQd.wav', 'stems/01_EQd_dry.wav', 'stems/02_Clean.wav', 'stems/02_Clean_dry.wav'].map((f) => readAll(join(out, f))),
+    );
+    expect(Array.from(cleanDry![0]!)).toEqual(Array.from(cleanWet![0]!));
+    const energy = (x: Float32Array) => x.reduce((a, v) => a + v * v, 0);
+    expect(energy(wet![0]!)).toBeLessThan(0.5 * energy(dry![0]!));
+    // The dry stem is the unprocessed track (24-bit quantised).
+    const source = material(2, 1);
+    expect(dry![0]![12345]).toBeCloseTo(source[0]![12345]!, 6);
+    // Dry stems are not part of the package's sum: check still finds two stems.
+    const report = await checkPackage(await discoverPackage(out));
+    expect(report.stems).toHaveLength(2);
+    expect(report.ok).toBe(true);
+  });
+
+  it('resamples tracks at other rates with a band-limited resampler, on time', async () => {
+    const rate = 44100;
+    const x = new Float32Array(2 * rate);
+    for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate);
+    const click = impulse(2, 0.5, 0.8, rate);
+    const dir = await project({ tone: [x], click: [click] }, rate);
+    const { out, manifest } = await render(dir, { name: 'SRC', tail: 0, stems: [{ name: 'Tone', tracks: [{ file: 'tracks/tone.wav' }] }, { name: 'Click', tracks: [{ file: 'tracks/click.wav' }] }] });
+    expect(manifest.frames).toBe(2 * RATE);
+    const [tone] = await readAll(join(out, 'stems/01_Tone.wav'));
+    let crossings = 0;
+    for (let i = RATE / 2; i < (3 * RATE) / 2; i++) if (tone![i - 1]! < 0 && tone![i]! >= 0) crossings++;
+    expect(crossings).toBe(1000);
+    const peak = Math.max(...tone!.subarray(RATE / 2, RATE).map(Math.abs));
+    expect(20 * Math.log10(peak / (0.5 * Math.SQRT1_2))).toBeCloseTo(0, 1);
+    const [c] = await readAll(join(out, 'stems/02_Click.wav'));
+    let at = 0;
+    c!.forEach((v, i) => Math.abs(v) > Math.abs(c![at]!) && (at = i));
+    expect(Math.abs(at - RATE / 2)).toBeLessThanOrEqual(1);
+  });
+
+  it('prints master processing into the mix only, records it, and check calls it expected', async () => {
+    const dir = await project({ a: material(3, 1, 0.9), b: material(3, 2, 0.9) });
+    const { out, manifest } = await render(dir, {
+      name: 'Mastered',
+      bitDepth: '32f',
+      tail: 0.2,
+      stems: [
+        { name: 'A', tracks: [{ file: 'tracks/a.wav' }] },
+        { name: 'B', tracks: [{ file: 'tracks/b.wav' }] },
+      ],
+      master: { gain: 3, processing: [{ type: 'limiter', ceiling: -1, lookahead: 5, release: 50 }] },
+    });
+    expect(manifest.mix.masterProcessing).toEqual([{ type: 'gain', gain: 3 }, expect.objectContaining({ type: 'limiter', ceiling: -1 })]);
+    const mix = await readAll(join(out, 'mix.wav'));
+    const tp = new TruePeakMeter({ sampleRate: RATE, channels: 2 });
+    tp.push(mix, mix[0]!.length);
+    expect(20 * Math.log10(Math.max(...tp.state().truePeak))).toBeLessThanOrEqual(-0.95);
+    const report = await checkPackage(await discoverPackage(out));
+    expect(report.findings.find((f) => f.rule === 'null.residual')).toMatchObject({ severity: 'info' });
+    expect(report.ok).toBe(true);
+  });
+
+  it('automation, pan, mute and polarity behave as on a console', async () => {
+    const ones = new Float32Array(2 * RATE).fill(0.25);
+    const dir = await project({ dc: [ones], other: [ones] });
+    const { out } = await render(dir, {
+      name: 'Console',
+      bitDepth: '32f',
+      tail: 0,
+      stems: [
+        { name: 'Ramp', tracks: [{ file: 'tracks/dc.wav', automation: { gain: [[0, -Infinity], [1, 0]] } }, { file: 'tracks/other.wav', mute: true }] },
+        { name: 'Left', tracks: [{ file: 'tracks/dc.wav', pan: -1, processing: [{ type: 'polarity' }] }] },
+      ],
+    });
+    const [l, r] = await readAll(join(out, 'stems/01_Ramp.wav'));
+    expect(l![0]).toBe(0);
+    expect(l![RATE / 2]! / (0.25 * Math.SQRT1_2)).toBeCloseTo(0.5, 2);
+    expect(r![RATE + 100]! / (0.25 * Math.SQRT1_2)).toBeCloseTo(1, 5);
+    const [ll, lr] = await readAll(join(out, 'stems/02_Left.wav'));
+    expect(ll![100]).toBeCloseTo(-0.25, 6);
+    expect(lr![100]).toBeCloseTo(0, 6);
+  });
+
+  it('passes 5.1 buses through when the tracks are 5.1', async () => {
+    const six = Array.from({ length: 6 }, (_, ch) => material(1, ch + 1)[0]);
+    const dir = await project({ bed: six, fx: six.map((c) => c.map((v) => v * 0.5)) });
+    const { out, manifest } = await render(dir, { name: 'Film', tail: 0, stems: [{ name: 'Music', role: 'music', tracks: [{ file: 'tracks/bed.wav' }] }, { name: 'Effects', role: 'effects', tracks: [{ file: 'tracks/fx.wav' }] }] });
+    expect(manifest.channels).toBe(6);
+    const s = await openAudio(join(out, 'mix.wav'));
+    expect(s.format.channelLayout).toEqual(['L', 'R', 'C', 'LFE', 'Ls', 'Rs']);
+    await s.close();
+    const [, , c] = await readAll(join(out, 'stems/01_Music.wav'));
+    expect(c![777]).toBeCloseTo(six[2]![777]!, 6);
+  });
+
+  it('renders the same package on the worker pool as on one thread', async () => {
+    const dir = await project({ a: material(2, 1), b: material(2, 2) });
+    const session: SessionInput = {
+      name: 'Pool',
+      stems: [
+        { name: 'A', processing: [{ type: 'compressor', threshold: -20, ratio: 4, attack: 5, release: 50, makeup: 0 }], tracks: [{ file: 'tracks/a.wav' }] },
+        { name: 'B', tracks: [{ file: 'tracks/b.wav', sends: [{ to: 'Room' }] }] },
+      ],
+      returns: [{ name: 'Room', processing: [{ type: 'reverb', decay: 0.6, predelay: 5 }] }],
+    };
+    const pool = new WorkerPool(2);
+    try {
+      const serial = await render(dir, session);
+      const parallel = await render(await project({ a: material(2, 1), b: material(2, 2) }), session, { pool });
+      for (const f of ['stems/01_A.wav', 'stems/02_B.wav', 'mix.wav']) {
+        expect(Array.from((await readAll(join(parallel.out, f)))[1]!)).toEqual(Array.from((await readAll(join(serial.out, f)))[1]!));
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('init', () => {
+  it('groups tracks into stems by name and says why', async () => {
+    const cases: [string, string][] = [
+      ['Kick In.wav', 'Drums'], ['01_HiHat.wav', 'Drums'], ['OH L.wav', 'Drums'], ['Room Mics.wav', 'Drums'], ['toms.wav', 'Drums'],
+      ['Bass DI.wav', 'Bass'], ['808.wav', 'Bass'], ['sub drop.wav', 'Bass'],
+      ['Lead Vox.wav', 'Lead Vocals'], ['vocal_comp.wav', 'Lead Vocals'],
+      ['BGV 1.wav', 'Backing Vocals'], ['Harmony High.wav', 'Backing Vocals'], ['choir.wav', 'Backing Vocals'], ['adlibs.wav', 'Backing Vocals'],
+      ['Piano.wav', 'Keys/Synths'], ['SynthPad.wav', 'Keys/Synths'], ['Organ.wav', 'Keys/Synths'],
+      ['Gtr L.wav', 'Guitars'], ['Acoustic Guitar.wav', 'Guitars'],
+      ['Riser.wav', 'FX'], ['impact 2.wav', 'FX'], ['white sweep.wav', 'FX'],
+      ['Audio 17.wav', 'Other'], ['subtle texture.wav', 'Other'],
+    ];
+    for (const [file, stem] of cases) expect([file, guessStem(file).stem]).toEqual([file, stem]);
+    const dir = await project({ 'Kick In': [material(1, 1)[0]], 'Bass DI': [material(1, 2)[0]], Thing: [material(1, 3)[0]] });
+    const result = await initSession(join(dir, 'tracks'), join(dir, 'session.yaml'));
+    expect(result.session.stems!.map((s) => [s.name, s.tracks!.map((t) => t.file)])).toEqual([
+      ['Drums', ['tracks/Kick In.wav']],
+      ['Bass', ['tracks/Bass DI.wav']],
+      ['Other', ['tracks/Thing.wav']],
+    ]);
+    writeFileSync(join(dir, 'session.yaml'), result.yaml);
+    const { manifest } = await render(dir, (await loadSession(join(dir, 'session.yaml'))).session as SessionInput);
+    expect(manifest.stems.map((s) => s.name)).toEqual(['Drums', 'Bass', 'Other']);
+    expect(stringify(result.session)).toContain('sampleRate: 48000');
+  });
+});
