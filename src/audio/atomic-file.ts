@@ -60,6 +60,19 @@ export class AtomicFile {
     }
   }
 
+  /** Syncs and closes the file but leaves it under its temporary name (the caller renames it later). */
+  async finish(): Promise<void> {
+    if (this.closed) throw new StemkitError('E_ABORTED', `${this.path}: already committed or aborted`, { file: this.path, hint: 'this is a bug in the caller' });
+    this.closed = true;
+    try {
+      await this.handle.sync();
+      await this.handle.close();
+    } catch (err) {
+      await unlink(this.tempPath).catch(() => undefined);
+      throw new StemkitError('E_IO', `cannot finish ${this.path}: ${(err as Error).message}`, { file: this.path, hint: 'check free disk space and permissions', cause: err });
+    }
+  }
+
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

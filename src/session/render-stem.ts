@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createWavWriter, type AudioSink } from '../audio/wav/write.js';
+import { createWavWriter, type AudioSink, type PendingWav } from '../audio/wav/write.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
 import { loudnessWeight, channelLayout } from '../audio/channels.js';
 import { LoudnessMeter } from '../dsp/loudness.js';
@@ -31,6 +31,11 @@ export interface StemResult {
   stemIndex: number;
   file: string;
   dryFile: string | null;
+  /** The stem (and dry stem) written under temporary names, to be cut to the package length and renamed. */
+  pending: PendingWav;
+  dryPending: PendingWav | null;
+  /** Last frame above −90 dBFS (wet or dry), −1 for a silent stem: where "auto" tails may end. */
+  lastAudible: number;
   latency: number;
   clippedSamples: number;
   levels: StemLevels;
@@ -39,10 +44,15 @@ export interface StemResult {
 /** Render block: 4096 frames (85 ms at 48 kHz): processors amortise their per-block cost, buffers stay in cache. */
 const BLOCK = 4096;
 
+/** −90 dBFS: where an "auto" tail counts as decayed. */
+const AUDIBLE_FLOOR = 10 ** (-90 / 20);
+
 /** Writes `frames` frames to a sink after skipping the first `skip` frames it is given. */
 class AlignedWriter {
   private skipped = 0;
   private written = 0;
+  /** Last output frame above −90 dBFS. */
+  lastAudible = -1;
   constructor(
     readonly sink: AudioSink,
     private readonly skip: number,
@@ -59,6 +69,14 @@ class AlignedWriter {
     if (count <= 0) return;
     const part = from === 0 ? planar : planar.map((x) => x.subarray(from));
     this.meters?.(part, count);
+    for (const x of part) {
+      for (let i = count - 1; i >= 0 && this.written + i > this.lastAudible; i--) {
+        if (Math.abs(x[i]!) > AUDIBLE_FLOOR) {
+          this.lastAudible = this.written + i;
+          break;
+        }
+      }
+    }
     this.written += count;
     await this.sink.write(part, count);
   }
@@ -162,13 +180,16 @@ export async function renderStemJob(job: StemJob): Promise<StemResult> {
       }
       await wet.write(busBuffer, n);
     }
-    const report = await sink.commit();
-    if (drySink) await drySink.commit();
+    const report = await sink.commit({ rename: false });
+    const dryReport = drySink ? await drySink.commit({ rename: false }) : null;
     const summary = LoudnessMeter.summarize(loudness.state());
     return {
       stemIndex,
       file,
       dryFile,
+      pending: report.pending!,
+      dryPending: dryReport?.pending ?? null,
+      lastAudible: Math.max(wet.lastAudible, dry?.lastAudible ?? -1),
       latency: graph.latency,
       clippedSamples: report.clippedSamples,
       levels: {

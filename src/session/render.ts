@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openAudio } from '../audio/open.js';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
-import { createWavWriter } from '../audio/wav/write.js';
+import { createWavWriter, discardWav, finalizeWav, type PendingWav } from '../audio/wav/write.js';
 import { channelLayout, loudnessWeight } from '../audio/channels.js';
 import type { AudioSource } from '../audio/types.js';
 import { LoudnessMeter } from '../dsp/loudness.js';
@@ -122,19 +122,36 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     dry: Boolean(options.dry),
   }));
   const written: string[] = [];
+  const pendings: PendingWav[] = [];
   let done = 0;
   options.onProgress?.('stems', 0);
   try {
-    const results: StemResult[] = await Promise.all(
+    // Settle every job before judging: a failure must not leave other stems' temporary files behind.
+    const settled = await Promise.allSettled(
       jobs.map(async (job) => {
         const result = options.pool ? await options.pool.run<StemJob, StemResult>(RENDER_JOB, 'renderStemJob', job) : await renderStemJob(job);
-        written.push(result.file, ...(result.dryFile ? [result.dryFile] : []));
+        pendings.push(result.pending, ...(result.dryPending ? [result.dryPending] : []));
         options.onProgress?.('stems', ++done / jobs.length);
         return result;
       }),
     );
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<StemResult>).value);
+    // "auto" ends where the last stem has decayed below −90 dBFS (never before the timeline's end);
+    // the declared tails above only bound it. An explicit tail is kept exactly.
+    const lastAudible = Math.max(-1, ...results.map((r) => r.lastAudible));
+    const packageFrames = session.tail === 'auto' ? Math.min(frames, Math.max(timeline, lastAudible + 1)) : frames;
+    for (const r of results) {
+      await finalizeWav(r.pending, packageFrames);
+      written.push(r.file);
+      if (r.dryPending) {
+        await finalizeWav(r.dryPending, packageFrames);
+        written.push(r.dryFile!);
+      }
+    }
     const mixPath = join(options.outDir, 'mix.wav');
-    const mix = await renderMix(results.map((r) => r.file), mixPath, resolved, format, frames, (f) => options.onProgress?.('mix', f));
+    const mix = await renderMix(results.map((r) => r.file), mixPath, resolved, format, packageFrames, (f) => options.onProgress?.('mix', f));
     written.push(mixPath);
 
     const masterProcessing = [...(session.master.gain !== 0 ? [{ type: 'gain', gain: session.master.gain }] : []), ...session.master.processing];
@@ -145,8 +162,8 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
       sampleRate: rate,
       bitDepth: session.bitDepth,
       channels: resolved.channels,
-      frames,
-      durationSec: frames / rate,
+      frames: packageFrames,
+      durationSec: packageFrames / rate,
       mix: {
         file: 'mix.wav',
         masterProcessing,
@@ -173,14 +190,14 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
           clippedSamples: r.clippedSamples,
         };
       }),
-      render: { tailSec: tailFrames / rate, timelineFrames: timeline, elapsedMs, realtimeFactor: Math.round((frames / rate / (elapsedMs / 1000)) * 10) / 10, dry: Boolean(options.dry) },
+      render: { tailSec: (packageFrames - timeline) / rate, timelineFrames: timeline, elapsedMs, realtimeFactor: Math.round((packageFrames / rate / (elapsedMs / 1000)) * 10) / 10, dry: Boolean(options.dry) },
       generator: { name: 'stemkit', version },
     };
     await writeFileAtomically(join(options.outDir, 'stemkit.json'), JSON.stringify(manifest, null, 2) + '\n');
     return manifest;
   } catch (err) {
     // A failed render leaves no package behind that could pass for a complete one.
-    await Promise.all(written.map((f) => unlink(f).catch(() => undefined)));
+    await Promise.all([...written.map((f) => unlink(f).catch(() => undefined)), ...pendings.map(discardWav)]);
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import { open, rename, unlink } from 'node:fs/promises';
 import { StemkitError } from '../../errors.js';
 import { AtomicFile } from '../atomic-file.js';
 import { defaultChannelMask } from '../channels.js';
@@ -33,6 +34,8 @@ export interface WriteReport {
   /** NaN/Infinity samples (written as 0 in integer formats, as-is in float). */
   nonFiniteSamples: number;
   bytes: number;
+  /** Present after `commit({ rename: false })`: the file awaiting `finalizeWav`. */
+  pending?: PendingWav;
 }
 
 /** Where stemkit writes audio: streaming, atomic, and honest about clipping. */
@@ -40,8 +43,8 @@ export interface AudioSink {
   readonly path: string;
   /** Appends frames (planar, one array per channel; `frames` defaults to the arrays' length). */
   write(planar: Float32Array[], frames?: number): Promise<void>;
-  /** Finishes the headers, fsyncs and renames the file into place. */
-  commit(): Promise<WriteReport>;
+  /** Finishes the headers, fsyncs and renames the file into place (see WavSink for `rename: false`). */
+  commit(options?: { rename?: boolean }): Promise<WriteReport>;
   /** Discards everything written; no file appears under the final name. */
   abort(): Promise<void>;
 }
@@ -119,6 +122,79 @@ function fmtChunk(o: WavWriterOptions): Uint8Array {
     body.set([0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], 28);
   }
   return concat([chunkHeader('fmt ', body.length), body]);
+}
+
+/** Where the writer put the fields that depend on the final length. */
+export interface WavLayout {
+  dataStart: number;
+  junkOffset: number;
+  factOffset: number;
+  bytesPerFrame: number;
+  forceRf64: boolean;
+}
+
+/** A WAV written completely but still under its temporary name (see `commit({ rename: false })`). */
+export interface PendingWav {
+  tempPath: string;
+  path: string;
+  frames: number;
+  layout: WavLayout;
+}
+
+const u32le = (value: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, value, true);
+  return b;
+};
+
+/** Writes the RIFF/ds64, data and fact sizes for `frames` frames (and the pad byte position's size). */
+async function writeSizes(writeAt: (bytes: Uint8Array, at: number) => Promise<void>, layout: WavLayout, frames: number): Promise<{ total: number; isRf64: boolean }> {
+  const dataBytes = frames * layout.bytesPerFrame;
+  const pad = dataBytes % 2;
+  if (pad) await writeAt(new Uint8Array(1), layout.dataStart + dataBytes);
+  const total = layout.dataStart + dataBytes + pad;
+  const isRf64 = layout.forceRf64 || total - 8 > RIFF_LIMIT;
+  if (isRf64) {
+    const ds64 = new Uint8Array(8 + DS64_BODY);
+    ds64.set(new TextEncoder().encode('ds64'));
+    const v = new DataView(ds64.buffer);
+    v.setUint32(4, DS64_BODY, true);
+    v.setBigUint64(8, BigInt(total - 8), true);
+    v.setBigUint64(16, BigInt(dataBytes), true);
+    v.setBigUint64(24, BigInt(frames), true);
+    await writeAt(new TextEncoder().encode('RF64'), 0);
+    await writeAt(u32le(RIFF_LIMIT), 4);
+    await writeAt(ds64, layout.junkOffset);
+    await writeAt(u32le(RIFF_LIMIT), layout.dataStart - 4);
+  } else {
+    await writeAt(new TextEncoder().encode('RIFF'), 0);
+    await writeAt(u32le(total - 8), 4);
+    await writeAt(new TextEncoder().encode('JUNK'), layout.junkOffset);
+    await writeAt(u32le(dataBytes), layout.dataStart - 4);
+  }
+  if (layout.factOffset >= 0) await writeAt(u32le(Math.min(frames, RIFF_LIMIT)), layout.factOffset + 8);
+  return { total, isRf64 };
+}
+
+/** Shortens a pending WAV to `frames` frames (never longer than written), fsyncs it and renames it into place. */
+export async function finalizeWav(pending: PendingWav, frames = pending.frames): Promise<void> {
+  if (!Number.isInteger(frames) || frames < 0 || frames > pending.frames) {
+    throw new StemkitError('E_USAGE', `${pending.path}: cannot finalize to ${frames} frames (${pending.frames} written)`, { file: pending.path, hint: 'this is a bug in the caller' });
+  }
+  const handle = await open(pending.tempPath, 'r+');
+  try {
+    const { total } = await writeSizes(async (bytes, at) => void (await handle.write(bytes, 0, bytes.length, at)), pending.layout, frames);
+    await handle.truncate(total);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(pending.tempPath, pending.path);
+}
+
+/** Removes a pending WAV. */
+export async function discardWav(pending: PendingWav): Promise<void> {
+  await unlink(pending.tempPath).catch(() => undefined);
 }
 
 class WavSink implements AudioSink {
@@ -201,39 +277,24 @@ class WavSink implements AudioSink {
     return this.scratch.subarray(0, length);
   }
 
-  async commit(): Promise<WriteReport> {
+  /**
+   * Finishes the headers, fsyncs and renames into place. With `{ rename: false }` the file stays under
+   * its temporary name and the report carries a `pending` handle: `finalizeWav` can then shorten it
+   * (e.g. once every stem's true tail is known) and rename it, or `discardWav` remove it.
+   */
+  async commit(options: { rename?: boolean } = {}): Promise<WriteReport> {
     try {
       await this.writing;
       if (this.failed) throw this.failed;
-      const dataBytes = this.frames * this.bytesPerFrame;
-      const pad = dataBytes % 2;
-      if (pad) await this.file.writeAt(new Uint8Array(1), this.dataStart + dataBytes);
-      const total = this.dataStart + dataBytes + pad;
-      const isRf64 = this.options.rf64 === 'always' || total - 8 > RIFF_LIMIT;
-      const u32 = (value: number) => {
-        const b = new Uint8Array(4);
-        new DataView(b.buffer).setUint32(0, value, true);
-        return b;
+      const layout: WavLayout = {
+        dataStart: this.dataStart,
+        junkOffset: this.junkOffset,
+        factOffset: this.factOffset,
+        bytesPerFrame: this.bytesPerFrame,
+        forceRf64: this.options.rf64 === 'always',
       };
-      if (isRf64) {
-        const ds64 = new Uint8Array(8 + DS64_BODY);
-        ds64.set(new TextEncoder().encode('ds64'));
-        const v = new DataView(ds64.buffer);
-        v.setUint32(4, DS64_BODY, true);
-        v.setBigUint64(8, BigInt(total - 8), true);
-        v.setBigUint64(16, BigInt(dataBytes), true);
-        v.setBigUint64(24, BigInt(this.frames), true);
-        await this.file.writeAt(new TextEncoder().encode('RF64'), 0);
-        await this.file.writeAt(u32(RIFF_LIMIT), 4);
-        await this.file.writeAt(ds64, this.junkOffset);
-        await this.file.writeAt(u32(RIFF_LIMIT), this.dataStart - 4);
-      } else {
-        await this.file.writeAt(u32(total - 8), 4);
-        await this.file.writeAt(u32(dataBytes), this.dataStart - 4);
-      }
-      if (this.factOffset >= 0) await this.file.writeAt(u32(Math.min(this.frames, RIFF_LIMIT)), this.factOffset + 8);
-      await this.file.commit();
-      return {
+      const { total, isRf64 } = await writeSizes((bytes, at) => this.file.writeAt(bytes, at), layout, this.frames);
+      const report: WriteReport = {
         path: this.path,
         container: isRf64 ? 'rf64' : 'wav',
         frames: this.frames,
@@ -241,6 +302,12 @@ class WavSink implements AudioSink {
         nonFiniteSamples: this.stats.nonFiniteSamples,
         bytes: total,
       };
+      if (options.rename === false) {
+        await this.file.finish();
+        return { ...report, pending: { tempPath: this.file.tempPath, path: this.path, frames: this.frames, layout } };
+      }
+      await this.file.commit();
+      return report;
     } catch (err) {
       await this.file.abort();
       throw err;
