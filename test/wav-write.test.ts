@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAudio } from '../src/audio/open.js';
-import { createWavWriter, type WavWriterOptions } from '../src/audio/wav/write.js';
+import { createWavWriter, discardWav, finalizeWav, type WavWriterOptions } from '../src/audio/wav/write.js';
 import { StemkitError } from '../src/errors.js';
 import { randomQuantised } from './helpers/signals.js';
 
@@ -143,6 +143,30 @@ describe('WAV writer round trip', () => {
     expect(existsSync(path)).toBe(false);
     await sink.abort();
     expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it('commit({ rename: false }) then finalizeWav shortens the file exactly; discardWav leaves nothing', async () => {
+    const sub = mkdtempSync(join(dir, 'pending-'));
+    const path = join(sub, 'stem.wav');
+    const planar = randomQuantised(1, 1001, 24, 5);
+    const sink = await createWavWriter(path, { sampleRate: 48000, channels: 1, format: 'pcm24', bext: { description: 'x' } });
+    await sink.write(planar);
+    const report = await sink.commit({ rename: false });
+    expect(existsSync(path)).toBe(false);
+    await finalizeWav(report.pending!, 601);
+    const source = await openAudio(path);
+    expect(source.format.frames).toBe(601);
+    expect(source.meta.warnings).toEqual([]);
+    expect((await source.read(0, 601))[0]).toEqual(planar[0]!.subarray(0, 601));
+    await source.close();
+    // 601 frames × 3 bytes is odd: the pad byte keeps the file size even.
+    expect(readFileSync(path).length % 2).toBe(0);
+    const again = await createWavWriter(join(sub, 'gone.wav'), { sampleRate: 48000, channels: 1, format: 'pcm16' });
+    await again.write(planar);
+    const pending = (await again.commit({ rename: false })).pending!;
+    await expect(finalizeWav(pending, 2000)).rejects.toMatchObject({ code: 'E_USAGE' });
+    await discardWav(pending);
+    expect(readdirSync(sub)).toEqual(['stem.wav']);
   });
 
   it('validates options eagerly with exact messages, creating no file', async () => {
