@@ -296,6 +296,18 @@ describe('check: formats and the package', () => {
     expect(only(await check(baseStems(), 'sum', { profile: 'ni-stems' }), 'package.stem-count')).toHaveLength(0);
   });
 
+  it('a package overrides profile limits in its stemkit.json; bad overrides are usage errors naming the field', async () => {
+    const stems = baseStems();
+    const manifest = { limits: { stemPeakMaxDbfs: -14, stemPeakSeverity: 'error' } };
+    const report = await check(stems, 'sum', { manifest });
+    expect(only(report, 'level.headroom').map((f) => [f.stem, f.severity, f.limit])).toEqual([['Drums', 'error', -14]]);
+    expect(report.ok).toBe(false);
+    await expect(check(baseStems(), 'sum', { manifest: { limits: { stemPeakMaxDbfs: 'loud' } } })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/limits\.stemPeakMaxDbfs/),
+    });
+  });
+
   it('every rule id of DESIGN.md is registered', () => {
     expect(Object.keys(RULES).sort()).toEqual(
       [
