@@ -1,0 +1,390 @@
+/**
+ * Algorithmic reverb: a feedback delay network (Jot & Chaigne; Schlecht & Habets).
+ *
+ * - N delay lines (8, or 16+ for more than 6 output channels), lengths spread
+ *   geometrically between 10 + 20·size ms and 30 + 70·size ms and rounded to distinct primes.
+ * - Per-line gain g_i = 10^(−3·m_i / (RT60·fs)): every recirculation through line i loses exactly
+ *   60 dB per RT60, so the network decays at RT60 whatever path the energy takes.
+ * - Optional damping: a one-pole low-pass (unity DC gain) in each line, so high frequencies decay
+ *   faster while RT60 holds at low frequencies.
+ * - Feedback mixing by the normalised Hadamard matrix (orthogonal, every line feeds every line
+ *   with equal weight), computed as a fast Walsh–Hadamard transform.
+ * - The input channels are averaged, pre-delayed (exact to the sample) and injected into every
+ *   line with the signs of Hadamard row N − 1 (over √N).
+ * - Decorrelated outputs: channel c sums all lines with the signs of Hadamard row c + 1 (orthogonal
+ *   to the other channels' rows and to the injection row), each line read at a channel-specific
+ *   point along it (channel 0 at the line ends, others at irregular fractions 0.45 … 0.95 of the
+ *   length). Different tap points give every mode a different phase per channel, which is what
+ *   decorrelates the channels (≤ 0.05 normalised cross-correlation of the impulse responses;
+ *   orthogonal signs alone leave ≈ 0.2 because of coherent equal-length paths).
+ * - Onset exactly at the pre-delay: channel c also plays the pre-delayed input through a short
+ *   Walsh code (row c of a W-point Hadamard matrix, W ≥ channels, first chip +1), so every channel
+ *   starts at the pre-delay while the onsets stay mutually orthogonal.
+ * - The wet level is normalised so the impulse response has ≈ unit energy (noise in ≈ level out)
+ *   whatever the decay and size.
+ *
+ * Processing runs in chunks no longer than the shortest line or tap distance, so a chunk never
+ * reads what it writes; each line carries a mirror of its first `chunk` slots after its end, so
+ * reads never wrap. The usual case (8 lines, ≤ 2 channels) runs one fused pass per frame in
+ * registers; other configurations run stage by stage over the chunk. Per sample the arithmetic is
+ * the same in any chunking (and in both paths), so output is bit-identical whatever the caller's
+ * block sizes. Zero latency.
+ */
+import type { ReverbSpec } from './schema.js';
+import { checkBelowNyquist, checkPlanar, msToSamples, type Processor, type ProcessorContext, TAIL_FLOOR_DB } from './types.js';
+
+const MAX_CHUNK = 256;
+/** (v + FLUSH) − FLUSH zeroes |v| ≲ 1e-34 without a branch: decaying silence never reaches subnormals. */
+const FLUSH = 1e-18;
+export const DEFAULT_DECAY = 2;
+export const DEFAULT_SIZE = 0.5;
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+/** Delay-line lengths (samples): geometric spread, nearest unused primes. */
+export function fdnLengths(lines: number, size: number, sampleRate: number): number[] {
+  const lo = ((10 + 20 * size) * sampleRate) / 1000;
+  const hi = ((30 + 70 * size) * sampleRate) / 1000;
+  const used = new Set<number>();
+  const out: number[] = [];
+  for (let i = 0; i < lines; i++) {
+    let m = Math.max(2, Math.round(lo * (hi / lo) ** (i / (lines - 1))));
+    for (let step = 0; ; step++) {
+      const up = m + step, down = m - step;
+      if (isPrime(up) && !used.has(up)) { m = up; break; }
+      if (down >= 2 && isPrime(down) && !used.has(down)) { m = down; break; }
+    }
+    used.add(m);
+    out.push(m);
+  }
+  return out;
+}
+
+/**
+ * Where channel c taps line i, as a fraction of the line length: channel 0 at the line outputs,
+ * the others at distinct, irregular points further up the lines. Reading each channel at other
+ * points gives every mode a different phase per channel, which decorrelates the channels.
+ */
+function tapPoint(c: number, i: number): number {
+  if (c === 0) return 1;
+  const golden = 0.6180339887498949;
+  return 0.45 + 0.5 * ((c * golden + i * golden * golden) % 1);
+}
+
+/** Sylvester–Hadamard entry H[r][c] = (−1)^popcount(r & c). */
+function hadamard(r: number, c: number): number {
+  let v = r & c, parity = 0;
+  while (v) {
+    parity ^= v & 1;
+    v >>>= 1;
+  }
+  return parity ? -1 : 1;
+}
+
+export class Reverb implements Processor {
+  readonly latency = 0;
+  readonly tail: number;
+  readonly lengths: readonly number[];
+  readonly predelay: number;
+  private readonly channels: number;
+  private readonly n: number;
+  private readonly mix: number;
+  private readonly gains: Float64Array;
+  private readonly damp: number;
+  private readonly inject: Float64Array;
+  private readonly outSign: Float64Array;
+  /** Per channel and line: how far back (samples, ≤ the line length) the output tap reads. */
+  private readonly taps: Int32Array;
+  /** Per channel: the onset code (Walsh row), applied to the pre-delayed input. */
+  private readonly onset: Float64Array;
+  private readonly onsetLength: number;
+  /** The last onsetLength − 1 pre-delayed inputs (newest last). */
+  private readonly onsetHistory: Float64Array;
+  private readonly outScale: number;
+  private readonly chunk: number;
+  /** Per line: m slots, then a mirror of the first `chunk` slots (reads never wrap). */
+  private readonly lines: Float64Array[];
+  /** N = 8 and ≤ 2 channels: the fused per-frame path. */
+  private readonly fast: boolean;
+  private readonly pos: Int32Array;
+  private readonly lp: Float64Array;
+  private readonly pre: Float64Array;
+  private prePos = 0;
+  private phase = 0;
+  // Scratch: mono input, per-line block (N × chunk), output accumulator (runBlocks).
+  private readonly xin: Float64Array;
+  private readonly block: Float64Array;
+  private readonly acc: Float64Array;
+
+  constructor(spec: ReverbSpec, ctx: ProcessorContext) {
+    const fs = ctx.sampleRate;
+    const decay = spec.decay ?? DEFAULT_DECAY;
+    const size = spec.size ?? DEFAULT_SIZE;
+    this.channels = ctx.channels;
+    // Output rows 1 … C and the injection row N − 1 must be distinct.
+    let n = 8;
+    while (n < ctx.channels + 2) n *= 2;
+    this.n = n;
+    this.mix = spec.mix;
+    this.lengths = fdnLengths(n, size, fs);
+    this.gains = Float64Array.from(this.lengths, (m) => 10 ** ((-3 * m) / (decay * fs)));
+    if (spec.damping !== undefined) {
+      checkBelowNyquist(['damping'], spec.damping, fs);
+      this.damp = 1 - Math.exp((-2 * Math.PI * spec.damping) / fs);
+    } else this.damp = 0;
+    // Injection: the last Hadamard row over √N (unit norm, every line, orthogonal to the output rows).
+    this.inject = Float64Array.from({ length: n }, (_, i) => hadamard(n - 1, i) / Math.sqrt(n));
+    // Output taps: channel c reads line i at TAP_POINTS[c]·m_i samples back, with sign H[c + 1][i].
+    this.outSign = new Float64Array(ctx.channels * n);
+    this.taps = new Int32Array(ctx.channels * n);
+    for (let c = 0; c < ctx.channels; c++) {
+      for (let i = 0; i < n; i++) {
+        this.outSign[c * n + i] = hadamard(c + 1, i);
+        this.taps[c * n + i] = Math.max(1, Math.round(tapPoint(c, i) * this.lengths[i]!));
+      }
+    }
+    // Onset codes: channel c starts with Walsh row c (length W ≥ channels, first chip +1) at the pre-delay.
+    let w = 1;
+    while (w < ctx.channels) w *= 2;
+    this.onset = Float64Array.from({ length: ctx.channels * w }, (_, k) => hadamard(Math.floor(k / w), k % w) / Math.sqrt(n));
+    this.onsetLength = w;
+    this.onsetHistory = new Float64Array(w);
+    const meanLength = this.lengths.reduce((a, b) => a + b, 0) / n;
+    // Unit-energy impulse response: Σ_t Σ_i w_i² ≈ 1/(1 − ḡ²) ≈ RT60·fs / (3·ln10·m̄) … per output row.
+    this.outScale = Math.sqrt((6 * Math.LN10 * meanLength) / (decay * fs));
+    this.predelay = msToSamples(spec.predelay, fs);
+    this.pre = new Float64Array(this.predelay);
+    this.chunk = Math.min(MAX_CHUNK, Math.min(...this.lengths), Math.min(...this.taps));
+    this.lines = this.lengths.map((m) => new Float64Array(m + this.chunk));
+    this.fast = n === 8 && ctx.channels <= 2;
+    this.pos = new Int32Array(n);
+    this.lp = new Float64Array(n);
+    this.xin = new Float64Array(this.chunk);
+    this.block = new Float64Array(n * this.chunk);
+    this.acc = new Float64Array(this.chunk);
+    // Tail: decay from the worst-case build-up (ℓ1 bound of a unit-energy response over its effective
+    // length RT60·fs/(3·ln10)) down to −90 dB, after the pre-delay and the longest line.
+    const effective = (decay * fs) / (3 * Math.LN10);
+    const headroomDb = 10 * Math.log10(effective) + 6;
+    this.tail = spec.mix === 0 ? 0 : this.predelay + Math.max(...this.lengths) + Math.ceil((decay * fs * (-TAIL_FLOOR_DB + headroomDb)) / 60);
+  }
+
+  process(planar: Float32Array[], frames: number): void {
+    checkPlanar(planar, this.channels, frames);
+    let off = 0;
+    while (off < frames) {
+      const len = Math.min(frames - off, this.chunk - this.phase);
+      this.run(planar, off, len);
+      off += len;
+      this.phase += len;
+      if (this.phase === this.chunk) {
+        this.phase = 0;
+        // Grid-aligned: flush damping states that decayed to nothing.
+        const lp = this.lp;
+        for (let i = 0; i < this.n; i++) if (lp[i]! < 1e-30 && lp[i]! > -1e-30) lp[i] = 0;
+      }
+    }
+  }
+
+  private run(planar: Float32Array[], off: number, len: number): void {
+    const C = this.channels;
+    const xin = this.xin;
+    // 1. Mono input, pre-delayed.
+    const invC = 1 / C;
+    for (let j = 0; j < len; j++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += planar[c]![off + j]!;
+      xin[j] = s * invC;
+    }
+    const P = this.predelay;
+    if (P > 0) {
+      const pre = this.pre;
+      let p = this.prePos;
+      for (let j = 0; j < len; j++) {
+        const v = pre[p]!;
+        pre[p] = xin[j]!;
+        xin[j] = v;
+        if (++p === P) p = 0;
+      }
+      this.prePos = p;
+    }
+    // 2. The network: reads, outputs, mixing, writes (at unwrapped positions pos … pos + len − 1).
+    if (this.fast) this.runFused(planar, off, len);
+    else this.runBlocks(planar, off, len);
+    // 3. Ring bookkeeping: every line is stored with a mirror of its first `chunk` slots after its
+    //    end, so reads of up to `chunk` consecutive slots never wrap. Re-sync the copy that was not
+    //    written, then advance.
+    const S = this.chunk;
+    for (let i = 0; i < this.n; i++) {
+      const line = this.lines[i]!;
+      const m = this.lengths[i]!;
+      const lo = this.pos[i]!, hi = lo + len;
+      for (let u = lo; u < hi && u < S; u++) line[u + m] = line[u]!;
+      for (let u = Math.max(lo, m); u < hi; u++) line[u - m] = line[u]!;
+      this.pos[i] = hi >= m ? hi - m : hi;
+    }
+    // Keep the newest pre-delayed inputs for the onset codes of the next chunk.
+    const Wn = this.onsetLength, hist = this.onsetHistory;
+    for (let k = 0; k < Wn; k++) {
+      const src = len - Wn + k;
+      hist[k] = src >= 0 ? xin[src]! : hist[k + len]!;
+    }
+  }
+
+  /** Any N and channel count: one pass per stage over the whole chunk (tight per-line loops). */
+  private runBlocks(planar: Float32Array[], off: number, len: number): void {
+    const N = this.n, C = this.channels, S = this.chunk;
+    const xin = this.xin, block = this.block, acc = this.acc;
+    // Read every line for the chunk (len ≤ shortest line), damp, apply the decay gain.
+    const a = this.damp;
+    for (let i = 0; i < N; i++) {
+      const line = this.lines[i]!;
+      const g = this.gains[i]!;
+      const base = i * S;
+      const p = this.pos[i]!;
+      if (a > 0) {
+        let s = this.lp[i]!;
+        for (let j = 0; j < len; j++) {
+          s += a * (line[p + j]! - s);
+          block[base + j] = g * s;
+        }
+        this.lp[i] = s;
+      } else {
+        for (let j = 0; j < len; j++) block[base + j] = g * line[p + j]!;
+      }
+    }
+    // Outputs: channel c sums the lines at its own tap points (signs: Hadamard row c + 1) and,
+    // for the onset, its Walsh code over the last pre-delayed inputs.
+    const wet = this.mix * this.outScale, dry = 1 - this.mix;
+    const Wn = this.onsetLength, hist = this.onsetHistory;
+    for (let c = 0; c < C; c++) {
+      const code = c * Wn;
+      const c0 = this.onset[code]!;
+      for (let j = 0; j < len; j++) {
+        let v = c0 * xin[j]!;
+        for (let k = 1; k < Wn; k++) v += this.onset[code + k]! * (j - k >= 0 ? xin[j - k]! : hist[Wn + j - k]!);
+        acc[j] = v;
+      }
+      for (let i = 0; i < N; i++) {
+        const line = this.lines[i]!;
+        const m = this.lengths[i]!;
+        let p = this.pos[i]! + m - this.taps[c * N + i]!;
+        if (p >= m) p -= m;
+        if (this.outSign[c * N + i]! > 0) for (let j = 0; j < len; j++) acc[j] = acc[j]! + line[p + j]!;
+        else for (let j = 0; j < len; j++) acc[j] = acc[j]! - line[p + j]!;
+      }
+      const x = planar[c]!;
+      for (let j = 0; j < len; j++) x[off + j] = dry * x[off + j]! + wet * acc[j]!;
+    }
+    // Hadamard mixing (fast Walsh–Hadamard butterflies across lines).
+    for (let h = 1; h < N; h *= 2) {
+      for (let i0 = 0; i0 < N; i0 += 2 * h) {
+        for (let i = i0; i < i0 + h; i++) {
+          const A = i * S, B = (i + h) * S;
+          for (let j = 0; j < len; j++) {
+            const u = block[A + j]!, v = block[B + j]!;
+            block[A + j] = u + v;
+            block[B + j] = u - v;
+          }
+        }
+      }
+    }
+    // Normalise, inject, write back where the chunk was read (each line's delay is its length).
+    const norm = 1 / Math.sqrt(N);
+    for (let i = 0; i < N; i++) {
+      const line = this.lines[i]!;
+      const b = this.inject[i]!;
+      const base = i * S;
+      const p = this.pos[i]!;
+      for (let j = 0; j < len; j++) line[p + j] = block[base + j]! * norm + b * xin[j]! + FLUSH - FLUSH;
+    }
+  }
+
+  /**
+   * N = 8 with 1 or 2 channels (the usual stereo return): everything for a frame in registers,
+   * one pass. Same operations in the same order as runBlocks, so the results are bit-identical.
+   */
+  private runFused(planar: Float32Array[], off: number, len: number): void {
+    const C = this.channels;
+    const xin = this.xin;
+    const [L0, L1, L2, L3, L4, L5, L6, L7] = this.lines as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    const pos = this.pos, lengths = this.lengths, taps = this.taps;
+    const r0 = pos[0]!, r1 = pos[1]!, r2 = pos[2]!, r3 = pos[3]!, r4 = pos[4]!, r5 = pos[5]!, r6 = pos[6]!, r7 = pos[7]!;
+    const tap = (c: number, i: number) => {
+      const m = lengths[i]!;
+      const p = pos[i]! + m - taps[c * 8 + i]!;
+      return p >= m ? p - m : p;
+    };
+    const a0 = tap(0, 0), a1 = tap(0, 1), a2 = tap(0, 2), a3 = tap(0, 3), a4 = tap(0, 4), a5 = tap(0, 5), a6 = tap(0, 6), a7 = tap(0, 7);
+    const two = C === 2;
+    const b0 = two ? tap(1, 0) : 0, b1 = two ? tap(1, 1) : 0, b2 = two ? tap(1, 2) : 0, b3 = two ? tap(1, 3) : 0;
+    const b4 = two ? tap(1, 4) : 0, b5 = two ? tap(1, 5) : 0, b6 = two ? tap(1, 6) : 0, b7 = two ? tap(1, 7) : 0;
+    const g = this.gains;
+    const g0 = g[0]!, g1 = g[1]!, g2 = g[2]!, g3 = g[3]!, g4 = g[4]!, g5 = g[5]!, g6 = g[6]!, g7 = g[7]!;
+    const inj = this.inject;
+    const k0 = inj[0]!, k1 = inj[1]!, k2 = inj[2]!, k3 = inj[3]!, k4 = inj[4]!, k5 = inj[5]!, k6 = inj[6]!, k7 = inj[7]!;
+    const lp = this.lp;
+    let s0 = lp[0]!, s1 = lp[1]!, s2 = lp[2]!, s3 = lp[3]!, s4 = lp[4]!, s5 = lp[5]!, s6 = lp[6]!, s7 = lp[7]!;
+    const damp = this.damp, damped = damp > 0;
+    const norm = 1 / Math.sqrt(8);
+    const wet = this.mix * this.outScale, dry = 1 - this.mix;
+    const Wn = this.onsetLength;
+    const o00 = this.onset[0]!, o01 = two ? this.onset[1]! : 0, o10 = two ? this.onset[2]! : 0, o11 = two ? this.onset[3]! : 0;
+    let prev = this.onsetHistory[Wn - 1]!;
+    const x0 = planar[0]!, x1 = two ? planar[1]! : planar[0]!;
+    for (let j = 0; j < len; j++) {
+      const x = xin[j]!;
+      // Outputs (before this frame's writes; taps are ≥ len slots behind, so never this chunk's writes).
+      let y0 = o00 * x;
+      if (two) y0 += o01 * prev;
+      y0 = y0 + L0[a0 + j]! - L1[a1 + j]! + L2[a2 + j]! - L3[a3 + j]! + L4[a4 + j]! - L5[a5 + j]! + L6[a6 + j]! - L7[a7 + j]!;
+      x0[off + j] = dry * x0[off + j]! + wet * y0;
+      if (two) {
+        let y1 = o10 * x + o11 * prev;
+        y1 = y1 + L0[b0 + j]! + L1[b1 + j]! - L2[b2 + j]! - L3[b3 + j]! + L4[b4 + j]! + L5[b5 + j]! - L6[b6 + j]! - L7[b7 + j]!;
+        x1[off + j] = dry * x1[off + j]! + wet * y1;
+      }
+      prev = x;
+      // Line outputs, damped, decay gains.
+      let f0: number, f1: number, f2: number, f3: number, f4: number, f5: number, f6: number, f7: number;
+      if (damped) {
+        s0 += damp * (L0[r0 + j]! - s0); s1 += damp * (L1[r1 + j]! - s1);
+        s2 += damp * (L2[r2 + j]! - s2); s3 += damp * (L3[r3 + j]! - s3);
+        s4 += damp * (L4[r4 + j]! - s4); s5 += damp * (L5[r5 + j]! - s5);
+        s6 += damp * (L6[r6 + j]! - s6); s7 += damp * (L7[r7 + j]! - s7);
+        f0 = g0 * s0; f1 = g1 * s1; f2 = g2 * s2; f3 = g3 * s3; f4 = g4 * s4; f5 = g5 * s5; f6 = g6 * s6; f7 = g7 * s7;
+      } else {
+        f0 = g0 * L0[r0 + j]!; f1 = g1 * L1[r1 + j]!; f2 = g2 * L2[r2 + j]!; f3 = g3 * L3[r3 + j]!;
+        f4 = g4 * L4[r4 + j]!; f5 = g5 * L5[r5 + j]!; f6 = g6 * L6[r6 + j]!; f7 = g7 * L7[r7 + j]!;
+      }
+      // Fast Walsh–Hadamard transform, same butterflies as runBlocks (h = 1, 2, 4).
+      const c0 = f0 + f1, c1 = f0 - f1, c2 = f2 + f3, c3 = f2 - f3, c4 = f4 + f5, c5 = f4 - f5, c6 = f6 + f7, c7 = f6 - f7;
+      const d0 = c0 + c2, d2 = c0 - c2, d1 = c1 + c3, d3 = c1 - c3, d4 = c4 + c6, d6 = c4 - c6, d5 = c5 + c7, d7 = c5 - c7;
+      L0[r0 + j] = (d0 + d4) * norm + k0 * x + FLUSH - FLUSH;
+      L1[r1 + j] = (d1 + d5) * norm + k1 * x + FLUSH - FLUSH;
+      L2[r2 + j] = (d2 + d6) * norm + k2 * x + FLUSH - FLUSH;
+      L3[r3 + j] = (d3 + d7) * norm + k3 * x + FLUSH - FLUSH;
+      L4[r4 + j] = (d0 - d4) * norm + k4 * x + FLUSH - FLUSH;
+      L5[r5 + j] = (d1 - d5) * norm + k5 * x + FLUSH - FLUSH;
+      L6[r6 + j] = (d2 - d6) * norm + k6 * x + FLUSH - FLUSH;
+      L7[r7 + j] = (d3 - d7) * norm + k7 * x + FLUSH - FLUSH;
+    }
+    if (damped) {
+      lp[0] = s0; lp[1] = s1; lp[2] = s2; lp[3] = s3; lp[4] = s4; lp[5] = s5; lp[6] = s6; lp[7] = s7;
+    }
+  }
+
+  reset(): void {
+    for (const l of this.lines) l.fill(0);
+    this.pos.fill(0);
+    this.lp.fill(0);
+    this.pre.fill(0);
+    this.prePos = 0;
+    this.onsetHistory.fill(0);
+    this.phase = 0;
+  }
+}

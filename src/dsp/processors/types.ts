@@ -1,0 +1,94 @@
+/**
+ * The processor contract shared by every insert, effect return and master-chain stage of
+ * `stemkit render`. Processors are pure DSP (no Node APIs, no I/O: they run in browsers too).
+ *
+ * Timing contract (the renderer relies on both numbers):
+ * - `latency` is exact: an impulse at input frame n produces the processor's (linear-phase or
+ *   lookahead-delayed) response centred on frame n + latency. The renderer removes it.
+ * - `tail` is conservative and counted in the processor's own output timeline, latency included:
+ *   once the input has been silent for `tail` frames, the output stays below −90 dBFS for any input
+ *   that peaked at 0 dBFS. A chain's latency and tail are the sums of its stages'.
+ *
+ * `process()` works in place on planar Float32 channels, keeps its state (Float64) across calls, and
+ * gives bit-identical output whatever the block sizes the caller uses. It never allocates.
+ */
+export interface Processor {
+  /** Samples of delay added (exact, integer). */
+  readonly latency: number;
+  /** Samples after input silence until output < −90 dBFS relative to a 0 dBFS input (conservative, includes latency). */
+  readonly tail: number;
+  /** Processes `frames` frames of `planar` (one array per channel, at least ctx.channels arrays) in place. */
+  process(planar: Float32Array[], frames: number): void;
+  /** Restores the state right after construction (silence in the delay lines, unity gains). */
+  reset(): void;
+}
+
+export interface ProcessorContext {
+  /** Hz. */
+  sampleRate: number;
+  /** Channels each process() call carries. */
+  channels: number;
+  /** Impulse response for a convolution reverb (one array per IR channel), already at sampleRate. */
+  impulse?: Float32Array[];
+}
+
+/** Level (dBFS) below which a tail counts as finished. */
+export const TAIL_FLOOR_DB = -90;
+/** TAIL_FLOOR_DB as a linear amplitude. */
+export const TAIL_FLOOR = 10 ** (TAIL_FLOOR_DB / 20);
+
+/**
+ * A spec that validates as data but cannot be realised at this sample rate or channel count (e.g. a
+ * filter frequency at or above Nyquist). `path` locates the field inside the processor spec, the
+ * message names it: "bands[1].freq: 30000 Hz is not below Nyquist (24000 Hz at 48000 Hz)".
+ */
+export class ProcessorConfigError extends RangeError {
+  override readonly name = 'ProcessorConfigError';
+  readonly path: (string | number)[];
+
+  constructor(path: (string | number)[], message: string) {
+    super(`${formatPath(path)}: ${message}`);
+    this.path = path;
+  }
+}
+
+/** ['bands', 1, 'freq'] → "bands[1].freq". */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(spec)' : out;
+}
+
+export function checkContext(ctx: ProcessorContext): void {
+  if (!(ctx.sampleRate > 0) || !Number.isFinite(ctx.sampleRate)) throw new RangeError(`sampleRate must be a positive number, got ${ctx.sampleRate}`);
+  if (!Number.isInteger(ctx.channels) || ctx.channels < 1) throw new RangeError(`channels must be a positive integer, got ${ctx.channels}`);
+}
+
+export function checkPlanar(planar: Float32Array[], channels: number, frames: number): void {
+  if (planar.length < channels) throw new RangeError(`expected ${channels} channels, got ${planar.length}`);
+  for (let ch = 0; ch < channels; ch++) {
+    if (planar[ch]!.length < frames) throw new RangeError(`channel ${ch} holds ${planar[ch]!.length} frames, fewer than ${frames}`);
+  }
+}
+
+/** Frequencies must lie strictly between 0 and Nyquist at creation time. */
+export function checkBelowNyquist(path: (string | number)[], freq: number, sampleRate: number): void {
+  const nyquist = sampleRate / 2;
+  if (!(freq < nyquist)) throw new ProcessorConfigError(path, `${freq} Hz is not below Nyquist (${nyquist} Hz at ${sampleRate} Hz)`);
+}
+
+/** Milliseconds → whole samples (nearest). */
+export function msToSamples(ms: number, sampleRate: number): number {
+  return Math.round((ms * sampleRate) / 1000);
+}
+
+/** One-pole coefficient whose step response goes from 10 % to 90 % in `ms` milliseconds (0 for an instant response). */
+export function tenNinetyCoefficient(ms: number, sampleRate: number): number {
+  const samples = (ms * sampleRate) / 1000;
+  return samples > 0 ? Math.exp(-Math.log(9) / samples) : 0;
+}
+
+export const dbToGain = (db: number): number => 10 ** (db / 20);
