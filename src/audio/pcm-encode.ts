@@ -74,7 +74,8 @@ export function encodeInterleaved(
         stats.nonFiniteSamples++;
         q = 0;
       } else {
-        q = Math.round(v * scale + (useDither ? dither!.tpdf() : 0));
+        // floor(x + 0.5) rounds exactly like Math.round (halves up) and is several times faster in V8.
+        q = Math.floor(v * scale + (useDither ? dither!.tpdf() : 0) + 0.5);
         if (q > max) {
           q = max;
           stats.clippedSamples++;

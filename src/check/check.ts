@@ -141,7 +141,13 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const failed = findings.some((f) => f.severity === 'error' || (options.strict && f.severity === 'warning'));
   const sumPeak = pass?.sum ? Math.max(...pass.sum.signal.peak) : null;
-  const sumTruePeak = pass?.sum ? Math.max(sumPeak!, ...pass.sum.truePeak.truePeak) : null;
+  // With a mix the sum's true peak is not metered: when the null passes it is the mix's, otherwise unknown.
+  const mixTruePeak = mixReadable?.measure?.truePeakDbtp ?? null;
+  const sumTruePeakDb = pass?.sum?.truePeak
+    ? toDb(Math.max(sumPeak!, ...pass.sum.truePeak.truePeak))
+    : nullSummary?.passed && nullSummary.residualPeakDbfs === null
+      ? mixTruePeak
+      : null;
   const residualOverview = pass?.residual?.overview;
 
   return {
@@ -151,7 +157,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     package: { dir: pkg.dir, mix: pkg.mix?.path ?? null, stems: pkg.stems.map((s) => s.path) },
     stems,
     mix,
-    sum: pass?.sum ? { samplePeakDbfs: toDb(sumPeak!), truePeakDbtp: toDb(sumTruePeak!) } : null,
+    sum: pass?.sum ? { samplePeakDbfs: toDb(sumPeak!), truePeakDbtp: sumTruePeakDb } : null,
     null: nullSummary,
     findings,
     notes: profile.notes,

@@ -53,7 +53,8 @@ export interface PassResult {
   start: number;
   end: number;
   files: FilePass[];
-  sum: { signal: SignalMeterState; truePeak: TruePeakState; overview: OverviewState } | null;
+  /** The unity sum; its true peak is measured only when there is no mix (with a mix that nulls, it is the mix's). */
+  sum: { signal: SignalMeterState; truePeak: TruePeakState | null; overview: OverviewState } | null;
   residual: {
     signal: SignalMeterState;
     overview: OverviewState;
@@ -123,7 +124,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
   const sum = summing
     ? {
         signal: new SignalMeter({ channels, sampleRate: rate, totalFrames, clipLevel: Infinity, ...position }),
-        truePeak: new TruePeakMeter({ sampleRate: rate, channels, ...position }),
+        truePeak: input.hasMix ? null : new TruePeakMeter({ sampleRate: rate, channels, ...position }),
         overview: new Overview(input.columns, totalFrames, position),
       }
     : null;
@@ -190,7 +191,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
         }
       }
       sum.signal.push(sums, n);
-      sum.truePeak.push(sums, n);
+      sum.truePeak?.push(sums, n);
       sum.overview.push(sums, n);
     }
     if (residual) {
@@ -323,7 +324,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
       loudestEnergy: f.loudestEnergy,
       loudestStart: f.loudestStart,
     })),
-    sum: sum && { signal: sum.signal.state(), truePeak: sum.truePeak.state(), overview: sum.overview.state() },
+    sum: sum && { signal: sum.signal.state(), truePeak: sum.truePeak?.state() ?? null, overview: sum.overview.state() },
     residual: residual && {
       signal: residual.signal.state(),
       overview: residual.overview.state(),
@@ -356,7 +357,7 @@ export function mergePasses(parts: PassResult[]): PassResult {
   });
   const sum = first.sum && {
     signal: SignalMeter.merge(parts.map((p) => p.sum!.signal), starts),
-    truePeak: TruePeakMeter.merge(parts.map((p) => p.sum!.truePeak)),
+    truePeak: first.sum.truePeak ? TruePeakMeter.merge(parts.map((p) => p.sum!.truePeak!)) : null,
     overview: Overview.merge(parts.map((p) => p.sum!.overview)),
   };
   const residual = first.residual && {

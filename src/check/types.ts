@@ -81,6 +81,7 @@ export interface CheckReport {
   package: { dir: string; mix: string | null; stems: string[] };
   stems: CheckedFile[];
   mix: CheckedFile | null;
+  /** The unity sum of the stems. Its true peak is measured when there is no mix; with a mix it is the mix's when the null is exact, else null. */
   sum: { samplePeakDbfs: number | null; truePeakDbtp: number | null } | null;
   null: NullSummary | null;
   findings: Finding[];

@@ -54,7 +54,7 @@ export interface SignalMeterState {
   sumSquares: number[];
   /** Σ L·R over the counted frames (stereo only; 0 otherwise). */
   sumLR: number;
-  /** Largest |L − R| (stereo only): 0 means dual mono. */
+  /** Non-zero once L and R differ anywhere (stereo only; a witness, not the largest difference): 0 means dual mono. */
   maxSideAbs: number;
   nonFinite: number;
   /** Samples strictly above 0 dBFS (float overs). */
@@ -205,16 +205,17 @@ export class SignalMeter {
       const l = planar[0]!;
       const r = planar[1]!;
       let lr = 0;
-      let side = this.s.maxSideAbs;
-      for (let i = begin; i < frames; i++) {
-        const a = l[i]!;
-        const b = r[i]!;
-        lr += a * b;
-        const d = a > b ? a - b : b - a;
-        if (d > side) side = d;
+      // Dual mono only needs to know whether the channels ever differ: stop looking at the first difference.
+      if (this.s.maxSideAbs === 0) {
+        for (let i = begin; i < frames; i++) {
+          if (l[i] !== r[i] && (l[i] === l[i] || r[i] === r[i])) {
+            this.s.maxSideAbs = Math.abs(l[i]! - r[i]!) || 1;
+            break;
+          }
+        }
       }
+      for (let i = begin; i < frames; i++) lr += l[i]! * r[i]!;
       if (lr === lr) this.s.sumLR += lr;
-      if (side === side) this.s.maxSideAbs = side;
     }
     this.s.frames += frames - begin;
   }
