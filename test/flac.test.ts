@@ -8,6 +8,7 @@ import { crc16, crc8 } from '../src/audio/flac/crc.js';
 import { FlacSource, openFlac, type FlacOpenOptions } from '../src/audio/flac/index.js';
 import type { AudioSource } from '../src/audio/types.js';
 import { StemkitError } from '../src/errors.js';
+import { prng } from '../src/dsp/random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The shared third-party corpus sits beside the checkout (/work/shared/testdata/corpus). It is
@@ -89,16 +90,7 @@ async function outcome(file: string, options: FlacOpenOptions = {}): Promise<Out
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = prng;
 
 // ------------------------------------------------------------------ a tiny FLAC writer (verbatim subframes)
 

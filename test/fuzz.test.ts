@@ -16,20 +16,12 @@ import { openAudio } from '../src/audio/open.js';
 import type { AudioSource, OpenOptions } from '../src/audio/types.js';
 import { StemkitError, type StemkitErrorCode } from '../src/errors.js';
 import { corpusPath, HAVE_CORPUS, loadCorpus } from './helpers/corpus.js';
+import { prng } from '../src/dsp/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = prng;
 
 function hashName(name: string): number {
   let h = 2166136261;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInterleaved, detectRightJustified, type SampleLayout } from '../src/audio/pcm.js';
+import { prng } from '../src/dsp/random.js';
 
 /*
  * Every decoder path of decodeInterleaved, checked against values computed here independently:
@@ -16,17 +17,7 @@ const FRAMES = 37; // odd, not a multiple of 4 (catches unrolled loops that over
 const OUT_OFFSET = 5;
 const SENTINEL = 12345.5;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 /** A uniformly random signed integer of `bits` bits, as BigInt. */
 function randomSigned(next: () => number, bits: number): bigint {
