@@ -31,10 +31,10 @@ export function demoSession(): SessionInput {
         role: 'drums',
         processing: [
           { type: 'eq', bands: [{ type: 'highpass', freq: 30, slope: 24 }, { type: 'peak', freq: 250, gain: -2, q: 1 }] },
-          { type: 'compressor', threshold: -18, ratio: 4, attack: 10, release: 120, makeup: 2 },
+          { type: 'compressor', threshold: -18, ratio: 4, attack: 10, release: 120, makeup: 0 },
         ],
         tracks: [
-          { file: 'tracks/kick.wav', gain: -4 },
+          { file: 'tracks/kick.wav', gain: -5 },
           { file: 'tracks/snare.wav', gain: -5, pan: 0.1, sends: plate(-18) },
           { file: 'tracks/hats.wav', gain: -9, pan: -0.3 },
         ],
@@ -63,12 +63,12 @@ export function demoSession(): SessionInput {
         role: 'vocals',
         processing: [
           { type: 'eq', bands: [{ type: 'highpass', freq: 100, slope: 24 }, { type: 'peak', freq: 3000, gain: 2, q: 0.8 }] },
-          { type: 'compressor', threshold: -22, ratio: 3, attack: 5, release: 80, makeup: 3, detection: 'rms' },
+          { type: 'compressor', threshold: -22, ratio: 3, attack: 5, release: 80, makeup: 1, detection: 'rms' },
         ],
         tracks: [
-          { file: 'tracks/lead vox.wav', gain: -5, sends: plate(-8), automation: { gain: [[8, -6], [9, 0]] } },
-          { file: 'tracks/bgv low.wav', gain: -9, pan: -0.5, sends: plate(-10) },
-          { file: 'tracks/bgv high.wav', gain: -10, pan: 0.5, sends: plate(-10) },
+          { file: 'tracks/lead vox.wav', gain: -13, sends: plate(-8), automation: { gain: [[8, -6], [9, 0]] } },
+          { file: 'tracks/bgv low.wav', gain: -17, pan: -0.5, sends: plate(-10) },
+          { file: 'tracks/bgv high.wav', gain: -18, pan: 0.5, sends: plate(-10) },
         ],
       },
       { name: 'FX', role: 'fx', tracks: [{ file: 'tracks/fx sweep.wav', gain: -6, sends: plate(-6) }] },
