@@ -146,6 +146,19 @@ describe('check: the null test and its diagnosis', () => {
     expect(only(report, 'timing.offset')).toHaveLength(0);
   });
 
+  it('netflix: a residual confined to the printmaster\'s peaks is reported as limiting, not as broken stems', async () => {
+    const stems = baseStems();
+    const sumAudio = sum(stems.map((s) => s.audio));
+    const peak = Math.max(...sumAudio.map((c) => c.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+    const ceiling = 0.85 * peak;
+    const limited = sumAudio.map((c) => c.map((v) => Math.max(-ceiling, Math.min(ceiling, v))));
+    const netflix = only(await check(stems, limited, { profile: 'netflix' }), 'null.residual');
+    expect(netflix.map((f) => f.severity)).toEqual(['info']);
+    expect(netflix[0]!.message).toMatch(/peak limiter on the printmaster/);
+    const music = only(await check(stems, limited), 'null.residual');
+    expect(music.map((f) => f.severity)).toEqual(['error']);
+  });
+
   it('a mix with recorded master processing is reported as expected, not broken', async () => {
     const stems = baseStems();
     const mix = sum(stems.map((s) => s.audio)).map((c) => c.map((v) => Math.tanh(3 * v) / 3));

@@ -135,7 +135,6 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
         overview: new Overview(input.columns, totalFrames, position),
         ranges: new RangeCollector(),
         energyNearPeaks: 0,
-        energyTotal: 0,
       }
     : null;
 
@@ -151,7 +150,6 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
   const windowEnergy = new Float64Array(monoCount);
   const windowDot = new Float64Array(pairs.length);
   let windowStart = Math.floor(start / pairWindow) * pairWindow;
-  let mixRunningPeak = 0;
 
   let sumPlanar: Float32Array[] = [];
   let residualPlanar: Float32Array[] = [];
@@ -205,31 +203,34 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
       }
       residual.signal.push(res, n);
       residual.overview.push(res, n);
-      // Residual location on a 10 ms grid, and where it sits relative to the mix's peaks.
+      // Residual location on a 10 ms grid; only windows above the threshold look at the mix, to
+      // tell a residual at the mix's loudest moments (limiting) from one anywhere (missing content).
+      const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
       const first = Math.max(0, start - block.start);
       for (let w = first; w < n; ) {
         const globalW = block.start + w;
         const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
         let peak = 0;
-        let mixPeak = 0;
         for (let ch = 0; ch < channels; ch++) {
           const r = res[ch]!;
-          const m = mixData[ch]!;
           for (let k = w; k < wEnd; k++) {
             const a = r[k]! < 0 ? -r[k]! : r[k]!;
             if (a > peak) peak = a;
-            const b = m[k]! < 0 ? -m[k]! : m[k]!;
-            if (b > mixPeak) mixPeak = b;
-            const e = r[k]! * r[k]!;
-            if (e === e) residual.energyTotal += e;
           }
         }
-        if (mixPeak > mixRunningPeak) mixRunningPeak = mixPeak;
         if (peak > input.residualThreshold) {
           residual.ranges.add(block.start + w, block.start + wEnd);
-          if (mixPeak >= NEAR_PEAK_FRACTION * mixRunningPeak) {
-            for (let ch = 0; ch < channels; ch++) for (let k = w; k < wEnd; k++) residual.energyNearPeaks += res[ch]![k]! * res[ch]![k]!;
+          let mixPeak = 0;
+          let energy = 0;
+          for (let ch = 0; ch < channels; ch++) {
+            const r = res[ch]!;
+            const m = mixData[ch]!;
+            for (let k = w; k < wEnd; k++) {
+              mixPeak = Math.max(mixPeak, Math.abs(m[k]!));
+              energy += r[k]! * r[k]!;
+            }
           }
+          if (mixPeak >= NEAR_PEAK_FRACTION * mixPeakSoFar && energy === energy) residual.energyNearPeaks += energy;
         }
         w = wEnd;
       }
@@ -330,7 +331,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
       overview: residual.overview.state(),
       ranges: residual.ranges.ranges,
       energyNearPeaks: residual.energyNearPeaks,
-      energyTotal: residual.energyTotal,
+      energyTotal: residual.signal.state().sumSquares.reduce((a, b) => a + b, 0),
     },
     gram,
     withMix,

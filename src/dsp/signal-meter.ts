@@ -275,6 +275,11 @@ export class SignalMeter {
     }
   }
 
+  /** The largest |sample| counted so far, over all channels. */
+  peakSoFar(): number {
+    return Math.max(0, ...this.s.peak);
+  }
+
   state(): SignalMeterState {
     const trailing = this.open.map((open, ch) => (this.atStart[ch] ? 0 : open));
     return {
