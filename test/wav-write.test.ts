@@ -94,6 +94,17 @@ describe('WAV writer round trip', () => {
     await source.close();
   });
 
+  it('writes NaN and ±Infinity as 0 in integer formats and counts them', async () => {
+    const path = join(dir, 'nonfinite.wav');
+    const sink = await createWavWriter(path, { sampleRate: 48000, channels: 1, format: 'pcm24' });
+    await sink.write([Float32Array.from([Number.NaN, Infinity, -Infinity, 0.5, -0.25])]);
+    const report = await sink.commit();
+    expect(report).toMatchObject({ nonFiniteSamples: 3, clippedSamples: 0 });
+    const source = await openAudio(path);
+    expect(Array.from((await source.read(0, 5))[0]!)).toEqual([0, 0, 0, 0.5, -0.25]);
+    await source.close();
+  });
+
   it('TPDF dither decorrelates the error: a 0.3 LSB DC survives on average, without dither it vanishes', async () => {
     const lsb = 1 / 32768;
     const frames = 200_000;

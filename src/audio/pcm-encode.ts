@@ -59,6 +59,7 @@ export function encodeInterleaved(
     return;
   }
   const bytes = BYTES_PER_SAMPLE[format];
+  if (dither === null && bytes < 4) return encodeShortInt(planar, frames, bytes, out, stats);
   const bits = bytes * 8;
   const scale = 2 ** (bits - 1);
   const max = scale - 1;
@@ -88,6 +89,41 @@ export function encodeInterleaved(
       out[p + 1] = (q >> 8) & 0xff;
       if (bytes >= 3) out[p + 2] = (q >> 16) & 0xff;
       if (bytes === 4) out[p + 3] = (q >> 24) & 0xff;
+    }
+  }
+}
+
+/**
+ * 16/24-bit without dither, the renderer's hot path: rounding by truncation plus a correction
+ * (exactly floor(x + 0.5), i.e. Math.round) in 32-bit integer arithmetic.
+ */
+function encodeShortInt(planar: Float32Array[], frames: number, bytes: number, out: Uint8Array, stats: EncodeStats): void {
+  const channels = planar.length;
+  const scale = 2 ** (bytes * 8 - 1);
+  const max = scale - 1;
+  const min = -scale;
+  const stride = channels * bytes;
+  for (let ch = 0; ch < channels; ch++) {
+    const src = planar[ch]!;
+    for (let i = 0, p = ch * bytes; i < frames; i++, p += stride) {
+      const x = src[i]! * scale + 0.5;
+      let q: number;
+      if (x >= min && x < max + 1) {
+        q = x | 0;
+        if (q > x) q--;
+      } else if (x > 0 && x < Infinity) {
+        q = max;
+        stats.clippedSamples++;
+      } else if (x < 0 && x > -Infinity) {
+        q = min;
+        stats.clippedSamples++;
+      } else {
+        q = 0;
+        stats.nonFiniteSamples++;
+      }
+      out[p] = q & 0xff;
+      out[p + 1] = (q >> 8) & 0xff;
+      if (bytes === 3) out[p + 2] = (q >> 16) & 0xff;
     }
   }
 }

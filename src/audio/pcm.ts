@@ -119,6 +119,9 @@ function decodeInt16LE(src: Uint8Array, frames: number, channels: number, out: F
 
 function decodeInt24LE(src: Uint8Array, frames: number, channels: number, out: Float32Array[], o: number): void {
   const scale = 1 / 8388608;
+  if (HOST_LITTLE_ENDIAN && (src.byteOffset & 3) === 0 && (channels === 1 || channels === 2) && frames >= 8) {
+    return decodeInt24Words(src, frames, channels, out, o);
+  }
   if (channels === 2) {
     const l = out[0]!, r = out[1]!;
     for (let i = 0, p = 0; i < frames; i++, p += 6) {
@@ -133,6 +136,41 @@ function decodeInt24LE(src: Uint8Array, frames: number, channels: number, out: F
     for (let i = 0, p = ch * 3; i < frames; i++, p += stride) {
       dst[o + i] = (((src[p + 2]! << 24) | (src[p + 1]! << 16) | (src[p]! << 8)) >> 8) * scale;
     }
+  }
+}
+
+/**
+ * 24-bit little-endian through 32-bit word loads: every 3 words hold 4 samples, so the decoder does
+ * one load per 1⅓ samples instead of three byte loads per sample. Mono and stereo (the render and
+ * check hot paths); the last samples that do not fill a group of four take the byte path.
+ */
+function decodeInt24Words(src: Uint8Array, frames: number, channels: number, out: Float32Array[], o: number): void {
+  const scale = 1 / 8388608;
+  const samples = frames * channels;
+  const groups = Math.floor(samples / 4);
+  const words = new Int32Array(src.buffer, src.byteOffset, groups * 3);
+  if (channels === 1) {
+    const y = out[0]!;
+    for (let g = 0, w = 0, k = o; g < groups; g++, w += 3, k += 4) {
+      const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!;
+      y[k] = ((w0 << 8) >> 8) * scale;
+      y[k + 1] = (((w1 << 16) >> 8) | (w0 >>> 24)) * scale;
+      y[k + 2] = (((w2 << 24) >> 8) | (w1 >>> 16)) * scale;
+      y[k + 3] = (w2 >> 8) * scale;
+    }
+  } else {
+    const l = out[0]!, r = out[1]!;
+    for (let g = 0, w = 0, k = o; g < groups; g++, w += 3, k += 2) {
+      const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!;
+      l[k] = ((w0 << 8) >> 8) * scale;
+      r[k] = (((w1 << 16) >> 8) | (w0 >>> 24)) * scale;
+      l[k + 1] = (((w2 << 24) >> 8) | (w1 >>> 16)) * scale;
+      r[k + 1] = (w2 >> 8) * scale;
+    }
+  }
+  for (let s = groups * 4; s < samples; s++) {
+    const p = s * 3;
+    out[s % channels]![o + Math.floor(s / channels)] = (((src[p + 2]! << 24) | (src[p + 1]! << 16) | (src[p]! << 8)) >> 8) * scale;
   }
 }
 

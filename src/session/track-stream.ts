@@ -2,32 +2,40 @@ import { openAudio } from '../audio/open.js';
 import type { AudioSource } from '../audio/types.js';
 import { Resampler } from '../dsp/resampler.js';
 
+/** Frames read from a track file at a time: large reads are an order of magnitude cheaper than block-sized ones. */
+const CHUNK = 1 << 14;
+
 /**
- * One track on the session timeline: its file read block by block (resampled to the session rate
- * when it differs), placed at its offset, silence before and after. Reads must move forward.
+ * One track on the session timeline: its file read in large chunks (resampled to the session rate
+ * when it differs), placed at its offset, silence before and after. `prepare` does the I/O (so the
+ * renderer can run every track's reads at once), `fill` copies a block synchronously. Forward only.
  */
 export class TrackStream {
   private source: AudioSource | null = null;
   private resampler: Resampler | null = null;
-  /** Resampled frames waiting to be consumed, and the timeline frame of the first one. */
-  private fifo: Float32Array[] = [];
-  private fifoStart = 0;
-  private fifoLength = 0;
+  /** Decoded (and resampled) frames on the timeline: buffer[ch][0 … length) holds timeline frames start … start + length. */
+  private buffer: Float32Array[];
+  private bufferStart: number;
+  private bufferLength = 0;
   private inputPosition = 0;
   private flushed = 0;
-  private readonly channels: number;
   private readonly outputFrames: number;
 
   private constructor(
     private readonly path: string,
     private readonly offset: number,
     private readonly inputFrames: number,
-    channels: number,
-    private readonly ratio: number,
+    readonly channels: number,
+    ratio: number,
   ) {
-    this.channels = channels;
     this.outputFrames = Math.round(inputFrames * ratio);
-    this.fifoStart = offset;
+    this.bufferStart = offset;
+    this.buffer = Array.from({ length: channels }, () => new Float32Array(CHUNK * 2));
+  }
+
+  /** The first frame of the track on the timeline. */
+  get start(): number {
+    return this.offset;
   }
 
   /** The frame after the track's last sample on the timeline. */
@@ -44,61 +52,80 @@ export class TrackStream {
     return stream;
   }
 
-  /** Fills out[ch][0 … frames) with the track at timeline [start, start + frames). */
-  async read(start: number, frames: number, out: Float32Array[]): Promise<void> {
-    for (const x of out) x.fill(0, 0, frames);
+  /** Whether `fill` for [start, start + frames) needs I/O first. */
+  needs(start: number, frames: number): boolean {
+    const to = Math.min(start + frames, this.end);
+    return to > Math.max(start, this.offset) && this.bufferStart + this.bufferLength < to;
+  }
+
+  /** Reads ahead so that [start, start + frames) is buffered. */
+  async prepare(start: number, frames: number): Promise<void> {
     const from = Math.max(start, this.offset);
     const to = Math.min(start + frames, this.end);
     if (from >= to || !this.source) return;
-    if (!this.resampler) {
-      const got = await this.source.read(from - this.offset, to - from);
-      got.forEach((x, ch) => out[ch]!.set(x, from - start));
+    this.discardBefore(from);
+    while (this.bufferStart + this.bufferLength < to) await this.readMore();
+  }
+
+  /** Copies the track at timeline [start, start + frames) into out (zeros where it is silent). Call prepare first. */
+  fill(start: number, frames: number, out: Float32Array[]): void {
+    const from = Math.max(start, this.offset);
+    const to = Math.min(start + frames, this.end);
+    if (from >= to) {
+      for (const x of out) x.fill(0, 0, frames);
       return;
     }
-    await this.fillFifo(to);
-    const skip = from - this.fifoStart;
-    for (let ch = 0; ch < this.channels; ch++) out[ch]!.set(this.fifo[ch]!.subarray(skip, skip + (to - from)), from - start);
-    this.consume(to);
-  }
-
-  private async fillFifo(until: number): Promise<void> {
-    const chunk = 8192;
-    while (this.fifoStart + this.fifoLength < until) {
-      let input: Float32Array[];
-      if (this.inputPosition < this.inputFrames) {
-        input = await this.source!.read(this.inputPosition, Math.min(chunk, this.inputFrames - this.inputPosition));
-        this.inputPosition += input[0]!.length;
-      } else {
-        // libsamplerate holds back its filter's length: flush it with silence.
-        if (this.flushed > 16) throw new Error(`resampler did not deliver the end of ${this.path}`);
-        this.flushed++;
-        input = Array.from({ length: this.channels }, () => new Float32Array(chunk));
-      }
-      const produced = this.resampler!.process(input, input[0]!.length);
-      this.append(produced);
+    const at = from - this.bufferStart;
+    for (let ch = 0; ch < this.channels; ch++) {
+      const x = out[ch]!;
+      if (from > start) x.fill(0, 0, from - start);
+      x.set(this.buffer[ch]!.subarray(at, at + (to - from)), from - start);
+      if (to < start + frames) x.fill(0, to - start, frames);
     }
   }
 
-  private append(planar: Float32Array[]): void {
-    const n = planar[0]!.length;
-    if (this.fifo.length === 0 || this.fifo[0]!.length < this.fifoLength + n) {
-      const capacity = Math.max(16384, (this.fifoLength + n) * 2);
-      this.fifo = Array.from({ length: this.channels }, (_, ch) => {
-        const next = new Float32Array(capacity);
-        if (this.fifo[ch]) next.set(this.fifo[ch]!.subarray(0, this.fifoLength));
-        return next;
-      });
-    }
-    planar.forEach((x, ch) => this.fifo[ch]!.set(x, this.fifoLength));
-    this.fifoLength += n;
-  }
-
-  private consume(until: number): void {
-    const drop = until - this.fifoStart;
+  private discardBefore(frame: number): void {
+    const drop = Math.min(this.bufferLength, frame - this.bufferStart);
     if (drop <= 0) return;
-    for (const x of this.fifo) x.copyWithin(0, drop, this.fifoLength);
-    this.fifoLength -= drop;
-    this.fifoStart = until;
+    for (const x of this.buffer) x.copyWithin(0, drop, this.bufferLength);
+    this.bufferLength -= drop;
+    this.bufferStart += drop;
+  }
+
+  private ensureCapacity(frames: number): void {
+    if (this.buffer[0]!.length >= this.bufferLength + frames) return;
+    this.buffer = this.buffer.map((x) => {
+      const next = new Float32Array(Math.max(x.length * 2, this.bufferLength + frames));
+      next.set(x.subarray(0, this.bufferLength));
+      return next;
+    });
+  }
+
+  private async readMore(): Promise<void> {
+    if (!this.resampler) {
+      const count = Math.min(CHUNK, this.inputFrames - this.inputPosition);
+      this.ensureCapacity(count);
+      const into = this.buffer.map((x) => x.subarray(this.bufferLength, this.bufferLength + count));
+      const got = await this.source!.read(this.inputPosition, count, into);
+      this.inputPosition += got[0]!.length;
+      this.bufferLength += got[0]!.length;
+      if (got[0]!.length === 0) throw new Error(`${this.path} ended early`);
+      return;
+    }
+    let input: Float32Array[];
+    if (this.inputPosition < this.inputFrames) {
+      input = await this.source!.read(this.inputPosition, Math.min(CHUNK, this.inputFrames - this.inputPosition));
+      this.inputPosition += input[0]!.length;
+    } else {
+      // libsamplerate holds back its filter's length: flush it with silence.
+      if (this.flushed++ > 16) throw new Error(`resampler did not deliver the end of ${this.path}`);
+      input = Array.from({ length: this.channels }, () => new Float32Array(8192));
+    }
+    const produced = this.resampler.process(input, input[0]!.length);
+    const n = produced[0]!.length;
+    this.ensureCapacity(n);
+    produced.forEach((x, ch) => this.buffer[ch]!.set(x, this.bufferLength));
+    this.bufferLength += n;
   }
 
   async close(): Promise<void> {
