@@ -127,8 +127,13 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
   options.onProgress?.('stems', 0);
   try {
     // Settle every job before judging: a failure must not leave other stems' temporary files behind.
+    // Biggest stems first (by unmuted tracks and channels), so the pool's workers finish together.
+    const cost = (job: StemJob) =>
+      session.stems[job.stemIndex]!.tracks.reduce((sum, t, k) => (t.mute ? sum : sum + resolved.tracks[job.stemIndex]![k]!.format.channels + t.processing.length), 0) +
+      4 * session.stems[job.stemIndex]!.processing.length;
+    const queue = [...jobs].sort((a, b) => cost(b) - cost(a));
     const settled = await Promise.allSettled(
-      jobs.map(async (job) => {
+      queue.map(async (job) => {
         const result = options.pool ? await options.pool.run<StemJob, StemResult>(RENDER_JOB, 'renderStemJob', job) : await renderStemJob(job);
         pendings.push(result.pending, ...(result.dryPending ? [result.dryPending] : []));
         options.onProgress?.('stems', ++done / jobs.length);
@@ -137,7 +142,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     );
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const results = settled.map((r) => (r as PromiseFulfilledResult<StemResult>).value);
+    const results = settled.map((r) => (r as PromiseFulfilledResult<StemResult>).value).sort((a, b) => a.stemIndex - b.stemIndex);
     // "auto" ends where the last stem has decayed below −90 dBFS (never before the timeline's end);
     // the declared tails above only bound it. An explicit tail is kept exactly.
     const lastAudible = Math.max(-1, ...results.map((r) => r.lastAudible));
