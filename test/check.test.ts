@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { CheckReport, Finding } from '../src/check/types.js';
 import { RULES } from '../src/check/rules/index.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { material, RATE, sum, writePackage, writeManifest, writeWav, type FixtureStem } from './helpers/package.js';
+import { CORPUS_DIR, HAVE_CORPUS } from './helpers/corpus.js';
 
 const root = mkdtempSync(join(tmpdir(), 'stemkit-check-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -352,4 +353,25 @@ describe('check: parallel segments', () => {
       await pool.close();
     }
   }, 120_000);
+});
+
+describe.skipIf(!HAVE_CORPUS)('check: a stem that breaks mid-stream', () => {
+  // Needs a real FLAC to damage (the project has no FLAC encoder): skipped without the shared corpus.
+  it('reports the damaged file as format.unreadable and still checks the others', async () => {
+    const dir = join(root, `pkg${++n}`);
+    mkdirSync(join(dir, 'stems'), { recursive: true });
+    const flac = readFileSync(join(CORPUS_DIR, 'files', '17 - all fixed orders.flac'));
+    for (let i = Math.floor(flac.length * 0.6); i < Math.floor(flac.length * 0.6) + 64; i++) flac[i] ^= 0x5a;
+    writeFileSync(join(dir, 'stems', '03_Damaged.flac'), flac);
+    await writeWav(join(dir, 'stems', '01_Drums.wav'), material(234514 / 44100, 1, 0.2, 44100), { sampleRate: 44100 });
+    await writeWav(join(dir, 'stems', '02_Bass.wav'), material(234514 / 44100, 2, 0.2, 44100), { sampleRate: 44100 });
+    const report = await checkPackage(await discoverPackage(dir));
+    expect(report.ok).toBe(false);
+    expect(only(report, 'format.unreadable').map((f) => [f.stem, f.value])).toEqual([['Damaged', 'E_BAD_DATA']]);
+    expect(report.stems.map((s) => [s.name, s.measure !== null])).toEqual([
+      ['Drums', true],
+      ['Bass', true],
+      ['Damaged', false],
+    ]);
+  });
 });
