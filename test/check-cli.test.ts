@@ -71,6 +71,16 @@ describe('stemkit check (CLI)', () => {
     expect(readFileSync(junit.replace('.xml', '-1-good.xml'), 'utf8')).toMatch(/failures="0"/);
   });
 
+  it('--html writes one self-contained report with the verdict, waveforms and the residual plot', async () => {
+    const html = join(root, 'report.html');
+    expect(await runCheck([bad], { html }, sink().stream, sink().stream)).toBe(1);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toMatch(/FAIL/);
+    expect(text.match(/<svg[^>]*class="waveform/g)?.length).toBe(3);
+    expect(text).toMatch(/id="residual"/);
+    expect(text).not.toMatch(/<script src|<link |https?:\/\//);
+  });
+
   it('--strict fails on warnings; a folder with no audio is a usage error (exit 2) through the process', async () => {
     const noMix = join(root, 'nomix');
     await writePackage(noMix, [{ name: 'Drums', audio: material(4, 1, 0.2) }, { name: 'Bass', audio: material(4, 2, 0.2) }], null);
