@@ -39,6 +39,7 @@ import { loadImpulses } from '../src/session/impulses.js';
 import { loadSession, type ResolvedSession } from '../src/session/load.js';
 import type { Session } from '../src/session/schema.js';
 import { buildStemGraph } from '../src/session/stem-graph.js';
+import { StemMixer } from '../src/session/stem-mixer.js';
 import { ensureRenderFixture, removeRenderFixture, TRACKS, type RenderFixture } from './lib/render-fixture.js';
 
 const { values: args } = parseArgs({
@@ -422,68 +423,30 @@ function stemkitGraph(resolved: ResolvedSession, decoded: Decoded, frames: numbe
   const { session, channels } = resolved;
   const rate = session.sampleRate;
   for (const x of mix) x.fill(0);
-  const alloc = (n: number) => Array.from({ length: n }, () => new Float32Array(BLOCK));
   for (let s = 0; s < session.stems.length; s++) {
     const graph = buildStemGraph(resolved, s, impulses);
     const sources = graph.tracks.map((t) => decoded[s]![t.index]!);
-    const ends = graph.tracks.map((t, k) => t.offsetFrames + sources[k]![0]!.length);
-    const busBuffer = alloc(channels);
-    const returnBuffers = graph.returns.map(() => alloc(channels));
-    const returnSlot = new Map(graph.returns.map((r, i) => [r.index, i]));
-    const trackBuffers = graph.tracks.map((t) => alloc(t.channels));
-    const panned = alloc(channels);
+    const spans = graph.tracks.map((t, k) => ({ start: t.offsetFrames, end: t.offsetFrames + sources[k]![0]!.length }));
+    // The renderer's own per-block mixing (src/session/stem-mixer.ts); only the track source differs.
+    const mixer = new StemMixer(graph, BLOCK);
     let skipped = 0;
     let written = 0;
     for (let position = 0; written < frames; position += BLOCK) {
       const n = BLOCK;
-      for (const x of busBuffer) x.fill(0);
-      for (const r of returnBuffers) for (const x of r) x.fill(0);
-      for (const [k, node] of graph.tracks.entries()) {
-        const buffer = trackBuffers[k]!;
-        if (position >= ends[k]! + node.chain.tail + node.chain.latency + node.compensation.delay + BLOCK) continue;
-        // TrackStream.read, from memory: silence outside the track, its samples inside.
-        const from = Math.max(position, node.offsetFrames);
-        const to = Math.min(position + n, ends[k]!);
-        for (let ch = 0; ch < node.channels; ch++) {
+      const active = mixer.active(position, spans);
+      for (const k of active) {
+        // TrackStream.fill, from memory: silence outside the track, its samples inside.
+        const buffer = mixer.input(k);
+        const { start, end } = spans[k]!;
+        const from = Math.max(position, start);
+        const to = Math.min(position + n, end);
+        for (let ch = 0; ch < buffer.length; ch++) {
           const out = buffer[ch]!;
           out.fill(0, 0, n);
-          if (from < to) out.set(sources[k]![ch]!.subarray(from - node.offsetFrames, to - node.offsetFrames), from - position);
-        }
-        node.chain.process(buffer, n);
-        node.compensation.process(buffer, n);
-        node.gain.apply(buffer, n, position - node.chain.latency - node.compensation.delay);
-        for (let out = 0; out < channels; out++) {
-          const y = panned[out]!;
-          y.fill(0);
-          const row = node.panMatrix[out]!;
-          for (let ch = 0; ch < node.channels; ch++) {
-            const g = row[ch]!;
-            if (g === 0) continue;
-            const x = buffer[ch]!;
-            for (let i = 0; i < n; i++) y[i] = y[i]! + g * x[i]!;
-          }
-          const bus = busBuffer[out]!;
-          for (let i = 0; i < n; i++) bus[i] = bus[i]! + y[i]!;
-          for (const send of node.sends) {
-            const target = returnBuffers[returnSlot.get(send.target)!]![out]!;
-            const g = send.gain;
-            for (let i = 0; i < n; i++) target[i] = target[i]! + g * y[i]!;
-          }
+          if (from < to) out.set(sources[k]![ch]!.subarray(from - start, to - start), from - position);
         }
       }
-      graph.bus.process(busBuffer, n);
-      graph.busCompensation.process(busBuffer, n);
-      if (graph.busGain !== 1) for (const x of busBuffer) for (let i = 0; i < n; i++) x[i] = x[i]! * graph.busGain;
-      for (const [r, node] of graph.returns.entries()) {
-        const buffers = returnBuffers[r]!;
-        node.chain.process(buffers, n);
-        node.compensation.process(buffers, n);
-        for (let ch = 0; ch < channels; ch++) {
-          const bus = busBuffer[ch]!;
-          const x = buffers[ch]!;
-          for (let i = 0; i < n; i++) bus[i] = bus[i]! + x[i]!;
-        }
-      }
+      const busBuffer = mixer.process(position, active, false).wet;
       // AlignedWriter: skip the stem's latency, keep `frames`; here added into the mix.
       let from = 0;
       if (skipped < graph.latency) {

@@ -8,6 +8,7 @@ import { SampleStats } from '../dsp/sample-stats.js';
 import type { ResolvedSession } from './load.js';
 import { loadImpulses } from './impulses.js';
 import { buildStemGraph } from './stem-graph.js';
+import { StemMixer } from './stem-mixer.js';
 import { TrackStream } from './track-stream.js';
 
 export interface StemJob {
@@ -43,90 +44,6 @@ export interface StemResult {
 
 /** Render block: 4096 frames (85 ms at 48 kHz): processors amortise their per-block cost, buffers stay in cache. */
 const BLOCK = 4096;
-
-/**
- * Adds one track into the bus and its sends in a single pass per output channel: the pan matrix
- * and the (constant) fader are folded into one coefficient per track channel.
- */
-function mixTrack(
-  x: Float32Array[],
-  trackChannels: number,
-  pan: number[][],
-  gain: number,
-  bus: Float32Array[],
-  sends: { gain: number; target: Float32Array[] }[],
-  n: number,
-): void {
-  if (trackChannels === 1 && bus.length === 2 && sends.length <= 1) {
-    // The common case, a mono track panned into a stereo bus (with at most one send): one pass.
-    const a = x[0]!;
-    const cl = pan[0]![0]! * gain;
-    const cr = pan[1]![0]! * gain;
-    const l = bus[0]!;
-    const r = bus[1]!;
-    if (sends.length === 0) {
-      for (let i = 0; i < n; i++) {
-        const v = a[i]!;
-        l[i] = l[i]! + cl * v;
-        r[i] = r[i]! + cr * v;
-      }
-      return;
-    }
-    const tl = sends[0]!.target[0]!;
-    const tr = sends[0]!.target[1]!;
-    const sl = cl * sends[0]!.gain;
-    const sr = cr * sends[0]!.gain;
-    for (let i = 0; i < n; i++) {
-      const v = a[i]!;
-      l[i] = l[i]! + cl * v;
-      r[i] = r[i]! + cr * v;
-      tl[i] = tl[i]! + sl * v;
-      tr[i] = tr[i]! + sr * v;
-    }
-    return;
-  }
-  for (let out = 0; out < bus.length; out++) {
-    const row = pan[out]!;
-    const y = bus[out]!;
-    const live: number[] = [];
-    for (let ch = 0; ch < trackChannels; ch++) if (row[ch] !== 0) live.push(ch);
-    if (live.length === 0) continue;
-    if (live.length === 1) {
-      const c = row[live[0]!]! * gain;
-      const a = x[live[0]!]!;
-      if (sends.length === 0) {
-        for (let i = 0; i < n; i++) y[i] = y[i]! + c * a[i]!;
-      } else if (sends.length === 1) {
-        const t = sends[0]!.target[out]!;
-        const sg = sends[0]!.gain;
-        for (let i = 0; i < n; i++) {
-          const v = c * a[i]!;
-          y[i] = y[i]! + v;
-          t[i] = t[i]! + sg * v;
-        }
-      } else {
-        for (let i = 0; i < n; i++) y[i] = y[i]! + c * a[i]!;
-        for (const send of sends) {
-          const t = send.target[out]!;
-          const cs = c * send.gain;
-          for (let i = 0; i < n; i++) t[i] = t[i]! + cs * a[i]!;
-        }
-      }
-      continue;
-    }
-    // Several track channels into one output (rare: a down-mix): sum them, then route.
-    for (const ch of live) {
-      const c = row[ch]! * gain;
-      const a = x[ch]!;
-      for (let i = 0; i < n; i++) y[i] = y[i]! + c * a[i]!;
-      for (const send of sends) {
-        const t = send.target[out]!;
-        const cs = c * send.gain;
-        for (let i = 0; i < n; i++) t[i] = t[i]! + cs * a[i]!;
-      }
-    }
-  }
-}
 
 /** −90 dBFS: where an "auto" tail counts as decayed. */
 const AUDIBLE_FLOOR = 10 ** (-90 / 20);
@@ -199,63 +116,19 @@ export async function renderStemJob(job: StemJob): Promise<StemResult> {
   });
   const dry = drySink ? new AlignedWriter(drySink, graph.dryLatency, job.frames, null) : null;
 
-  const alloc = (n: number) => Array.from({ length: n }, () => new Float32Array(BLOCK));
-  const busBuffer = alloc(channels);
-  const returnBuffers = graph.returns.map(() => alloc(channels));
-  const returnSlot = new Map(graph.returns.map((r, i) => [r.index, i]));
-  const trackBuffers = graph.tracks.map((t) => alloc(t.channels));
-  const dryBuffer = alloc(channels);
+  const mixer = new StemMixer(graph, BLOCK);
+  const spans = streams.map((stream) => ({ start: stream.start, end: stream.end }));
 
   try {
     for (let position = 0; !wet.done || (dry && !dry.done); position += BLOCK) {
-      const n = BLOCK;
-      for (const x of busBuffer) x.fill(0);
-      for (const r of returnBuffers) for (const x of r) x.fill(0);
-      // A track plays from its offset until its audio and its inserts' tails are over.
-      const active = graph.tracks.filter((node, k) => {
-        const stream = streams[k]!;
-        return position + n > stream.start && position < stream.end + node.chain.tail + node.chain.latency + node.compensation.delay + BLOCK;
-      });
+      const active = mixer.active(position, spans);
       // Every track that needs more audio reads it at once: the reads overlap on the I/O threads.
-      const reads = active.filter((node) => streams[graph.tracks.indexOf(node)]!.needs(position, n));
-      if (reads.length) await Promise.all(reads.map((node) => streams[graph.tracks.indexOf(node)]!.prepare(position, n)));
-      for (const node of active) {
-        const k = graph.tracks.indexOf(node);
-        const buffer = trackBuffers[k]!;
-        streams[k]!.fill(position, n, buffer);
-        node.chain.process(buffer, n);
-        node.compensation.process(buffer, n);
-        const sends = node.sends.map((send) => ({ gain: send.gain, target: returnBuffers[returnSlot.get(send.target)!]! }));
-        if (node.gain.isConstant) {
-          mixTrack(buffer, node.channels, node.panMatrix, node.gain.constantGain, busBuffer, sends, n);
-        } else {
-          node.gain.apply(buffer, n, position - node.chain.latency - node.compensation.delay);
-          mixTrack(buffer, node.channels, node.panMatrix, 1, busBuffer, sends, n);
-        }
-      }
-      if (dry) {
-        const g = graph.busGain;
-        for (let ch = 0; ch < channels; ch++) {
-          const src = busBuffer[ch]!;
-          const dst = dryBuffer[ch]!;
-          for (let i = 0; i < n; i++) dst[i] = src[i]! * g;
-        }
-        await dry.write(dryBuffer, n);
-      }
-      graph.bus.process(busBuffer, n);
-      graph.busCompensation.process(busBuffer, n);
-      if (graph.busGain !== 1) for (const x of busBuffer) for (let i = 0; i < n; i++) x[i] = x[i]! * graph.busGain;
-      for (const [r, node] of graph.returns.entries()) {
-        const buffers = returnBuffers[r]!;
-        node.chain.process(buffers, n);
-        node.compensation.process(buffers, n);
-        for (let ch = 0; ch < channels; ch++) {
-          const bus = busBuffer[ch]!;
-          const x = buffers[ch]!;
-          for (let i = 0; i < n; i++) bus[i] = bus[i]! + x[i]!;
-        }
-      }
-      await wet.write(busBuffer, n);
+      const reads = active.filter((k) => streams[k]!.needs(position, BLOCK));
+      if (reads.length) await Promise.all(reads.map((k) => streams[k]!.prepare(position, BLOCK)));
+      for (const k of active) streams[k]!.fill(position, BLOCK, mixer.input(k));
+      const out = mixer.process(position, active, dry !== null);
+      if (dry) await dry.write(out.dry!, BLOCK);
+      await wet.write(out.wet, BLOCK);
     }
     const report = await sink.commit({ rename: false });
     const dryReport = drySink ? await drySink.commit({ rename: false }) : null;

@@ -1,0 +1,166 @@
+import type { StemGraph } from './stem-graph.js';
+
+/**
+ * Adds one track into the bus and its sends in a single pass per output channel: the pan matrix
+ * and the (constant) fader are folded into one coefficient per track channel.
+ */
+export function mixTrack(
+  x: Float32Array[],
+  trackChannels: number,
+  pan: number[][],
+  gain: number,
+  bus: Float32Array[],
+  sends: { gain: number; target: Float32Array[] }[],
+  n: number,
+): void {
+  if (trackChannels === 1 && bus.length === 2 && sends.length <= 1) {
+    // The common case, a mono track panned into a stereo bus (with at most one send): one pass.
+    const a = x[0]!;
+    const cl = pan[0]![0]! * gain;
+    const cr = pan[1]![0]! * gain;
+    const l = bus[0]!;
+    const r = bus[1]!;
+    if (sends.length === 0) {
+      for (let i = 0; i < n; i++) {
+        const v = a[i]!;
+        l[i] = l[i]! + cl * v;
+        r[i] = r[i]! + cr * v;
+      }
+      return;
+    }
+    const tl = sends[0]!.target[0]!;
+    const tr = sends[0]!.target[1]!;
+    const sl = cl * sends[0]!.gain;
+    const sr = cr * sends[0]!.gain;
+    for (let i = 0; i < n; i++) {
+      const v = a[i]!;
+      l[i] = l[i]! + cl * v;
+      r[i] = r[i]! + cr * v;
+      tl[i] = tl[i]! + sl * v;
+      tr[i] = tr[i]! + sr * v;
+    }
+    return;
+  }
+  for (let out = 0; out < bus.length; out++) {
+    const row = pan[out]!;
+    const y = bus[out]!;
+    const live: number[] = [];
+    for (let ch = 0; ch < trackChannels; ch++) if (row[ch] !== 0) live.push(ch);
+    if (live.length === 0) continue;
+    if (live.length === 1) {
+      const c = row[live[0]!]! * gain;
+      const a = x[live[0]!]!;
+      if (sends.length === 0) {
+        for (let i = 0; i < n; i++) y[i] = y[i]! + c * a[i]!;
+      } else if (sends.length === 1) {
+        const t = sends[0]!.target[out]!;
+        const sg = sends[0]!.gain;
+        for (let i = 0; i < n; i++) {
+          const v = c * a[i]!;
+          y[i] = y[i]! + v;
+          t[i] = t[i]! + sg * v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) y[i] = y[i]! + c * a[i]!;
+        for (const send of sends) {
+          const t = send.target[out]!;
+          const cs = c * send.gain;
+          for (let i = 0; i < n; i++) t[i] = t[i]! + cs * a[i]!;
+        }
+      }
+      continue;
+    }
+    // Several track channels into one output (rare: a down-mix): sum them, then route.
+    for (const ch of live) {
+      const c = row[ch]! * gain;
+      const a = x[ch]!;
+      for (let i = 0; i < n; i++) y[i] = y[i]! + c * a[i]!;
+      for (const send of sends) {
+        const t = send.target[out]!;
+        const cs = c * send.gain;
+        for (let i = 0; i < n; i++) t[i] = t[i]! + cs * a[i]!;
+      }
+    }
+  }
+}
+
+/**
+ * The per-block mixing of one stem, independent of where the tracks' audio comes from (files while
+ * rendering, memory in benchmarks): fill `input(k)` for each active track, then `process`.
+ */
+export class StemMixer {
+  private readonly bus: Float32Array[];
+  private readonly dry: Float32Array[];
+  private readonly returns: Float32Array[][];
+  private readonly inputs: Float32Array[][];
+  private readonly sends: { gain: number; target: Float32Array[] }[][];
+
+  constructor(
+    readonly graph: StemGraph,
+    readonly block: number,
+  ) {
+    const alloc = (n: number) => Array.from({ length: n }, () => new Float32Array(block));
+    this.bus = alloc(graph.channels);
+    this.dry = alloc(graph.channels);
+    this.returns = graph.returns.map(() => alloc(graph.channels));
+    this.inputs = graph.tracks.map((t) => alloc(t.channels));
+    const slot = new Map(graph.returns.map((r, i) => [r.index, i]));
+    this.sends = graph.tracks.map((t) => t.sends.map((send) => ({ gain: send.gain, target: this.returns[slot.get(send.target)!]! })));
+  }
+
+  /** Tracks (by index) that sound in the block at `position`: from their start until their audio and inserts' tails are over. */
+  active(position: number, spans: { start: number; end: number }[]): number[] {
+    const out: number[] = [];
+    this.graph.tracks.forEach((node, k) => {
+      const span = spans[k]!;
+      if (position + this.block > span.start && position < span.end + node.chain.tail + node.chain.latency + node.compensation.delay + this.block) out.push(k);
+    });
+    return out;
+  }
+
+  /** Where the caller puts track k's audio for the next `process`. */
+  input(k: number): Float32Array[] {
+    return this.inputs[k]!;
+  }
+
+  /** Mixes the active tracks' inputs through the stem's graph; the buffers stay valid until the next call. */
+  process(position: number, active: number[], wantDry: boolean): { wet: Float32Array[]; dry: Float32Array[] | null } {
+    const { graph, bus, block: n } = this;
+    for (const x of bus) x.fill(0);
+    for (const r of this.returns) for (const x of r) x.fill(0);
+    for (const k of active) {
+      const node = graph.tracks[k]!;
+      const buffer = this.inputs[k]!;
+      node.chain.process(buffer, n);
+      node.compensation.process(buffer, n);
+      if (node.gain.isConstant) {
+        mixTrack(buffer, node.channels, node.panMatrix, node.gain.constantGain, bus, this.sends[k]!, n);
+      } else {
+        node.gain.apply(buffer, n, position - node.chain.latency - node.compensation.delay);
+        mixTrack(buffer, node.channels, node.panMatrix, 1, bus, this.sends[k]!, n);
+      }
+    }
+    if (wantDry) {
+      const g = graph.busGain;
+      for (let ch = 0; ch < graph.channels; ch++) {
+        const src = bus[ch]!;
+        const dst = this.dry[ch]!;
+        for (let i = 0; i < n; i++) dst[i] = src[i]! * g;
+      }
+    }
+    graph.bus.process(bus, n);
+    graph.busCompensation.process(bus, n);
+    if (graph.busGain !== 1) for (const x of bus) for (let i = 0; i < n; i++) x[i] = x[i]! * graph.busGain;
+    graph.returns.forEach((node, r) => {
+      const buffers = this.returns[r]!;
+      node.chain.process(buffers, n);
+      node.compensation.process(buffers, n);
+      for (let ch = 0; ch < graph.channels; ch++) {
+        const y = bus[ch]!;
+        const x = buffers[ch]!;
+        for (let i = 0; i < n; i++) y[i] = y[i]! + x[i]!;
+      }
+    });
+    return { wet: bus, dry: wantDry ? this.dry : null };
+  }
+}
