@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensurePackageFixture, packageFiles, removePackageFixture, type PackageFixture } from './lib/package-fixture.js';
 import { commandVersion, hasCommand } from './lib/timing.js';
+import { summarizeProfiles } from './lib/profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -442,48 +443,6 @@ async function measurePackage(pkg: PackageFixture, runner: Runner, runs: number)
 // ------------------------------------------------------------------------------------------------
 // CPU profile of one check run
 
-interface HotFunction {
-  function: string;
-  location: string;
-  selfMs: number;
-  percent: number;
-}
-
-function summarizeProfiles(dir: string, runnerKind: Runner['kind'], top = 12): { totalMs: number; idleMs: number; functions: HotFunction[] } {
-  const self = new Map<string, { fn: string; loc: string; us: number }>();
-  let total = 0;
-  let idle = 0;
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const profile = JSON.parse(readFileSync(join(dir, name), 'utf8')) as {
-      nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-      samples: number[];
-      timeDeltas: number[];
-    };
-    const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-    profile.samples.forEach((id, i) => {
-      const frame = byId.get(id)!;
-      const us = profile.timeDeltas[i] ?? 0;
-      total += us;
-      if (frame.functionName === '(idle)') {
-        idle += us;
-        return;
-      }
-      // Under tsx the profiled code is the transpiled module, so its line numbers mean nothing.
-      const line = runnerKind === 'dist' ? `:${frame.lineNumber + 1}` : '';
-      const loc = frame.url ? `${frame.url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '')}${line}` : '';
-      const key = `${frame.functionName}@${loc}`;
-      const entry = self.get(key) ?? { fn: frame.functionName || '(anonymous)', loc, us: 0 };
-      entry.us += us;
-      self.set(key, entry);
-    });
-  }
-  const busy = total - idle;
-  const functions = [...self.values()]
-    .sort((a, b) => b.us - a.us)
-    .slice(0, top)
-    .map((e) => ({ function: e.fn, location: e.loc, selfMs: Math.round(e.us / 1000), percent: Math.round((1000 * e.us) / busy) / 10 }));
-  return { totalMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000), functions };
-}
 
 // ------------------------------------------------------------------------------------------------
 // Report
@@ -627,7 +586,7 @@ try {
     const pkgDir = join(PKG_BASE, `pkg-${SHORT_MIN}m`);
     const p = await runMeasured('node', [`--cpu-prof`, `--cpu-prof-dir=${dir}`, ...runner.cli, 'check', pkgDir, '--json'], { node: true });
     if (p.code !== 0 && p.code !== 1) throw new Error(`profiled check exited with ${p.code}: ${p.stderr.slice(0, 2000)}`);
-    profile = summarizeProfiles(dir, runner.kind);
+    profile = summarizeProfiles(dir, ROOT, runner.kind === 'dist', 12);
     console.log(`\nCPU profile of one check run (${SHORT_MIN} min, all threads, ${profile.totalMs - profile.idleMs} ms busy; profiles in ${relative(ROOT, dir)}):`);
     for (const f of profile.functions) console.log(`  ${String(f.selfMs).padStart(6)} ms ${f.percent.toFixed(1).padStart(5)} %  ${f.function}  ${f.location}`);
   }

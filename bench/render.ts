@@ -41,6 +41,7 @@ import type { Session } from '../src/session/schema.js';
 import { buildStemGraph } from '../src/session/stem-graph.js';
 import { StemMixer } from '../src/session/stem-mixer.js';
 import { ensureRenderFixture, removeRenderFixture, TRACKS, type RenderFixture } from './lib/render-fixture.js';
+import { summarizeProfiles } from './lib/profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -320,49 +321,6 @@ async function runInline(fixture: RenderFixture, runner: Runner, extraFlags: str
   return { wallSeconds: p.wallSeconds, renderSeconds: r.seconds, cpuSeconds: p.cpuSeconds, maxRssMB: p.maxRssMB, realtime: fixture.seconds / r.seconds };
 }
 
-interface HotFunction {
-  function: string;
-  location: string;
-  selfMs: number;
-  percent: number;
-}
-
-/** Self time per function over every .cpuprofile in `dir` (idle excluded from the percentages). */
-function summarizeProfiles(dir: string, runnerKind: Runner['kind'], top = 15): { totalMs: number; idleMs: number; functions: HotFunction[] } {
-  const self = new Map<string, { fn: string; loc: string; us: number }>();
-  let total = 0;
-  let idle = 0;
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const profile = JSON.parse(readFileSync(join(dir, name), 'utf8')) as {
-      nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-      samples: number[];
-      timeDeltas: number[];
-    };
-    const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-    profile.samples.forEach((id, i) => {
-      const frame = byId.get(id)!;
-      const us = profile.timeDeltas[i] ?? 0;
-      total += us;
-      if (frame.functionName === '(idle)') {
-        idle += us;
-        return;
-      }
-      // Under tsx the profiled code is the transpiled module: its line numbers mean nothing.
-      const line = runnerKind === 'dist' ? `:${frame.lineNumber + 1}` : '';
-      const loc = frame.url ? `${frame.url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '')}${line}` : '(native)';
-      const key = `${frame.functionName}@${loc}`;
-      const entry = self.get(key) ?? { fn: frame.functionName || '(anonymous)', loc, us: 0 };
-      entry.us += us;
-      self.set(key, entry);
-    });
-  }
-  const busy = total - idle;
-  const functions = [...self.values()]
-    .sort((a, b) => b.us - a.us)
-    .slice(0, top)
-    .map((e) => ({ function: e.fn, location: e.loc, selfMs: Math.round(e.us / 1000), percent: Math.round((1000 * e.us) / busy) / 10 }));
-  return { totalMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000), functions };
-}
 
 // ------------------------------------------------------------------------------------------------
 // 3a. stemkit's mixing graph in memory, on this thread
@@ -935,7 +893,7 @@ try {
     mkdirSync(dir, { recursive: true });
     console.log(`\nCPU profile of renderSession(…, { pool: null }) on the ${MINUTES}-minute session${slow ? ` (CLI under ${TARGET_REALTIME}× real time)` : ''}:`);
     const p = await runInline(short, runner, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-    profile = { ...summarizeProfiles(dir, runner.kind), dir: relative(ROOT, dir), renderSeconds: p.renderSeconds };
+    profile = { ...summarizeProfiles(dir, ROOT, runner.kind === 'dist', 15), dir: relative(ROOT, dir), renderSeconds: p.renderSeconds };
     console.log(`  ${profile.totalMs - profile.idleMs} ms busy of ${profile.totalMs} ms (render ${p.renderSeconds.toFixed(2)} s under the profiler); self time:`);
     for (const f of profile.functions) console.log(`  ${String(f.selfMs).padStart(6)} ms ${f.percent.toFixed(1).padStart(5)} %  ${f.function}  ${f.location}`);
   }
