@@ -40,6 +40,7 @@ import { loadSession, type ResolvedSession } from '../src/session/load.js';
 import type { Session } from '../src/session/schema.js';
 import { buildStemGraph } from '../src/session/stem-graph.js';
 import { StemMixer } from '../src/session/stem-mixer.js';
+import { renderLength } from '../src/session/render.js';
 import { ensureRenderFixture, removeRenderFixture, TRACKS, type RenderFixture } from './lib/render-fixture.js';
 import { summarizeProfiles } from './lib/profile.js';
 
@@ -327,8 +328,6 @@ async function runInline(fixture: RenderFixture, runner: Runner, extraFlags: str
 
 /** Block size of src/session/render-stem.ts. */
 const BLOCK = 4096;
-/** "auto" tail bound of src/session/render.ts. */
-const MAX_AUTO_TAIL_SECONDS = 10;
 
 /** Decoded tracks: [stem][track in the session][channel]. */
 type Decoded = Float32Array[][][];
@@ -352,21 +351,9 @@ async function decodeTracks(resolved: ResolvedSession): Promise<Decoded> {
 
 /** Frames renderSession renders before it trims an "auto" tail: the timeline plus the declared tails. */
 function renderFrames(resolved: ResolvedSession, impulses: Impulses): { frames: number; timeline: number } {
-  const { session } = resolved;
-  const rate = session.sampleRate;
-  let timeline = 0;
-  session.stems.forEach((stem, s) =>
-    stem.tracks.forEach((track, t) => {
-      if (track.mute) return;
-      const f = resolved.tracks[s]![t]!.format;
-      timeline = Math.max(timeline, Math.round(track.offset * rate) + Math.round(f.frames * (rate / f.sampleRate)));
-    }),
-  );
-  const graphs = session.stems.map((_, s) => buildStemGraph(resolved, s, impulses));
-  const master = buildChain(session.master.processing, rate, resolved.channels, impulses);
-  const tail =
-    session.tail === 'auto' ? Math.min(MAX_AUTO_TAIL_SECONDS * rate, Math.max(0, ...graphs.map((g) => g.tail)) + master.tail) : Math.round(session.tail * rate);
-  return { frames: timeline + tail, timeline };
+  const graphs = resolved.session.stems.map((_, s) => buildStemGraph(resolved, s, impulses));
+  const master = buildChain(resolved.session.master.processing, resolved.session.sampleRate, resolved.channels, impulses);
+  return renderLength(resolved, graphs, master.tail);
 }
 
 /**

@@ -16,7 +16,7 @@ import { buildChain } from './chain.js';
 import { loadImpulses } from './impulses.js';
 import type { ResolvedSession } from './load.js';
 import { renderStemJob, type StemJob, type StemLevels, type StemResult } from './render-stem.js';
-import { buildStemGraph, returnsUsed } from './stem-graph.js';
+import { buildStemGraph, returnsUsed, type StemGraph } from './stem-graph.js';
 
 const RENDER_JOB = new URL(import.meta.url.endsWith('.ts') ? './render-stem.ts' : './render-stem.js', import.meta.url);
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -76,6 +76,26 @@ export interface PackageManifest {
 const FORMATS: Record<string, WriteSampleFormat> = { '16': 'pcm16', '24': 'pcm24', '32f': 'float32' };
 const db = (x: number) => (x > 0 ? Math.round(20 * Math.log10(x) * 100) / 100 : null);
 
+/**
+ * How long the render runs: the timeline (the end of the last unmuted track) plus the tail, which
+ * for "auto" is bounded by the chains' declared tails (at most 10 s) and trimmed after rendering.
+ */
+export function renderLength(resolved: ResolvedSession, graphs: StemGraph[], masterTail: number): { timeline: number; frames: number } {
+  const { session } = resolved;
+  const rate = session.sampleRate;
+  let timeline = 0;
+  session.stems.forEach((stem, s) =>
+    stem.tracks.forEach((track, t) => {
+      if (track.mute) return;
+      const f = resolved.tracks[s]![t]!.format;
+      timeline = Math.max(timeline, Math.round(track.offset * rate) + Math.round(f.frames * (rate / f.sampleRate)));
+    }),
+  );
+  const tail =
+    session.tail === 'auto' ? Math.min(MAX_AUTO_TAIL_SECONDS * rate, Math.max(0, ...graphs.map((g) => g.tail)) + masterTail) : Math.round(session.tail * rate);
+  return { timeline, frames: timeline + tail };
+}
+
 /** File-system-safe stem file name: "01_Lead Vocals.wav". */
 export function stemFileName(index: number, name: string): string {
   const safe = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').trim() || `Stem ${index + 1}`;
@@ -96,19 +116,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
   const graphs = session.stems.map((_, s) => buildStemGraph(resolved, s, impulses));
   const master = buildChain(session.master.processing, rate, resolved.channels, impulses);
 
-  let timeline = 0;
-  session.stems.forEach((stem, s) =>
-    stem.tracks.forEach((track, t) => {
-      if (track.mute) return;
-      const f = resolved.tracks[s]![t]!.format;
-      timeline = Math.max(timeline, Math.round(track.offset * rate) + Math.round(f.frames * (rate / f.sampleRate)));
-    }),
-  );
-  const tailFrames =
-    session.tail === 'auto'
-      ? Math.min(MAX_AUTO_TAIL_SECONDS * rate, Math.max(0, ...graphs.map((g) => g.tail)) + master.tail)
-      : Math.round(session.tail * rate);
-  const frames = timeline + tailFrames;
+  const { timeline, frames } = renderLength(resolved, graphs, master.tail);
 
   await mkdir(join(options.outDir, 'stems'), { recursive: true });
   const names = session.stems.map((stem, s) => stemFileName(s, stem.name));
