@@ -74,6 +74,30 @@ export interface SignalMeterState {
   levelHistogram: number[];
 }
 
+function emptyState(channels: number, clipRunLength: number): SignalMeterState {
+  const zeros = () => new Array<number>(channels).fill(0);
+  return {
+    channels,
+    frames: 0,
+    peak: zeros(),
+    sum: zeros(),
+    sumSquares: zeros(),
+    sumLR: 0,
+    maxSideAbs: 0,
+    nonFinite: 0,
+    overs: 0,
+    firstSound: null,
+    lastSound: null,
+    tailPeak: 0,
+    clipRuns: [],
+    clipRunCount: 0,
+    clipRunLength,
+    leadingRun: zeros(),
+    trailingRun: zeros(),
+    levelHistogram: new Array<number>(LEVEL_BINS).fill(0),
+  };
+}
+
 export class SignalMeter {
   private readonly o: Required<SignalMeterOptions>;
   private position: number;
@@ -97,26 +121,7 @@ export class SignalMeter {
     this.o.countFrom = options.countFrom ?? startFrame;
     this.position = startFrame;
     const n = options.channels;
-    this.s = {
-      channels: n,
-      frames: 0,
-      peak: new Array<number>(n).fill(0),
-      sum: new Array<number>(n).fill(0),
-      sumSquares: new Array<number>(n).fill(0),
-      sumLR: 0,
-      maxSideAbs: 0,
-      nonFinite: 0,
-      overs: 0,
-      firstSound: null,
-      lastSound: null,
-      tailPeak: 0,
-      clipRuns: [],
-      clipRunCount: 0,
-      clipRunLength: this.o.clipRunLength,
-      leadingRun: new Array<number>(n).fill(0),
-      trailingRun: new Array<number>(n).fill(0),
-      levelHistogram: [],
-    };
+    this.s = emptyState(n, this.o.clipRunLength);
     this.open = new Array<number>(n).fill(0);
     this.runStart = new Array<number>(n).fill(0);
     this.atStart = new Array<boolean>(n).fill(true);
@@ -301,25 +306,7 @@ export class SignalMeter {
   static merge(parts: SignalMeterState[], runStarts: number[]): SignalMeterState {
     const first = parts[0]!;
     const n = first.channels;
-    const out: SignalMeterState = {
-      ...first,
-      frames: 0,
-      peak: new Array<number>(n).fill(0),
-      sum: new Array<number>(n).fill(0),
-      sumSquares: new Array<number>(n).fill(0),
-      sumLR: 0,
-      maxSideAbs: 0,
-      nonFinite: 0,
-      overs: 0,
-      firstSound: null,
-      lastSound: null,
-      tailPeak: 0,
-      clipRuns: [],
-      clipRunCount: 0,
-      leadingRun: new Array<number>(n).fill(0),
-      trailingRun: new Array<number>(n).fill(0),
-      levelHistogram: new Array<number>(LEVEL_BINS).fill(0),
-    };
+    const out = emptyState(n, first.clipRunLength);
     const carry = new Array<number>(n).fill(0);
     const carryStart = new Array<number>(n).fill(0);
     parts.forEach((p, index) => {
