@@ -59,3 +59,9 @@ export function fromFsError(err: unknown, file: string): StemkitError {
       });
   }
 }
+
+/** The JSON shape of any failure, for reports: typed errors keep their code, anything else is E_INTERNAL. */
+export function errorJson(err: unknown): { code: string; message: string; hint: string } {
+  if (err instanceof StemkitError) return { code: err.code, message: err.message, hint: err.hint };
+  return { code: 'E_INTERNAL', message: (err as Error)?.message ?? String(err), hint: 'this is a bug in stemkit; report it' };
+}

@@ -1,7 +1,7 @@
 import { openAudio } from '../audio/open.js';
 import type { AudioSource } from '../audio/types.js';
 import type { WorkerPool } from '../engine/pool.js';
-import { errorJson } from '../cli/terminal.js';
+import { errorJson } from '../errors.js';
 import { diagnoseGains, probeOffset, type OffsetResult } from './diagnose.js';
 import type { StemPackage } from './discover.js';
 import { energyDb, fileMeasure, rmsOf, toDb } from './measurement.js';

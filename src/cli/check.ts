@@ -9,7 +9,7 @@ import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { renderText } from '../report/text.js';
 import { progressLine } from './progress.js';
-import { colours, table, type Writer } from './terminal.js';
+import { colours, table, type Writer } from '../report/terminal.js';
 
 export interface CheckCliOptions {
   mix?: string;

@@ -13,7 +13,7 @@ import { resolveSession } from '../session/load.js';
 import { renderSession } from '../session/render.js';
 import type { SessionInput } from '../session/schema.js';
 import { progressLine } from './progress.js';
-import { colours, type Writer } from './terminal.js';
+import { colours, type Writer } from '../report/terminal.js';
 
 const SAMPLE_RATE = 48000;
 

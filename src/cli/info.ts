@@ -1,6 +1,6 @@
 import { openAudio } from '../audio/open.js';
 import type { AudioSource, BextInfo } from '../audio/types.js';
-import { colours, errorJson, formatDuration, table, type Writer } from './terminal.js';
+import { colours, errorJson, formatDuration, table, type Writer } from '../report/terminal.js';
 
 export interface InfoEntry {
   path: string;

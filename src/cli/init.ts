@@ -1,7 +1,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import { StemkitError } from '../errors.js';
 import { initSession } from '../session/init.js';
-import { colours, table, type Writer } from './terminal.js';
+import { colours, table, type Writer } from '../report/terminal.js';
 
 /** `stemkit init`: writes a session grouping the folder's tracks into stems, and says what it guessed. */
 export async function runInit(tracksDir: string, options: { out?: string; force?: boolean }, out: Writer): Promise<number> {

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import type { CheckCliOptions } from './check.js';
-import { formatError } from './terminal.js';
+import { formatError } from '../report/terminal.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 

@@ -5,7 +5,7 @@ import type { FileMeasure } from '../check/types.js';
 import { WorkerPool } from '../engine/pool.js';
 import { describeSource, type InfoEntry } from './info.js';
 import { progressLine } from './progress.js';
-import { colours, errorJson, formatDuration, table, type Writer } from './terminal.js';
+import { colours, errorJson, formatDuration, table, type Writer } from '../report/terminal.js';
 
 export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: { code: string; message: string; hint: string } };
 

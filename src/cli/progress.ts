@@ -1,4 +1,4 @@
-import type { Writer } from './terminal.js';
+import type { Writer } from '../report/terminal.js';
 
 /** A one-line progress indicator on a TTY; silent when the stream is piped or output is JSON. */
 export function progressLine(stream: Writer & { isTTY?: boolean }, enabled: boolean) {

@@ -3,7 +3,7 @@ import { WorkerPool } from '../engine/pool.js';
 import { loadSession } from '../session/load.js';
 import { renderSession } from '../session/render.js';
 import { progressLine } from './progress.js';
-import { colours, table, type Writer } from './terminal.js';
+import { colours, table, type Writer } from '../report/terminal.js';
 
 const dash = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 

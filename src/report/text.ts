@@ -1,5 +1,5 @@
 import type { CheckedFile, CheckReport, Finding } from '../check/types.js';
-import { colours, table, type Writer } from '../cli/terminal.js';
+import { colours, formatDuration, table, type Writer } from './terminal.js';
 
 const dash = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
@@ -10,14 +10,10 @@ function formatLabel(f: CheckedFile): string {
   return `${fmt.sampleRate / 1000}k/${depth}/${fmt.channels}ch`;
 }
 
-export function formatTime(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  return `${m}:${(seconds - m * 60).toFixed(3).padStart(6, '0')}`;
-}
 
 function rangesText(f: Finding): string {
   if (f.ranges.length === 0) return '';
-  const shown = f.ranges.slice(0, 4).map(([a, b]) => `${formatTime(a)}–${formatTime(b)}`);
+  const shown = f.ranges.slice(0, 4).map(([a, b]) => `${formatDuration(a)}–${formatDuration(b)}`);
   return ` at ${shown.join(', ')}${f.ranges.length > 4 ? ` and ${f.ranges.length - 4} more` : ''}`;
 }
 

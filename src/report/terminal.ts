@@ -1,5 +1,7 @@
 /** Terminal output helpers: colour only on a TTY (and never with NO_COLOR), aligned tables. */
-import { StemkitError, isStemkitError } from '../errors.js';
+import { isStemkitError } from '../errors.js';
+
+export { errorJson } from '../errors.js';
 
 export interface Writer {
   write(text: string): unknown;
@@ -37,10 +39,6 @@ export function formatError(err: unknown, stream: Writer): string {
   return `${c.red('internal error')}: ${(err as Error)?.message ?? String(err)}\n  ${c.dim('hint:')} this is a bug in stemkit; run with STEMKIT_DEBUG=1 and report the output${debug}\n`;
 }
 
-export function errorJson(err: unknown): { code: string; message: string; hint: string } {
-  if (err instanceof StemkitError) return { code: err.code, message: err.message, hint: err.hint };
-  return { code: 'E_INTERNAL', message: (err as Error)?.message ?? String(err), hint: 'this is a bug in stemkit; report it' };
-}
 
 export function formatDuration(seconds: number): string {
   const m = Math.floor(seconds / 60);
