@@ -20,15 +20,17 @@
  * Writes bench/results/check.json. Packages live in os.tmpdir()/stemkit-bench-check/ and are
  * removed at the end unless --keep (an identical kept package is reused, not regenerated).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensurePackageFixture, packageFiles, removePackageFixture, type PackageFixture } from './lib/package-fixture.js';
-import { commandVersion, hasCommand } from './lib/timing.js';
-import { summarizeProfiles } from './lib/profile.js';
+import { hasGnuTime, runMeasured as runProcess, type ProcResult, type RunOptions } from './lib/process.js';
+import { printHotFunctions, summarizeProfiles } from './lib/profile.js';
+import { chooseRunner, relativeArgs, RUNNER_MODES, type Runner } from './lib/runner.js';
+import { fmt, generatingProgress, printTable, verdict } from './lib/table.js';
+import { commandVersion, hasCommand, hostInfo } from './lib/timing.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,7 +54,7 @@ const SHORT_MIN = Number(args.minutes);
 const LONG_MIN = Number(args['long-minutes']);
 const RUNS = Number(args.runs);
 const LONG_RUNS = Number(args['long-runs']);
-if (args.help || !(SHORT_MIN > 0) || !(LONG_MIN > 0) || !(RUNS >= 1) || !(LONG_RUNS >= 1) || !['auto', 'dist', 'tsx'].includes(args.runner!)) {
+if (args.help || !(SHORT_MIN > 0) || !(LONG_MIN > 0) || !(RUNS >= 1) || !(LONG_RUNS >= 1) || !(RUNNER_MODES as readonly string[]).includes(args.runner!)) {
   console.error(USAGE);
   process.exit(args.help ? 0 : 2);
 }
@@ -61,153 +63,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = resolve(args.out ?? join(ROOT, 'bench/results/check.json'));
 const PKG_BASE = resolve(args['pkg-dir'] ?? join(tmpdir(), 'stemkit-bench-check'));
 const BASELINE = join(ROOT, 'bench/baseline-ffmpeg.sh');
-/** GNU time; STEMKIT_BENCH_TIME=/nonexistent tries the fallback without it. */
-const GNU_TIME = process.env.STEMKIT_BENCH_TIME ?? '/usr/bin/time';
 
 // ------------------------------------------------------------------------------------------------
-// Child processes: wall time, CPU time, peak RSS
+// Child processes (bench/lib/process.ts), from the project root
 
-interface ProcResult {
-  wallSeconds: number;
-  cpuSeconds: number | null;
-  maxRssMB: number | null;
-  rssSource: string | null;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const hasGnuTime = (() => {
-  if (!existsSync(GNU_TIME)) return false;
-  const r = spawnSync(GNU_TIME, ['-v', 'true'], { encoding: 'utf8' });
-  return !r.error && /Maximum resident set size/.test(r.stderr);
-})();
-
-/** For node children without GNU time: the child reports its own peak RSS when it exits. */
-const RSS_PRELOAD =
-  'data:text/javascript,' +
-  encodeURIComponent(
-    'import{writeFileSync}from"node:fs";process.on("exit",()=>{const u=process.resourceUsage();' +
-      'writeFileSync(process.env.STEMKIT_BENCH_RSS_FILE,JSON.stringify({maxRSS:u.maxRSS,user:u.userCPUTime,system:u.systemCPUTime}))});',
-  );
-
-let tempSeq = 0;
-function tempFile(tag: string): string {
-  return join(tmpdir(), `stemkit-bench-check-${process.pid}-${tempSeq++}-${tag}`);
-}
-
-/**
- * Runs a command to completion, timing it from spawn to exit. Peak RSS and CPU seconds come from
- * GNU time -v (the largest process of the tree, e.g. the biggest ffmpeg of a script); without it,
- * node children report process.resourceUsage() at exit, and other commands are polled for
- * VmHWM in /proc (their own process only).
- */
-function runMeasured(cmd: string, argv: string[], options: { node?: boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcResult> {
-  const timeFile = tempFile('time');
-  const rssFile = tempFile('rss');
-  let file = cmd;
-  let fileArgs = argv;
-  const env = { ...process.env, ...options.env };
-  if (hasGnuTime) {
-    file = GNU_TIME;
-    fileArgs = ['-v', '-o', timeFile, cmd, ...argv];
-  } else if (options.node) {
-    fileArgs = ['--import', RSS_PRELOAD, ...argv];
-    env.STEMKIT_BENCH_RSS_FILE = rssFile;
-  }
-  return new Promise((resolveRun, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(file, fileArgs, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    let polledKb = 0;
-    const poll =
-      !hasGnuTime && !options.node && process.platform === 'linux'
-        ? setInterval(() => {
-            try {
-              const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-              if (m) polledKb = Math.max(polledKb, Number(m[1]));
-            } catch {
-              // exited
-            }
-          }, 20)
-        : null;
-    child.on('error', (e) => {
-      if (poll) clearInterval(poll);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (poll) clearInterval(poll);
-      let maxRssMB: number | null = null;
-      let cpuSeconds: number | null = null;
-      let rssSource: string | null = null;
-      if (hasGnuTime && existsSync(timeFile)) {
-        const text = readFileSync(timeFile, 'utf8');
-        const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
-        const user = /User time \(seconds\): ([\d.]+)/.exec(text);
-        const sys = /System time \(seconds\): ([\d.]+)/.exec(text);
-        if (kb) maxRssMB = Number(kb[1]) / 1024;
-        if (user && sys) cpuSeconds = Number(user[1]) + Number(sys[1]);
-        rssSource = 'GNU time -v';
-      } else if (options.node && existsSync(rssFile)) {
-        const u = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; user: number; system: number };
-        maxRssMB = u.maxRSS / 1024;
-        cpuSeconds = (u.user + u.system) / 1e6;
-        rssSource = 'process.resourceUsage() in the child';
-      } else if (polledKb > 0) {
-        maxRssMB = polledKb / 1024;
-        rssSource = 'VmHWM polled every 20 ms (top process only)';
-      }
-      rmSync(timeFile, { force: true });
-      rmSync(rssFile, { force: true });
-      resolveRun({ wallSeconds, cpuSeconds, maxRssMB, rssSource, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
-
-// ------------------------------------------------------------------------------------------------
-// How stemkit is started: the built CLI, or tsx on the sources when the build fails
-
-interface Runner {
-  kind: 'dist' | 'tsx';
-  why: string;
-  /** node arguments that run the CLI. */
-  cli: string[];
-  /** node arguments before `--input-type=module -e` for the decode-only child. */
-  nodeFlags: string[];
-  /** URL of the openAudio module for the decode-only child. */
-  openModule: string;
-}
-
-function chooseRunner(): Runner {
-  const dist: Runner = {
-    kind: 'dist',
-    why: '',
-    cli: [join(ROOT, 'dist/cli/main.js')],
-    nodeFlags: [],
-    openModule: pathToFileURL(join(ROOT, 'dist/audio/open.js')).href,
-  };
-  const tsx: Runner = {
-    kind: 'tsx',
-    why: '',
-    cli: ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')],
-    nodeFlags: ['--import', 'tsx'],
-    openModule: pathToFileURL(join(ROOT, 'src/audio/open.ts')).href,
-  };
-  if (args.runner === 'tsx') return { ...tsx, why: '--runner tsx' };
-  if (args.runner === 'dist') {
-    if (!existsSync(dist.cli[0]!)) throw new Error('--runner dist: dist/cli/main.js is missing (npm run build)');
-    return { ...dist, why: '--runner dist (dist used as it is)' };
-  }
-  console.log('npm run build …');
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status === 0 && existsSync(dist.cli[0]!)) return { ...dist, why: 'npm run build succeeded' };
-  const firstError = `${build.stdout}\n${build.stderr}`.split('\n').find((l) => /error/i.test(l))?.trim() ?? `exit ${build.status}`;
-  return { ...tsx, why: `npm run build failed (${firstError}), so the sources run through tsx` };
-}
+const runMeasured = (cmd: string, argv: string[], options: RunOptions = {}) => runProcess(cmd, argv, { cwd: ROOT, ...options });
 
 // ------------------------------------------------------------------------------------------------
 // The four contenders
@@ -257,6 +117,14 @@ for (const file of files) {
 }
 process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, frames, finite: Number.isFinite(sink) }));
 `;
+
+/** (c): the package's files decoded in a node child, one after another. */
+function decodeOnly(pkg: PackageFixture, runner: Runner<'open'>): Promise<ProcResult> {
+  return runMeasured('node', [...runner.nodeFlags, '--input-type=module', '-e', DECODE_SCRIPT], {
+    node: true,
+    env: { STEMKIT_BENCH_OPEN: runner.modules.open, STEMKIT_BENCH_FILES: JSON.stringify(pkg.files) },
+  });
+}
 
 interface BaselineRow {
   file: string;
@@ -314,7 +182,7 @@ interface Contender {
  * Runs every available tool once per round, `runs` rounds: interleaved rather than all runs of one
  * tool back to back, so a load change on a shared machine hits every tool alike.
  */
-async function measurePackage(pkg: PackageFixture, runner: Runner, runs: number): Promise<ToolResult[]> {
+async function measurePackage(pkg: PackageFixture, runner: Runner<'open'>, runs: number): Promise<ToolResult[]> {
   const rel = (p: string) => relative(pkg.dir, p);
   const record = (r: ToolResult, p: ProcResult) => {
     r.runs.push({ wallSeconds: p.wallSeconds, cpuSeconds: p.cpuSeconds, maxRssMB: p.maxRssMB });
@@ -344,7 +212,7 @@ async function measurePackage(pkg: PackageFixture, runner: Runner, runs: number)
     const row: ToolResult = {
       tool: 'check',
       label: 'stemkit check --json',
-      command: `node ${runner.cli.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a)).join(' ')} check DIR --json`,
+      command: `node ${relativeArgs(ROOT, runner.cli).join(' ')} check DIR --json`,
       available: true,
       runs: [],
     };
@@ -385,10 +253,7 @@ async function measurePackage(pkg: PackageFixture, runner: Runner, runs: number)
     contenders.push({
       row,
       once: async () => {
-        const p = await runMeasured('node', [...runner.nodeFlags, '--input-type=module', '-e', DECODE_SCRIPT], {
-          node: true,
-          env: { STEMKIT_BENCH_OPEN: runner.openModule, STEMKIT_BENCH_FILES: JSON.stringify(pkg.files) },
-        });
+        const p = await decodeOnly(pkg, runner);
         if (p.code !== 0) throw new Error(`decode-only child exited with ${p.code}: ${p.stderr.slice(0, 2000)}`);
         record(row, p);
         row.output = JSON.parse(p.stdout);
@@ -441,15 +306,9 @@ async function measurePackage(pkg: PackageFixture, runner: Runner, runs: number)
 }
 
 // ------------------------------------------------------------------------------------------------
-// CPU profile of one check run
-
-
-// ------------------------------------------------------------------------------------------------
 // Report
 
-const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
-
-function printTable(title: string, results: ToolResult[]): void {
+function printResults(title: string, results: ToolResult[]): void {
   const check = results.find((r) => r.tool === 'check')?.best;
   const header = ['tool', 'wall s', 'CPU s', 'peak RSS MB', 'wall ÷ check', 'CPU ÷ check'];
   const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? `${(a / b).toFixed(2)}×` : '-');
@@ -458,12 +317,8 @@ function printTable(title: string, results: ToolResult[]): void {
       ? [r.label, fmt(r.best.wallSeconds), fmt(r.best.cpuSeconds), fmt(r.best.maxRssMB, 0), ratio(r.best.wallSeconds, check?.wallSeconds), ratio(r.best.cpuSeconds, check?.cpuSeconds)]
       : [r.label, '-', '-', '-', r.note ?? 'not installed', ''],
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  printTable([header, ...rows]);
 }
 
 function crossCheck(results: ToolResult[]): { maxAbsDeltaI: number; maxAbsDeltaTp: number; files: number } | null {
@@ -486,7 +341,7 @@ function crossCheck(results: ToolResult[]): { maxAbsDeltaI: number; maxAbsDeltaT
 // ------------------------------------------------------------------------------------------------
 // Main
 
-const runner = chooseRunner();
+const runner = chooseRunner(ROOT, args.runner!, { open: 'audio/open' });
 console.log(`stemkit runs as: ${runner.kind} (${runner.why})`);
 console.log(`peak RSS from: ${hasGnuTime ? 'GNU time -v' : 'process.resourceUsage() in node children; /proc VmHWM polling for others'}`);
 
@@ -530,19 +385,9 @@ try {
   for (const minutes of sizes) {
     const dir = join(PKG_BASE, `pkg-${minutes}m`);
     console.log(`\n== ${minutes}-minute package: ${dir}`);
-    let lastPct = -1;
-    const pkg = await ensurePackageFixture({
-      dir,
-      seconds: minutes * 60,
-      onProgress: (done, total) => {
-        const pct = Math.floor((100 * done) / total / 10) * 10;
-        if (pct !== lastPct && minutes >= 20 && process.stdout.isTTY) {
-          lastPct = pct;
-          process.stdout.write(`  generating … ${pct} %\r`);
-        }
-      },
-    });
-    if (process.stdout.isTTY && lastPct >= 0) process.stdout.write('\n');
+    const progress = generatingProgress(minutes >= 20);
+    const pkg = await ensurePackageFixture({ dir, seconds: minutes * 60, onProgress: progress.onProgress });
+    progress.end();
     if (!args.keep) created.push(dir);
     console.log(
       `  ${pkg.generated ? `generated in ${pkg.generateSeconds.toFixed(1)} s` : 'reused (identical package kept earlier)'}: ` +
@@ -550,10 +395,7 @@ try {
     );
     const runs = minutes === SHORT_MIN ? RUNS : LONG_RUNS;
     // Warm the page cache the same way for everyone: one untimed decode pass.
-    await runMeasured('node', [...runner.nodeFlags, '--input-type=module', '-e', DECODE_SCRIPT], {
-      node: true,
-      env: { STEMKIT_BENCH_OPEN: runner.openModule, STEMKIT_BENCH_FILES: JSON.stringify(pkg.files) },
-    });
+    await decodeOnly(pkg, runner);
     const results = await measurePackage(pkg, runner, runs);
     const get = (id: ToolId) => results.find((r) => r.tool === id)?.best ?? null;
     const check = get('check');
@@ -563,7 +405,7 @@ try {
       baselineOverCheck: base && check ? base.wallSeconds / check.wallSeconds : null,
       checkOverDecode: decode && check ? check.wallSeconds / decode.wallSeconds : null,
     };
-    printTable(`${minutes}-minute package, best of ${runs}:`, results);
+    printResults(`${minutes}-minute package, best of ${runs}:`, results);
     const cc = crossCheck(results);
     const baselineOut = results.find((r) => r.tool === 'baseline')?.output as { nullLine?: string | null; rows?: BaselineRow[] } | undefined;
     const checkOut = results.find((r) => r.tool === 'check')?.output as { ok: boolean; null: CheckReport['null']; findings: string[]; elapsedMs: number | null };
@@ -588,7 +430,7 @@ try {
     if (p.code !== 0 && p.code !== 1) throw new Error(`profiled check exited with ${p.code}: ${p.stderr.slice(0, 2000)}`);
     profile = summarizeProfiles(dir, ROOT, runner.kind === 'dist', 12);
     console.log(`\nCPU profile of one check run (${SHORT_MIN} min, all threads, ${profile.totalMs - profile.idleMs} ms busy; profiles in ${relative(ROOT, dir)}):`);
-    for (const f of profile.functions) console.log(`  ${String(f.selfMs).padStart(6)} ms ${f.percent.toFixed(1).padStart(5)} %  ${f.function}  ${f.location}`);
+    printHotFunctions(profile.functions);
   }
 
   // --- targets
@@ -597,7 +439,6 @@ try {
   const rssShort = short.results.find((r) => r.tool === 'check')?.best?.maxRssMB ?? null;
   const rssLong = long?.results.find((r) => r.tool === 'check')?.best?.maxRssMB ?? null;
   const rssGrowth = rssShort && rssLong ? rssLong / rssShort - 1 : null;
-  const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED');
   console.log('\ntargets');
   for (const s of bySize) {
     const { baselineOverCheck: bc, checkOverDecode: cd } = s.ratios;
@@ -614,9 +455,9 @@ try {
       {
         benchmark: 'check',
         date: new Date().toISOString(),
-        host: { node: process.version, platform: process.platform, release: release(), arch: arch(), cpu: cpus()[0]?.model ?? null, cpus: cpus().length, memBytes: totalmem() },
+        host: hostInfo(),
         toolVersions: { ffmpeg: commandVersion('ffmpeg'), sox: commandVersion('sox', '--version') },
-        runner: { kind: runner.kind, why: runner.why, cli: runner.cli.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a)) },
+        runner: { kind: runner.kind, why: runner.why, cli: relativeArgs(ROOT, runner.cli) },
         rssMethod: hasGnuTime ? 'GNU time -v' : 'process.resourceUsage() in node children; VmHWM polling otherwise',
         method: { timed: 'whole child processes from spawn to exit, page cache warmed by one untimed decode pass', best: 'fastest run of --runs' },
         sizes: bySize.map((s) => ({

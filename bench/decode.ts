@@ -11,13 +11,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir, release, arch } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openAudio } from '../src/audio/open.js';
 import { decodeInterleaved } from '../src/audio/pcm.js';
-import { commandVersion, hasCommand, run, timeBest, type Timing } from './lib/timing.js';
+import { printTable } from './lib/table.js';
+import { commandVersion, hasCommand, hostInfo, run, timeBest, type Timing } from './lib/timing.js';
 import { writeWavFixture, wavHeader } from './lib/wav-fixture.js';
 
 const { values: args } = parseArgs({
@@ -231,12 +232,8 @@ try {
       ? [r.tool, r.seconds!.toFixed(3), r.mbPerSec!.toFixed(0), `${r.speedVsStemkit!.toFixed(2)}×`]
       : [r.tool, '-', '-', r.note ?? 'not installed'],
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\nbest of ${RUNS} after ${WARMUP} warm-up; MB/s = ${fixture.fileBytes} file bytes / s (10^6); "vs stemkit" = tool MB/s ÷ stemkit MB/s`);
-  console.log(fmt(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of table) console.log(fmt(line));
+  printTable([header, ...table]);
   for (const [cmd, s] of Object.entries(startup)) console.log(`(${cmd} start-up on a 1-frame file: ${(s * 1000).toFixed(0)} ms, included above)`);
   for (const row of rows) if (row.available) console.log(`  ${row.tool}: ${row.command}`);
 
@@ -247,7 +244,7 @@ try {
       {
         benchmark: 'decode',
         date: new Date().toISOString(),
-        host: { node: process.version, platform: process.platform, release: release(), arch: arch(), cpu: cpus()[0]?.model ?? null, cpus: cpus().length, memBytes: totalmem() },
+        host: hostInfo(),
         fixture: {
           fileBytes: fixture.fileBytes,
           dataBytes: fixture.dataBytes,

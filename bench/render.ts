@@ -25,11 +25,10 @@
  *
  * Fixtures live in $TMPDIR/stemkit-bench-render/ and are kept for the next run (--clean removes them).
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { arch, cpus, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openAudio } from '../src/audio/open.js';
 import { butterworthQs } from '../src/dsp/processors/biquad.js';
@@ -42,7 +41,11 @@ import { buildStemGraph } from '../src/session/stem-graph.js';
 import { StemMixer } from '../src/session/stem-mixer.js';
 import { renderLength } from '../src/session/render.js';
 import { ensureRenderFixture, removeRenderFixture, TRACKS, type RenderFixture } from './lib/render-fixture.js';
-import { summarizeProfiles } from './lib/profile.js';
+import { hasGnuTime, runMeasured, type ProcResult } from './lib/process.js';
+import { printHotFunctions, summarizeProfiles } from './lib/profile.js';
+import { chooseRunner, relativeArgs, RUNNER_MODES, type Runner } from './lib/runner.js';
+import { fmt, generatingProgress, printTable, verdict } from './lib/table.js';
+import { hostInfo } from './lib/timing.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -78,7 +81,7 @@ if (
   !(MINUTES > 0) ||
   !(LONG_MINUTES > 0) ||
   ![RUNS, LONG_RUNS, GRAPH_RUNS, WA_RUNS].every((n) => Number.isInteger(n) && n >= 1) ||
-  !['auto', 'dist', 'tsx'].includes(args.runner!)
+  !(RUNNER_MODES as readonly string[]).includes(args.runner!)
 ) {
   console.error(USAGE);
   process.exit(args.help ? 0 : 2);
@@ -87,7 +90,6 @@ if (
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = resolve(args.out ?? join(ROOT, 'bench/results/render.json'));
 const BASE = resolve(args.dir ?? join(tmpdir(), 'stemkit-bench-render'));
-const GNU_TIME = '/usr/bin/time';
 /** Targets from the brief. */
 const TARGET_REALTIME = 40;
 const TARGET_WEBAUDIO_RATIO = 3;
@@ -95,121 +97,14 @@ const TARGET_WEBAUDIO_RATIO = 3;
 const outDirFor = (seconds: number, tag = '') => join(BASE, `out${tag}-${seconds}s`);
 
 // ------------------------------------------------------------------------------------------------
-// Child processes: wall time, CPU time, peak RSS
+// Child processes (bench/lib/process.ts) and how stemkit is started (bench/lib/runner.ts)
 
-interface ProcResult {
-  wallSeconds: number;
-  cpuSeconds: number | null;
-  maxRssMB: number | null;
-  rssSource: string | null;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** Runs `node argv…` to completion from the project root, timed from spawn to exit. */
+const runNode = (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcResult> => runMeasured(process.execPath, argv, { node: true, cwd: ROOT, env });
 
-const hasGnuTime = (() => {
-  if (!existsSync(GNU_TIME)) return false;
-  const r = spawnSync(GNU_TIME, ['-v', 'true'], { encoding: 'utf8' });
-  return !r.error && /Maximum resident set size/.test(r.stderr);
-})();
+type RenderRunner = Runner<'load' | 'render'>;
 
-/** Without GNU time, a node child reports its own peak RSS and CPU time when it exits. */
-const RSS_PRELOAD =
-  'data:text/javascript,' +
-  encodeURIComponent(
-    'import{writeFileSync}from"node:fs";process.on("exit",()=>{const u=process.resourceUsage();' +
-      'writeFileSync(process.env.STEMKIT_BENCH_RSS_FILE,JSON.stringify({maxRSS:u.maxRSS,user:u.userCPUTime,system:u.systemCPUTime}))});',
-  );
-
-let tempSeq = 0;
-const tempFile = (tag: string) => join(tmpdir(), `stemkit-bench-render-${process.pid}-${tempSeq++}-${tag}`);
-
-/** Runs `node argv…` to completion, timed from spawn to exit, under GNU time -v when installed. */
-function runNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcResult> {
-  const timeFile = tempFile('time');
-  const rssFile = tempFile('rss');
-  const childEnv = { ...process.env, ...env };
-  let file = process.execPath;
-  let fileArgs = argv;
-  if (hasGnuTime) {
-    file = GNU_TIME;
-    fileArgs = ['-v', '-o', timeFile, process.execPath, ...argv];
-  } else {
-    fileArgs = ['--import', RSS_PRELOAD, ...argv];
-    childEnv.STEMKIT_BENCH_RSS_FILE = rssFile;
-  }
-  return new Promise((resolveRun, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(file, fileArgs, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      let maxRssMB: number | null = null;
-      let cpuSeconds: number | null = null;
-      let rssSource: string | null = null;
-      if (hasGnuTime && existsSync(timeFile)) {
-        const text = readFileSync(timeFile, 'utf8');
-        const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
-        const user = /User time \(seconds\): ([\d.]+)/.exec(text);
-        const sys = /System time \(seconds\): ([\d.]+)/.exec(text);
-        if (kb) maxRssMB = Number(kb[1]) / 1024;
-        if (user && sys) cpuSeconds = Number(user[1]) + Number(sys[1]);
-        rssSource = 'GNU time -v';
-      } else if (existsSync(rssFile)) {
-        const u = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; user: number; system: number };
-        maxRssMB = u.maxRSS / 1024;
-        cpuSeconds = (u.user + u.system) / 1e6;
-        rssSource = 'process.resourceUsage() in the child';
-      }
-      rmSync(timeFile, { force: true });
-      rmSync(rssFile, { force: true });
-      resolveRun({ wallSeconds, cpuSeconds, maxRssMB, rssSource, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
-
-// ------------------------------------------------------------------------------------------------
-// How stemkit is started: the built CLI, or tsx on the sources when the build fails
-
-interface Runner {
-  kind: 'dist' | 'tsx';
-  why: string;
-  /** node arguments that run the CLI. */
-  cli: string[];
-  /** node flags for the inline child (before --input-type=module -e). */
-  nodeFlags: string[];
-  loadModule: string;
-  renderModule: string;
-}
-
-function chooseRunner(): Runner {
-  const mod = (kind: 'dist' | 'src', path: string) => pathToFileURL(join(ROOT, kind, `${path}.${kind === 'dist' ? 'js' : 'ts'}`)).href;
-  const dist: Runner = { kind: 'dist', why: '', cli: [join(ROOT, 'dist/cli/main.js')], nodeFlags: [], loadModule: mod('dist', 'session/load'), renderModule: mod('dist', 'session/render') };
-  const tsx: Runner = {
-    kind: 'tsx',
-    why: '',
-    cli: ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')],
-    nodeFlags: ['--import', 'tsx'],
-    loadModule: mod('src', 'session/load'),
-    renderModule: mod('src', 'session/render'),
-  };
-  if (args.runner === 'tsx') return { ...tsx, why: '--runner tsx' };
-  if (args.runner === 'dist') {
-    if (!existsSync(dist.cli[0]!)) throw new Error('--runner dist: dist/cli/main.js is missing (npm run build)');
-    return { ...dist, why: '--runner dist (dist used as it is)' };
-  }
-  console.log('npm run build …');
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status === 0 && existsSync(dist.cli[0]!)) return { ...dist, why: 'npm run build succeeded' };
-  const firstError = `${build.stdout}\n${build.stderr}`.split('\n').find((l) => /error/i.test(l))?.trim() ?? `exit ${build.status}`;
-  return { ...tsx, why: `npm run build failed (${firstError}), so the sources run through tsx` };
-}
-
-const showArgs = (argv: string[]) => argv.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a)).join(' ');
+const showArgs = (argv: string[]) => relativeArgs(ROOT, argv).join(' ');
 
 // ------------------------------------------------------------------------------------------------
 // 2. The CLI, and renderSession inline (pool = null)
@@ -258,7 +153,7 @@ function warmPageCache(files: string[]): number {
   return bytes;
 }
 
-async function timeCli(fixture: RenderFixture, runner: Runner, runs: number, warmup: boolean): Promise<CliResult> {
+async function timeCli(fixture: RenderFixture, runner: RenderRunner, runs: number, warmup: boolean): Promise<CliResult> {
   const outDir = outDirFor(fixture.seconds);
   const argv = [...runner.cli, 'render', fixture.session, '--out', outDir, '--json'];
   const results: CliRun[] = [];
@@ -307,12 +202,12 @@ interface InlineResult {
   realtime: number;
 }
 
-async function runInline(fixture: RenderFixture, runner: Runner, extraFlags: string[] = []): Promise<InlineResult> {
+async function runInline(fixture: RenderFixture, runner: RenderRunner, extraFlags: string[] = []): Promise<InlineResult> {
   const outDir = outDirFor(fixture.seconds, '-inline');
   rmSync(outDir, { recursive: true, force: true });
   const p = await runNode([...extraFlags, ...runner.nodeFlags, '--input-type=module', '-e', INLINE_SCRIPT], {
-    STEMKIT_BENCH_LOAD: runner.loadModule,
-    STEMKIT_BENCH_RENDER: runner.renderModule,
+    STEMKIT_BENCH_LOAD: runner.modules.load,
+    STEMKIT_BENCH_RENDER: runner.modules.render,
     STEMKIT_BENCH_SESSION: fixture.session,
     STEMKIT_BENCH_OUTDIR: outDir,
   });
@@ -788,36 +683,13 @@ async function inMemory(fixture: RenderFixture, cliMixPath: string | null): Prom
 }
 
 // ------------------------------------------------------------------------------------------------
-// Report
-
-const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) console.log(line(row));
-}
-
-// ------------------------------------------------------------------------------------------------
 // Main
 
 async function fixtureFor(minutes: number): Promise<RenderFixture> {
   const dir = join(BASE, `session-${minutes}m`);
-  let lastPct = -1;
-  const f = await ensureRenderFixture({
-    dir,
-    seconds: Math.round(minutes * 60),
-    onProgress: (done, total) => {
-      const pct = Math.floor((100 * done) / total / 10) * 10;
-      if (pct !== lastPct && process.stdout.isTTY) {
-        lastPct = pct;
-        process.stdout.write(`  generating … ${pct} %\r`);
-      }
-    },
-  });
-  if (process.stdout.isTTY && lastPct >= 0) process.stdout.write('\n');
+  const progress = generatingProgress();
+  const f = await ensureRenderFixture({ dir, seconds: Math.round(minutes * 60), onProgress: progress.onProgress });
+  progress.end();
   const mono = f.tracks.filter((t) => t.channels === 1).length;
   console.log(
     `  ${f.generated ? `generated in ${f.generateSeconds.toFixed(1)} s` : 'reused (identical fixture kept earlier)'}: ${f.tracks.length} tracks (${mono} mono, ${f.tracks.length - mono} stereo), ` +
@@ -826,7 +698,7 @@ async function fixtureFor(minutes: number): Promise<RenderFixture> {
   return f;
 }
 
-const runner = chooseRunner();
+const runner = chooseRunner(ROOT, args.runner!, { load: 'session/load', render: 'session/render' });
 console.log(`stemkit runs as: ${runner.kind} (${runner.why})`);
 console.log(`peak RSS from: ${hasGnuTime ? 'GNU time -v' : 'process.resourceUsage() in the node child (apt-get install time for GNU time)'}`);
 mkdirSync(BASE, { recursive: true });
@@ -882,7 +754,7 @@ try {
     const p = await runInline(short, runner, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
     profile = { ...summarizeProfiles(dir, ROOT, runner.kind === 'dist', 15), dir: relative(ROOT, dir), renderSeconds: p.renderSeconds };
     console.log(`  ${profile.totalMs - profile.idleMs} ms busy of ${profile.totalMs} ms (render ${p.renderSeconds.toFixed(2)} s under the profiler); self time:`);
-    for (const f of profile.functions) console.log(`  ${String(f.selfMs).padStart(6)} ms ${f.percent.toFixed(1).padStart(5)} %  ${f.function}  ${f.location}`);
+    printHotFunctions(profile.functions);
   }
 
   let memory: MemoryResult | null = null;
@@ -904,7 +776,7 @@ try {
     else rows.push(['web audio OfflineAudioContext', '-', '-', '-', '-', memory.webAudio.note]);
   }
   console.log(`\n${TRACKS.length} tracks → 8 stems + mix; × real time = session seconds (${short.seconds} s${cliLong ? `, ${cliLong.sessionSeconds} s` : ''}) ÷ seconds`);
-  printTable(rows);
+  printTable(rows, 2);
   if (memory) {
     const sk = memory.stemkit;
     console.log(`\n  stemkit graph: ${sk.threads}`);
@@ -918,7 +790,6 @@ try {
     }
   }
 
-  const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED');
   const rssGrowth = cliLong && cliShort.best.maxRssMB && cliLong.best.maxRssMB ? cliLong.best.maxRssMB / cliShort.best.maxRssMB - 1 : null;
   console.log('\ntargets');
   console.log(
@@ -938,7 +809,7 @@ try {
       {
         benchmark: 'render',
         date: new Date().toISOString(),
-        host: { node: process.version, platform: process.platform, release: release(), arch: arch(), cpu: cpus()[0]?.model ?? null, cpus: cpus().length, memBytes: totalmem() },
+        host: hostInfo(),
         runner: { kind: runner.kind, why: runner.why, cli: showArgs(runner.cli) },
         rssMethod: hasGnuTime ? 'GNU time -v' : 'process.resourceUsage() in the node child',
         storage: { dir: BASE, ...fsInfo },

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LoudnessMeter } from '../src/dsp/loudness.js';
 import { prng } from '../src/dsp/random.js';
 import { TruePeakMeter, truePeakDb } from '../src/dsp/true-peak.js';
+import { musicLike, pinkNoise, sineSections } from './helpers/music.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 const FS = 48000;
@@ -91,67 +92,20 @@ function ours(planar: Float32Array[]): FfmpegSummary {
   return { integrated: s.integratedLufs!, lra: s.loudnessRangeLu!, truePeak: truePeakDb(Math.max(...tp.state().truePeak))! };
 }
 
-/** Pink-ish noise (Paul Kellet's economy filter) whose level steps every few seconds. */
+/** Pink-ish noise whose level steps every few seconds. */
 function pinkSteps(seconds: number, seed: number): Float32Array[] {
   const rnd = prng(seed);
   const n = seconds * FS;
   return [0, 1].map(() => {
     const x = new Float32Array(n);
-    let b0 = 0, b1 = 0, b2 = 0;
+    const pinkish = pinkNoise(rnd);
     let gain = 0.1;
     for (let i = 0; i < n; i++) {
       if (i % (4 * FS) === 0) gain = 10 ** ((-32 + 24 * rnd()) / 20);
-      const white = rnd() * 2 - 1;
-      b0 = 0.99765 * b0 + white * 0.099046;
-      b1 = 0.963 * b1 + white * 0.2965164;
-      b2 = 0.57 * b2 + white * 1.0526913;
-      x[i] = gain * (b0 + b1 + b2 + white * 0.1848) * 0.25;
+      x[i] = gain * pinkish() * 0.25;
     }
     return x;
   });
-}
-
-/** Music-like material: noise bursts, chords with level steps, a quiet passage, a silence, sharp transients. */
-function musicLike(seconds: number, seed: number): Float32Array[] {
-  const n = seconds * FS;
-  const rnd = prng(seed);
-  const left = new Float32Array(n);
-  const right = new Float32Array(n);
-  let b0 = 0, b1 = 0, b2 = 0;
-  let level = 0.3;
-  let tone = 220;
-  for (let i = 0; i < n; i++) {
-    if (i % Math.round(2.7 * FS) === 0) {
-      level = 10 ** ((-30 + 26 * rnd()) / 20);
-      tone = 110 * 2 ** (Math.floor(rnd() * 36) / 12);
-    }
-    const t = i / FS;
-    const white = rnd() * 2 - 1;
-    b0 = 0.99765 * b0 + white * 0.099046;
-    b1 = 0.963 * b1 + white * 0.2965164;
-    b2 = 0.57 * b2 + white * 1.0526913;
-    const pink = (b0 + b1 + b2 + white * 0.1848) * 0.2;
-    const burst = 0.5 + 0.5 * Math.sin(2 * Math.PI * 0.7 * t) ** 2;
-    const tones = Math.sin(2 * Math.PI * tone * t) + 0.5 * Math.sin(2 * Math.PI * tone * 1.5 * t + 1) + 0.25 * Math.sin(2 * Math.PI * tone * 4.01 * t);
-    const quiet = t > seconds * 0.45 && t < seconds * 0.52 ? 0.03 : 1;
-    const silent = t > seconds * 0.8 && t < seconds * 0.83 ? 0 : 1;
-    const g = level * quiet * silent;
-    left[i] = g * (0.6 * pink * burst + 0.35 * tones);
-    right[i] = g * (0.5 * pink * (1.2 - burst) + 0.32 * tones);
-  }
-  // Snare-like hits: a sharp attack of low-passed noise over a 180 Hz body, decaying in ~30 ms.
-  for (let k = 0; k < 12; k++) {
-    const at = Math.floor(rnd() * (n - FS));
-    let lp = 0;
-    for (let j = 0; j < 0.2 * FS; j++) {
-      lp = 0.55 * lp + 0.45 * (rnd() * 2 - 1);
-      const env = Math.exp(-j / (0.03 * FS));
-      const hit = env * (0.6 * lp + 0.3 * Math.sin((2 * Math.PI * 180 * j) / FS));
-      left[at + j] = left[at + j]! + hit;
-      right[at + j] = right[at + j]! + 0.7 * hit;
-    }
-  }
-  return [left, right];
 }
 
 // Skipped without ffmpeg: the point is a comparison with the real binary, which cannot be faked.
@@ -163,13 +117,9 @@ describe.skipIf(!hasFfmpeg)('agreement with FFmpeg ebur128 (needs ffmpeg on PATH
 
   const materials: [string, () => Float32Array[]][] = [
     ['pink-ish noise with level steps', () => pinkSteps(40, 5)],
-    ['music-like material', () => musicLike(45, 6)],
+    ['music-like material', () => musicLike(FS, 45, 6, 12)],
     ['EBU Tech 3342 case 4 (sine levels −50, −35, −20, −35, −50)', () => {
-      const n = 20 * FS;
-      const x = new Float32Array(5 * n);
-      [-50, -35, -20, -35, -50].forEach((db, s) => {
-        for (let i = 0; i < n; i++) x[s * n + i] = 10 ** (db / 20) * Math.sin((2 * Math.PI * 1000 * (s * n + i)) / FS);
-      });
+      const x = sineSections(FS, [-50, -35, -20, -35, -50].map((db): [number, number] => [20, db]));
       return [x, x];
     }],
   ];

@@ -2,25 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { loudnessWeight } from '../src/audio/channels.js';
 import { KWeightingFilter, kWeightingCoefficients } from '../src/dsp/kweighting.js';
 import { LOUDNESS_HISTOGRAM_BINS, LoudnessMeter, type LoudnessState, type LoudnessSummary } from '../src/dsp/loudness.js';
-import { prng } from '../src/dsp/random.js';
 import { PRE_ROLL_SECONDS } from '../src/dsp/segment.js';
 import { TruePeakMeter } from '../src/dsp/true-peak.js';
+import { musicLike, sineSections } from './helpers/music.js';
 
 const FS = 48000;
 const STEREO = [1, 1];
-
-/** A sine whose peak level (dBFS) changes per section; phase runs on continuously across sections. */
-function sineSections(sampleRate: number, sections: [seconds: number, dbfs: number][], freq = 1000): Float32Array {
-  const total = sections.reduce((n, [s]) => n + Math.round(s * sampleRate), 0);
-  const out = new Float32Array(total);
-  let i = 0;
-  for (const [seconds, dbfs] of sections) {
-    const amp = 10 ** (dbfs / 20);
-    const end = i + Math.round(seconds * sampleRate);
-    for (; i < end; i++) out[i] = amp * Math.sin((2 * Math.PI * freq * i) / sampleRate);
-  }
-  return out;
-}
 
 function repeat(sections: [number, number][], times: number): [number, number][] {
   return Array.from({ length: times }, () => sections).flat();
@@ -54,42 +41,6 @@ function histogramSpan(counts: Float64Array): [number, number] {
     }
   }
   return [-70 + lo / 100, -70 + (hi + 1) / 100];
-}
-
-/**
- * Music-like stereo material: pink-ish noise bursts with envelopes, tone clusters with level steps,
- * a quiet passage and a stretch of digital silence, so gating, LRA and maxima all have work to do.
- */
-function musicLike(sampleRate: number, seconds: number, seed: number): Float32Array[] {
-  const n = Math.round(seconds * sampleRate);
-  const rnd = prng(seed);
-  const left = new Float32Array(n);
-  const right = new Float32Array(n);
-  let b0 = 0, b1 = 0, b2 = 0;
-  const section = Math.round(2.7 * sampleRate);
-  let level = 0.3;
-  let tone = 220;
-  for (let i = 0; i < n; i++) {
-    if (i % section === 0) {
-      level = 10 ** ((-30 + 26 * rnd()) / 20);
-      tone = 110 * 2 ** (Math.floor(rnd() * 36) / 12);
-    }
-    const t = i / sampleRate;
-    // Paul Kellet's economy pink filter on white noise.
-    const white = rnd() * 2 - 1;
-    b0 = 0.99765 * b0 + white * 0.099046;
-    b1 = 0.963 * b1 + white * 0.2965164;
-    b2 = 0.57 * b2 + white * 1.0526913;
-    const pink = (b0 + b1 + b2 + white * 0.1848) * 0.2;
-    const burst = 0.5 + 0.5 * Math.sin(2 * Math.PI * 0.7 * t) ** 2;
-    const tones = Math.sin(2 * Math.PI * tone * t) + 0.5 * Math.sin(2 * Math.PI * tone * 1.5 * t + 1) + 0.25 * Math.sin(2 * Math.PI * tone * 4.01 * t);
-    const quiet = t > seconds * 0.45 && t < seconds * 0.52 ? 0.03 : 1;
-    const silent = t > seconds * 0.8 && t < seconds * 0.83 ? 0 : 1;
-    const g = level * quiet * silent;
-    left[i] = g * (0.6 * pink * burst + 0.35 * tones);
-    right[i] = g * (0.5 * pink * (1.2 - burst) + 0.4 * tones * 0.8);
-  }
-  return [left, right];
 }
 
 describe('K-weighting', () => {

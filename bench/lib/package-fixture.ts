@@ -1,6 +1,7 @@
-import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createWavWriter, type AudioSink } from '../../src/audio/wav/write.js';
+import { resolveFixtureOptions, reusableRecord, type FixtureOptions } from './fixture-record.js';
+import { chordOf, CYCLE, decayK, fadeFramesFor, fadeGain, firstBarOf, fsin, lastBarOf, mtof, Noise, saw, sectionOf, smoothK, stepFrames, STEPS, writeWavStreams } from './synth.js';
 
 /**
  * A deterministic, music-like stem package for benchmarks: eight stereo stems (drums, bass,
@@ -24,17 +25,8 @@ import { createWavWriter, type AudioSink } from '../../src/audio/wav/write.js';
 export const PACKAGE_FIXTURE_VERSION = 2;
 export const STEM_NAMES = ['Drums', 'Bass', 'Pads', 'Keys', 'Guitar', 'Lead', 'Vocal', 'FX'] as const;
 
-export interface PackageFixtureOptions {
-  /** Package folder; created when missing. Only the fixture's own files are ever removed. */
-  dir: string;
-  /** Length in seconds (default 240). */
-  seconds?: number;
-  /** Default 48000. Musical timing (120 BPM) is derived from it. */
-  sampleRate?: number;
-  seed?: number;
-  /** Called after every bar with frames written so far and the total. */
-  onProgress?: (doneFrames: number, totalFrames: number) => void;
-}
+/** `dir` is the package folder. */
+export type PackageFixtureOptions = FixtureOptions;
 
 export interface PackageFixture {
   dir: string;
@@ -62,23 +54,17 @@ export interface PackageFixture {
 
 const FULL = 8388608; // 2^23: the 24-bit grid the WAV writer rounds to
 const INV_FULL = 1 / FULL;
-const BPM = 120;
-const STEPS = 16; // sixteenth notes per bar
-const CYCLE = 32; // bars in one pass of the song form
 /**
  * One gain for every stem, so the unity sum peaks near −3.5 dBFS (stemkit's headroom advice for
  * the sum is −6 to −3 dBFS); the stems then peak between about −17 and −12 dBFS.
  */
 const MASTER_TRIM = 10 ** (-2.2 / 20);
-/** Every stem fades out over the last seconds (a cubic, reaching 0): the song ends, tails decay. */
-const FADE_SECONDS = 4;
 
 /** Multiplies the frames of this block that fall in the final fade by the fade curve. */
 function applyFade(l: Float64Array, r: Float64Array, blockStart: number, n: number, frames: number, fadeFrames: number): void {
   const fadeStart = frames - fadeFrames;
   for (let i = Math.max(0, fadeStart - blockStart); i < n; i++) {
-    const x = (frames - (blockStart + i)) / fadeFrames; // 1 → 0
-    const g = x * x * x;
+    const g = fadeGain(blockStart + i, frames, fadeFrames);
     l[i] *= g;
     r[i] *= g;
   }
@@ -87,75 +73,9 @@ function applyFade(l: Float64Array, r: Float64Array, blockStart: number, n: numb
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
-/** xorshift32 noise, uniform in [-1, 1). The state stays a signed int32 (a small integer to V8: fast). */
-class Noise {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed | 0 || 0x1e3779b9;
-  }
-  next(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s | 0;
-    return this.s * 4.656612873077393e-10; // 2^-31
-  }
-  /** Uniform in [0, 1). */
-  unit(): number {
-    return (this.next() + 1) * 0.5;
-  }
-}
-
-/** sin(2π·p) for p in cycles (any real), polynomial approximation (error < 0.1 %). */
-function fsin(p: number): number {
-  let x = p - Math.floor(p + 0.5); // [-0.5, 0.5)
-  x *= 2; // [-1, 1): sin(πx)
-  const y = 4 * x * (1 - Math.abs(x));
-  return y + 0.225 * (y * Math.abs(y) - y);
-}
-
-/** Band-limited (PolyBLEP) sawtooth, phase in [0, 1), dt = frequency / sampleRate. */
-function saw(phase: number, dt: number): number {
-  let v = 2 * phase - 1;
-  if (phase < dt) {
-    const t = phase / dt;
-    v -= t + t - t * t - 1;
-  } else if (phase > 1 - dt) {
-    const t = (phase - 1) / dt;
-    v -= t * t + t + t + 1;
-  }
-  return v;
-}
-
-const mtof = (midi: number) => 440 * 2 ** ((midi - 69) / 12);
 /** Chamberlin SVF frequency coefficient. */
 const svfF = (hz: number, sr: number) => 2 * Math.sin((Math.PI * Math.min(hz, sr / 7)) / sr);
-/** Per-sample multiplier that decays by 1/e in `seconds`. */
-const decayK = (seconds: number, sr: number) => Math.exp(-1 / (seconds * sr));
-/** One-pole smoothing coefficient reaching 63 % in `seconds`. */
-const smoothK = (seconds: number, sr: number) => 1 - Math.exp(-1 / (seconds * sr));
 
-type Section = 'intro' | 'verse' | 'chorus' | 'break';
-function sectionOf(bar: number): Section {
-  const b = bar % CYCLE;
-  if (b < 4) return 'intro';
-  if (b < 12) return 'verse';
-  if (b < 20) return 'chorus';
-  if (b < 24) return 'break';
-  return 'chorus';
-}
-const isLastBarOfSection = (bar: number) => sectionOf(bar) !== sectionOf(bar + 1);
-const isFirstBarOfSection = (bar: number) => bar === 0 || sectionOf(bar) !== sectionOf(bar - 1);
-
-/** Am F C G, one bar each. */
-const PROGRESSION = [
-  { bass: 33, pad: [57, 60, 64], tones: [57, 60, 64, 69] },
-  { bass: 29, pad: [57, 60, 65], tones: [53, 57, 60, 65] },
-  { bass: 36, pad: [55, 60, 64], tones: [55, 60, 64, 67] },
-  { bass: 31, pad: [55, 59, 62], tones: [55, 59, 62, 67] },
-] as const;
-const chordOf = (bar: number) => PROGRESSION[bar % 4]!;
 const PENTATONIC = [57, 60, 62, 64, 67, 69, 72, 74, 76];
 
 interface Timing {
@@ -214,7 +134,7 @@ class Drums implements Instrument {
     const k = this.k;
     const sec = sectionOf(bar);
     const b = bar % CYCLE;
-    const fill = isLastBarOfSection(bar) && sec !== 'break';
+    const fill = lastBarOf(bar) && sec !== 'break';
     const kicks = sec === 'verse' ? [0, 7, 8, 10] : sec === 'chorus' ? [0, 3, 6, 8, 11, 14] : sec === 'break' ? (b === 23 ? [0, 4, 8, 10, 12, 13, 14, 15] : [0]) : b === 3 ? [12, 14] : [];
     const snares = sec === 'verse' || sec === 'chorus' ? [4, 12] : [];
     for (let s = 0; s < STEPS; s++) {
@@ -243,7 +163,7 @@ class Drums implements Instrument {
         this.hatAmp = hatVel;
         this.hatDecay = open ? k.hatOpen! : k.hatClosed!;
       }
-      if (s === 0 && isFirstBarOfSection(bar) && sec === 'chorus') this.crashAmp = 0.55;
+      if (s === 0 && firstBarOf(bar) && sec === 'chorus') this.crashAmp = 0.55;
 
       const a = s * step;
       const e = a + step;
@@ -364,7 +284,7 @@ class Bass implements Instrument {
   render(bar: number, L: Float64Array, R: Float64Array): void {
     const { sr, step } = this.t;
     const sec = sectionOf(bar);
-    const root = chordOf(bar).bass;
+    const root = chordOf(bar).root;
     // [step, length in steps, semitones above the root]
     const notes: Array<[number, number, number]> =
       sec === 'verse'
@@ -420,7 +340,7 @@ class Pads implements Instrument {
   constructor(private readonly t: Timing) {
     this.glide = smoothK(0.06, t.sr);
     this.levelK = smoothK(0.8, t.sr);
-    const first = chordOf(0).pad;
+    const first = chordOf(0).tones;
     for (let v = 0; v < 6; v++) {
       this.freq[v] = mtof(first[v % 3]!) * (v < 3 ? 1.004 : 0.996);
       this.phase[v] = v * 0.37;
@@ -431,7 +351,7 @@ class Pads implements Instrument {
     const { sr, step } = this.t;
     const sec = sectionOf(bar);
     const levelTarget = sec === 'intro' ? 0.9 : sec === 'verse' ? 0.55 : sec === 'chorus' ? 0.75 : 1;
-    const chord = chordOf(bar).pad;
+    const chord = chordOf(bar).tones;
     const target = new Float64Array(6);
     for (let v = 0; v < 6; v++) target[v] = mtof(chord[v % 3]!) * (v < 3 ? 1.004 : 0.996);
     const st = this.state;
@@ -490,7 +410,7 @@ class Keys implements Instrument {
     const { sr, step } = this.t;
     const sec = sectionOf(bar);
     const hits = sec === 'verse' ? [2, 6, 10, 14] : sec === 'chorus' ? [0, 3, 6, 10, 12] : sec === 'intro' ? [0, 10] : [0];
-    const chord = chordOf(bar).pad;
+    const chord = chordOf(bar).tones;
     for (let s = 0; s < STEPS; s++) {
       if (hits.includes(s)) {
         const vel = s % 4 === 0 ? 1 : 0.75;
@@ -556,7 +476,7 @@ class Guitar implements Instrument {
     const { sr, step } = this.t;
     const sec = sectionOf(bar);
     if (sec !== 'verse' && sec !== 'chorus' && this.voices.every((v) => v.level < 1e-4)) return;
-    const tones = chordOf(bar).tones;
+    const tones = chordOf(bar).arpeggio;
     const order = [0, 2, 1, 3, 2, 1, 3, 2];
     for (let s = 0; s < STEPS; s++) {
       if ((sec === 'verse' || sec === 'chorus') && s % 2 === 0) {
@@ -754,7 +674,7 @@ class Vocal implements Instrument {
     const k = this.k;
     const sec = sectionOf(bar);
     const syllables = sec === 'intro' || (sec === 'chorus' && bar % 2 === 1) ? [] : this.plan[bar % 8]!;
-    const tones = chordOf(bar).tones;
+    const tones = chordOf(bar).arpeggio;
     const q = [0.09, 0.07, 0.05];
     const g = [1, 0.55, 0.3];
     for (let s = 0; s < STEPS; s++) {
@@ -932,7 +852,7 @@ class Fx implements Instrument {
 // Package writer
 
 function createInstruments(sr: number, seed: number): Instrument[] {
-  const timing: Timing = { sr, step: Math.round((sr * 60) / BPM / 4) };
+  const timing: Timing = { sr, step: stepFrames(sr) };
   return [
     new Drums(timing, seed + 1),
     new Bass(timing),
@@ -951,8 +871,7 @@ function createInstruments(sr: number, seed: number): Instrument[] {
  */
 export function measureFixtureLevels(seconds: number, sr = 48000, seed = 20250601): Array<{ name: string; peakDbfs: number; rmsDbfs: number; renderMs: number }> {
   const instruments = createInstruments(sr, seed);
-  const step = Math.round((sr * 60) / BPM / 4);
-  const barFrames = STEPS * step;
+  const barFrames = STEPS * stepFrames(sr);
   const l = new Float64Array(barFrames);
   const r = new Float64Array(barFrames);
   const mix = [new Float64Array(barFrames), new Float64Array(barFrames)];
@@ -960,7 +879,7 @@ export function measureFixtureLevels(seconds: number, sr = 48000, seed = 2025060
   const sum = new Float64Array(instruments.length + 1);
   const ms = new Float64Array(instruments.length + 1);
   const frames = Math.round(seconds * sr);
-  const fadeFrames = Math.min(frames, Math.round(FADE_SECONDS * sr));
+  const fadeFrames = fadeFramesFor(frames, sr);
   for (let bar = 0, done = 0; done < frames; bar++, done += barFrames) {
     const n = Math.min(barFrames, frames - done);
     mix[0]!.fill(0);
@@ -1001,12 +920,15 @@ interface FixtureRecord {
   files: Array<{ path: string; bytes: number; peakDbfs: number }>;
 }
 
+const RECORD = 'fixture.json';
+const DEFAULT_SEED = 20250601;
+
 function stemFileName(i: number): string {
   return `${String(i + 1).padStart(2, '0')}_${STEM_NAMES[i]}.wav`;
 }
 
 function packagePaths(dir: string): { stems: string[]; mix: string; record: string } {
-  return { stems: STEM_NAMES.map((_, i) => join(dir, 'stems', stemFileName(i))), mix: join(dir, 'mix.wav'), record: join(dir, 'fixture.json') };
+  return { stems: STEM_NAMES.map((_, i) => join(dir, 'stems', stemFileName(i))), mix: join(dir, 'mix.wav'), record: join(dir, RECORD) };
 }
 
 const dbfs = (peak: number) => (peak > 0 ? Math.round(2000 * Math.log10(peak)) / 100 : -Infinity);
@@ -1016,22 +938,9 @@ const dbfs = (peak: number) => (peak > 0 ? Math.round(2000 * Math.log10(peak)) /
  * length, rate and seed, files of the recorded sizes) is already there.
  */
 export async function ensurePackageFixture(options: PackageFixtureOptions): Promise<PackageFixture> {
-  const seconds = options.seconds ?? 240;
-  const sampleRate = options.sampleRate ?? 48000;
-  const seed = options.seed ?? 20250601;
-  const paths = packagePaths(options.dir);
-  try {
-    const record = JSON.parse(await readFile(paths.record, 'utf8')) as FixtureRecord;
-    if (record.version === PACKAGE_FIXTURE_VERSION && record.seconds === seconds && record.sampleRate === sampleRate && record.seed === seed) {
-      const sizes = await Promise.all(record.files.map(async (f) => (await stat(join(options.dir, f.path))).size));
-      if (sizes.every((size, i) => size === record.files[i]!.bytes) && record.files.length === STEM_NAMES.length + 1) {
-        return describe(options.dir, record, false, 0);
-      }
-    }
-  } catch {
-    // No record or files missing: generate.
-  }
-  return writePackageFixture(options);
+  const { seconds, sampleRate, seed } = resolveFixtureOptions(options, DEFAULT_SEED);
+  const record = await reusableRecord<FixtureRecord>(options.dir, RECORD, { version: PACKAGE_FIXTURE_VERSION, seconds, sampleRate, seed }, (r) => r.files, STEM_NAMES.length + 1);
+  return record ? describe(options.dir, record, false, 0) : writePackageFixture(options);
 }
 
 function describe(dir: string, record: FixtureRecord, generated: boolean, generateSeconds: number): PackageFixture {
@@ -1102,19 +1011,15 @@ function toFloat(mix: Float64Array, dst: Float32Array, n: number): number {
 /** Generates the package unconditionally (overwriting the fixture's files). */
 export async function writePackageFixture(options: PackageFixtureOptions): Promise<PackageFixture> {
   const t0 = process.hrtime.bigint();
-  const seconds = options.seconds ?? 240;
-  const sr = options.sampleRate ?? 48000;
-  const seed = options.seed ?? 20250601;
-  if (!(seconds > 0)) throw new Error(`seconds must be positive, got ${seconds}`);
+  const { seconds, sampleRate: sr, seed } = resolveFixtureOptions(options, DEFAULT_SEED);
   const dir = options.dir;
   const paths = packagePaths(dir);
   await rm(paths.record, { force: true });
   await mkdir(join(dir, 'stems'), { recursive: true });
 
-  const step = Math.round((sr * 60) / BPM / 4);
-  const barFrames = STEPS * step;
+  const barFrames = STEPS * stepFrames(sr);
   const frames = Math.round(seconds * sr);
-  const fadeFrames = Math.min(frames, Math.round(FADE_SECONDS * sr));
+  const fadeFrames = fadeFramesFor(frames, sr);
   const instruments = createInstruments(sr, seed);
   const nStems = instruments.length;
   const l = new Float64Array(barFrames);
@@ -1124,12 +1029,10 @@ export async function writePackageFixture(options: PackageFixtureOptions): Promi
   const mixOut = [new Float32Array(barFrames), new Float32Array(barFrames)];
   const peaks = new Float64Array(nStems + 1);
 
-  const sinks: AudioSink[] = [];
-  try {
-    for (const path of [...paths.stems, paths.mix]) sinks.push(await createWavWriter(path, { sampleRate: sr, channels: 2, format: 'pcm24' }));
-    let pending: Promise<unknown> = Promise.resolve();
-    for (let bar = 0, done = 0; done < frames; bar++) {
-      const n = Math.min(barFrames, frames - done);
+  await writeWavStreams(
+    [...paths.stems, paths.mix].map((path) => ({ path, channels: 2 })),
+    { sampleRate: sr, frames, blockFrames: barFrames, onProgress: options.onProgress },
+    (bar, done, n) => {
       mixInt[0]!.fill(0);
       mixInt[1]!.fill(0);
       for (let k = 0; k < nStems; k++) {
@@ -1146,22 +1049,9 @@ export async function writePackageFixture(options: PackageFixtureOptions): Promi
       const mixPeak = Math.max(toFloat(mixInt[0]!, mixOut[0]!, n), toFloat(mixInt[1]!, mixOut[1]!, n));
       if (mixPeak > FULL - 1) throw new Error(`mix clips at bar ${bar}: synthesis levels are off`);
       peaks[nStems] = Math.max(peaks[nStems]!, mixPeak);
-      // write() encodes before it returns, so the arrays can be refilled while the bytes go out;
-      // waiting for the previous bar's writes bounds the queue to one bar per file.
-      await pending;
-      pending = Promise.all(sinks.map((sink, k) => sink.write(k < nStems ? out[k]! : mixOut, n)));
-      done += n;
-      options.onProgress?.(done, frames);
-    }
-    await pending;
-    for (const sink of sinks) {
-      const report = await sink.commit();
-      if (report.clippedSamples > 0) throw new Error(`${report.path}: ${report.clippedSamples} samples clipped`);
-    }
-  } catch (err) {
-    for (const sink of sinks) await sink.abort().catch(() => undefined);
-    throw err;
-  }
+      return [...out, mixOut];
+    },
+  );
 
   const rel = [...STEM_NAMES.map((_, i) => join('stems', stemFileName(i))), 'mix.wav'];
   const record: FixtureRecord = {

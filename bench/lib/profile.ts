@@ -46,3 +46,8 @@ export function summarizeProfiles(dir: string, root: string, lines: boolean, top
     .map((e) => ({ function: e.fn, location: e.loc, selfMs: Math.round(e.us / 1000), percent: Math.round((1000 * e.us) / busy) / 10 }));
   return { totalMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000), functions };
 }
+
+/** One line per function: self ms, percent of busy time, name, location. */
+export function printHotFunctions(functions: HotFunction[]): void {
+  for (const f of functions) console.log(`  ${String(f.selfMs).padStart(6)} ms ${f.percent.toFixed(1).padStart(5)} %  ${f.function}  ${f.location}`);
+}

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveFixtureOptions, reusableRecord, type FixtureOptions } from './fixture-record.js';
 import { stringify } from 'yaml';
-import { createWavWriter, type AudioSink } from '../../src/audio/wav/write.js';
 import type { SessionInput } from '../../src/session/schema.js';
+import { chordOf, CYCLE, decayK, fadeFramesFor, fadeGain, firstBarOf, fsin, lastBarOf, mtof, Noise, saw, type Section, sectionOf, smoothK, stepFrames, STEPS, writeWavStreams } from './synth.js';
 
 /**
  * A deterministic multitrack session for `stemkit render` benchmarks: 48 tracks (36 mono, 12
@@ -32,24 +33,11 @@ import type { SessionInput } from '../../src/session/schema.js';
 /** Bump when the synthesis or the file layout changes, so cached fixtures are regenerated. */
 export const RENDER_FIXTURE_VERSION = 1;
 
-const BPM = 120;
-const STEPS = 16;
-const CYCLE = 32;
-const FADE_SECONDS = 4;
 /** Peak level every track is scaled to. */
 const TRACK_PEAK_DBFS = -6;
 
-export interface RenderFixtureOptions {
-  /** Folder for the tracks and session.yaml; created when missing. Only the fixture's own files are ever removed. */
-  dir: string;
-  /** Length in seconds (default 240). */
-  seconds?: number;
-  /** Default 48000. */
-  sampleRate?: number;
-  seed?: number;
-  /** Called after every bar with frames written so far and the total. */
-  onProgress?: (doneFrames: number, totalFrames: number) => void;
-}
+/** `dir` is the folder for the tracks and session.yaml. */
+export type RenderFixtureOptions = FixtureOptions;
 
 export interface RenderFixtureTrack {
   /** File name inside the fixture folder. */
@@ -81,42 +69,6 @@ export interface RenderFixture {
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
-class Noise {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed | 0 || 0x1e3779b9;
-  }
-  next(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s | 0;
-    return this.s * 4.656612873077393e-10;
-  }
-}
-
-/** sin(2π·p), p in cycles, polynomial approximation (error < 0.1 %). */
-function fsin(p: number): number {
-  let x = p - Math.floor(p + 0.5);
-  x *= 2;
-  const y = 4 * x * (1 - Math.abs(x));
-  return y + 0.225 * (y * Math.abs(y) - y);
-}
-
-/** PolyBLEP sawtooth; phase in [0, 1), dt = f / fs. */
-function saw(phase: number, dt: number): number {
-  let v = 2 * phase - 1;
-  if (phase < dt) {
-    const t = phase / dt;
-    v -= t + t - t * t - 1;
-  } else if (phase > 1 - dt) {
-    const t = (phase - 1) / dt;
-    v -= t * t + t + t + 1;
-  }
-  return v;
-}
-
 /** Soft clip: unity slope at 0, saturating at ±1. */
 function soft(x: number): number {
   if (x > 3) return 1;
@@ -130,9 +82,6 @@ function tanSmall(w: number): number {
   return w * (1 + w2 * (1 / 3 + w2 * (2 / 15)));
 }
 
-const mtof = (midi: number) => 440 * 2 ** ((midi - 69) / 12);
-const decayK = (seconds: number, sr: number) => Math.exp(-1 / (seconds * sr));
-const smoothK = (seconds: number, sr: number) => 1 - Math.exp(-1 / (seconds * sr));
 /** Per-sample multiplier for −60 dB in `seconds`. */
 const t60K = (seconds: number, sr: number) => 10 ** (-3 / (seconds * sr));
 
@@ -165,17 +114,6 @@ class Svf {
   }
 }
 
-type Section = 'intro' | 'verse' | 'chorus' | 'break';
-function sectionOf(bar: number): Section {
-  const b = ((bar % CYCLE) + CYCLE) % CYCLE;
-  if (b < 4) return 'intro';
-  if (b < 12) return 'verse';
-  if (b < 20) return 'chorus';
-  if (b < 24) return 'break';
-  return 'chorus';
-}
-const lastBarOf = (bar: number) => sectionOf(bar) !== sectionOf(bar + 1);
-const firstBarOf = (bar: number) => bar === 0 || sectionOf(bar) !== sectionOf(bar - 1);
 /** Deterministic hash in [0, 1) of two integers (for per-bar variations). */
 function hash01(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
@@ -184,15 +122,6 @@ function hash01(a: number, b: number): number {
   h ^= h >>> 12;
   return (h >>> 0) / 4294967296;
 }
-
-/** Am F C G, one bar each: root (bass octave) and chord tones (middle octave). */
-const CHORDS = [
-  { root: 33, tones: [57, 60, 64] },
-  { root: 29, tones: [57, 60, 65] },
-  { root: 36, tones: [55, 60, 64] },
-  { root: 31, tones: [55, 59, 62] },
-] as const;
-const chordOf = (bar: number) => CHORDS[((bar % 4) + 4) % 4]!;
 
 /** One note or hit: start frame within the bar, length in frames, pitches, velocity, variant flag. */
 interface NoteEvent {
@@ -1378,9 +1307,10 @@ interface FixtureRecord {
 
 const RECORD = 'render-fixture.json';
 const SESSION = 'session.yaml';
+const DEFAULT_SEED = 20250611;
 
 function timingFor(sr: number): Timing {
-  const step = Math.round((sr * 60) / BPM / 4);
+  const step = stepFrames(sr);
   return { sr, step, bar: step * STEPS };
 }
 
@@ -1440,22 +1370,17 @@ function describe(dir: string, record: FixtureRecord, generated: boolean, genera
 
 /** Returns the fixture at `options.dir`, generating it unless an identical one is already there. */
 export async function ensureRenderFixture(options: RenderFixtureOptions): Promise<RenderFixture> {
-  const seconds = options.seconds ?? 240;
-  const sampleRate = options.sampleRate ?? 48000;
-  const seed = options.seed ?? 20250611;
-  try {
-    const record = JSON.parse(await readFile(join(options.dir, RECORD), 'utf8')) as FixtureRecord;
-    if (record.version === RENDER_FIXTURE_VERSION && record.seconds === seconds && record.sampleRate === sampleRate && record.seed === seed && record.tracks.length === TRACKS.length) {
-      const sizes = await Promise.all(record.tracks.map(async (t) => (await stat(join(options.dir, t.file))).size));
-      if (sizes.every((size, i) => size === record.tracks[i]!.bytes)) {
-        await writeSession(options.dir);
-        return describe(options.dir, record, false, 0);
-      }
-    }
-  } catch {
-    // No record or files missing: generate.
-  }
-  return writeRenderFixture(options);
+  const { seconds, sampleRate, seed } = resolveFixtureOptions(options, DEFAULT_SEED);
+  const record = await reusableRecord<FixtureRecord>(
+    options.dir,
+    RECORD,
+    { version: RENDER_FIXTURE_VERSION, seconds, sampleRate, seed },
+    (r) => r.tracks.map((t) => ({ path: t.file, bytes: t.bytes })),
+    TRACKS.length,
+  );
+  if (!record) return writeRenderFixture(options);
+  await writeSession(options.dir);
+  return describe(options.dir, record, false, 0);
 }
 
 /** Removes the fixture's own files from `dir`, then the folder if empty. */
@@ -1474,48 +1399,37 @@ export function renderFixtureFiles(dir: string): string[] {
 /** Generates the fixture unconditionally (overwriting its files). */
 export async function writeRenderFixture(options: RenderFixtureOptions): Promise<RenderFixture> {
   const t0 = process.hrtime.bigint();
-  const seconds = options.seconds ?? 240;
-  const sr = options.sampleRate ?? 48000;
-  const seed = options.seed ?? 20250611;
-  if (!(seconds > 0)) throw new Error(`seconds must be positive, got ${seconds}`);
+  const { seconds, sampleRate: sr, seed } = resolveFixtureOptions(options, DEFAULT_SEED);
   const dir = options.dir;
   await mkdir(dir, { recursive: true });
   await rm(join(dir, RECORD), { force: true });
 
   const t = timingFor(sr);
   const frames = Math.round(seconds * sr);
-  const fadeFrames = Math.min(frames, Math.round(FADE_SECONDS * sr));
+  const fadeFrames = fadeFramesFor(frames, sr);
   const gains = calibrate(sr, seed, frames);
   const parts = createParts(sr, seed);
   const scratch = [new Float64Array(t.bar), new Float64Array(t.bar)];
   const out = parts.map((p) => Array.from({ length: p.channels }, () => new Float32Array(t.bar)));
   const peaks = new Float64Array(parts.length);
-  const sinks: AudioSink[] = [];
-  try {
-    for (let i = 0; i < parts.length; i++) sinks.push(await createWavWriter(join(dir, trackFile(i)), { sampleRate: sr, channels: parts[i]!.channels, format: 'pcm24' }));
-    let pending: Promise<unknown> = Promise.resolve();
-    for (let bar = 0, done = 0; done < frames; bar++) {
-      const n = Math.min(t.bar, frames - done);
-      // Wait for the previous bar's writes before refilling `out` (write() encodes at once, but
-      // bounding the queue to one bar per file keeps memory constant).
-      await pending;
+  await writeWavStreams(
+    parts.map((p, i) => ({ path: join(dir, trackFile(i)), channels: p.channels })),
+    { sampleRate: sr, frames, blockFrames: t.bar, onProgress: options.onProgress },
+    (bar, done, n) => {
+      const fadeStart = frames - fadeFrames;
       for (let k = 0; k < parts.length; k++) {
         const part = parts[k]!;
         const bufs = scratch.slice(0, part.channels);
         for (const b of bufs) b.fill(0);
         part.render(bar, bufs);
         const g = gains[k]!;
-        const fadeStart = frames - fadeFrames;
         let peak = peaks[k]!;
         for (let ch = 0; ch < part.channels; ch++) {
           const src = bufs[ch]!, dst = out[k]![ch]!;
           for (let i = 0; i < n; i++) {
             const at = done + i;
             let v = src[i]! * g;
-            if (at >= fadeStart) {
-              const x = (frames - at) / fadeFrames;
-              v *= x * x * x;
-            }
+            if (at >= fadeStart) v *= fadeGain(at, frames, fadeFrames);
             dst[i] = v;
             const m = v < 0 ? -v : v;
             if (m > peak) peak = m;
@@ -1523,19 +1437,9 @@ export async function writeRenderFixture(options: RenderFixtureOptions): Promise
         }
         peaks[k] = peak;
       }
-      pending = Promise.all(sinks.map((sink, k) => sink.write(out[k]!, n)));
-      done += n;
-      options.onProgress?.(done, frames);
-    }
-    await pending;
-    for (const sink of sinks) {
-      const report = await sink.commit();
-      if (report.clippedSamples > 0) throw new Error(`${report.path}: ${report.clippedSamples} samples clipped: synthesis levels are off`);
-    }
-  } catch (err) {
-    for (const sink of sinks) await sink.abort().catch(() => undefined);
-    throw err;
-  }
+      return out;
+    },
+  );
   const record: FixtureRecord = {
     version: RENDER_FIXTURE_VERSION,
     seconds,

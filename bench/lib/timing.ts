@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { arch, cpus, release, totalmem } from 'node:os';
 
 export interface Timing {
   /** Wall-clock seconds of every timed run, in order (warm-up runs excluded). */
@@ -50,4 +51,9 @@ export function run(cmd: string, args: string[]): Promise<void> {
       else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}: ${stderr.trim()}`));
     });
   });
+}
+
+/** The machine, for a results file. */
+export function hostInfo() {
+  return { node: process.version, platform: process.platform, release: release(), arch: arch(), cpu: cpus()[0]?.model ?? null, cpus: cpus().length, memBytes: totalmem() };
 }
