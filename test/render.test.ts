@@ -169,6 +169,41 @@ describe('render', () => {
     expect(report.null!.passed).toBe(true);
   });
 
+  it('convolves with an impulse-response file (resampled to the session rate) on a return', async () => {
+    const dir = await project({ click: [impulse(1, 0.25, 0.5)] });
+    // A 44.1 kHz IR: a direct tap and one echo 100 ms later at half level.
+    const ir = new Float32Array(44100 / 2);
+    ir[0] = 1;
+    ir[4410] = 0.5;
+    await writeWav(join(dir, 'ir.wav'), [ir, ir.slice()], { sampleRate: 44100, format: 'float32' });
+    const { out } = await render(dir, {
+      name: 'IR',
+      bitDepth: '32f',
+      tail: 0.5,
+      stems: [{ name: 'Click', tracks: [{ file: 'tracks/click.wav', gain: -Infinity, sends: [{ to: 'Hall', gain: 0 }] }] }],
+      returns: [{ name: 'Hall', processing: [{ type: 'reverb', impulse: 'ir.wav', predelay: 0, mix: 1 }] }],
+    });
+    const [l] = await readAll(join(out, 'stems/01_Click.wav'));
+    // The fader at −inf silences the dry path; post-fader, the send is silent too.
+    expect(l!.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBe(0);
+    const { out: out2 } = await render(await project({ click: [impulse(1, 0.25, 0.5)] }).then((d) => {
+      writeFileSync(join(d, 'ir.wav'), readFileSync(join(dir, 'ir.wav')));
+      return d;
+    }), {
+      name: 'IR',
+      bitDepth: '32f',
+      tail: 0.5,
+      stems: [{ name: 'Click', tracks: [{ file: 'tracks/click.wav', sends: [{ to: 'Hall', gain: 0 }] }] }],
+      returns: [{ name: 'Hall', processing: [{ type: 'reverb', impulse: 'ir.wav', predelay: 0, mix: 1 }] }],
+    });
+    const [wet] = await readAll(join(out2, 'stems/01_Click.wav'));
+    const peaks = [...wet!.keys()].filter((i) => Math.abs(wet![i]!) > 0.05);
+    // Dry click at 0.25 s plus the IR's two taps: 0.25 s (summed with the dry) and 0.35 s, on time to a sample.
+    expect(peaks[0]).toBe(RATE / 4);
+    expect(peaks.some((i) => Math.abs(i - (RATE / 4 + RATE / 10)) <= 1)).toBe(true);
+    expect(peaks.filter((i) => i > RATE / 4 + 2 && i < RATE / 4 + RATE / 10 - 2)).toEqual([]);
+  });
+
   it('--dry writes dry stems beside the wet ones', async () => {
     const dir = await project({ a: material(2, 1), b: material(2, 2) });
     const { out, manifest } = await render(
