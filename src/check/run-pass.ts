@@ -5,6 +5,8 @@ import { mergePasses, runPass, type PassInput, type PassResult } from './pass.js
 const PASS_JOB = new URL(import.meta.url.endsWith('.ts') ? './pass.ts' : './pass.js', import.meta.url);
 /** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
 const MIN_PARALLEL_SECONDS = 40;
+/** Upper bound on time segments per pass. */
+const MAX_SEGMENTS = 16;
 /** Segment boundaries on the 400 ms pair-window grid keep windowed analyses identical to a serial run. */
 const GRID_SECONDS = 0.4;
 
@@ -24,7 +26,9 @@ export async function measurePass(
     onSegmentDone?.(1, 1);
     return result;
   }
-  const segments = splitRange(0, total, pool.size, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
+  // A segment a minute (up to 16), at least one per worker: finer progress and better balance; each costs only its pre-roll.
+  const count = Math.max(pool.size, Math.min(MAX_SEGMENTS, Math.floor(total / (60 * sampleRate))));
+  const segments = splitRange(0, total, count, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
   let done = 0;
   const parts = await Promise.all(
     segments.map(async (segment) => {
