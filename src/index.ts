@@ -8,7 +8,6 @@ export type { WriteSampleFormat } from './audio/pcm-encode.js';
 export { lockstep, type LockstepBlock, type LockstepOptions, type Progress } from './engine/lockstep.js';
 export { WorkerPool } from './engine/pool.js';
 export { splitRange, type Segment } from './engine/segments.js';
-export { sampleStatsParallel } from './engine/parallel.js';
 export { SampleStats, type SampleStatsResult } from './dsp/sample-stats.js';
 export { StemkitError, isStemkitError, type StemkitErrorCode } from './errors.js';
 export { checkPackage, type CheckOptions } from './check/check.js';

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/cli/check.js';
 import { runMeasure } from '../src/cli/measure.js';
 import { material, RATE, sum, writePackage, writeWav } from './helpers/package.js';
+import { captureOutput } from './helpers/io.js';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'stemkit-checkcli-'));
@@ -25,26 +26,22 @@ beforeAll(async () => {
   await writePackage(bad, late, mix);
 });
 
-function sink() {
-  let text = '';
-  return { stream: { write: (t: string) => (text += t) }, text: () => text };
-}
 
 describe('stemkit check (CLI)', () => {
   it('exit 0 and a PASS verdict first for a good package; 1 for a defective one', async () => {
-    const out = sink();
-    expect(await runCheck([good], {}, out.stream, sink().stream)).toBe(0);
+    const out = captureOutput();
+    expect(await runCheck([good], {}, out.stream, captureOutput().stream)).toBe(0);
     expect(out.text().split('\n')[0]).toMatch(/^PASS/);
-    const badOut = sink();
-    expect(await runCheck([bad], {}, badOut.stream, sink().stream)).toBe(1);
+    const badOut = captureOutput();
+    expect(await runCheck([bad], {}, badOut.stream, captureOutput().stream)).toBe(1);
     expect(badOut.text()).toMatch(/^FAIL/);
     expect(badOut.text()).toMatch(/timing\.offset\s+Bass is 64 samples \(1\.33 ms\) late/);
     expect(badOut.text()).toMatch(/fix: shift Bass 64 samples earlier/);
   });
 
   it('--json prints the stemkit.check/1 contract without plot data and never -Infinity', async () => {
-    const out = sink();
-    await runCheck([bad], { json: true }, out.stream, sink().stream);
+    const out = captureOutput();
+    await runCheck([bad], { json: true }, out.stream, captureOutput().stream);
     expect(out.text()).not.toMatch(/Infinity|NaN/);
     const report = JSON.parse(out.text());
     expect(report).toMatchObject({ schema: 'stemkit.check/1', ok: false, profile: 'music' });
@@ -57,9 +54,9 @@ describe('stemkit check (CLI)', () => {
   });
 
   it('several folders: one report each and a summary table; --junit writes one test case per rule and stem', async () => {
-    const out = sink();
+    const out = captureOutput();
     const junit = join(root, 'report.xml');
-    expect(await runCheck([good, bad], { junit }, out.stream, sink().stream)).toBe(1);
+    expect(await runCheck([good, bad], { junit }, out.stream, captureOutput().stream)).toBe(1);
     expect(out.text()).toMatch(/summary/);
     expect(out.text()).toMatch(/good\s+PASS/);
     const xml = readFileSync(junit.replace('.xml', '-2-bad.xml'), 'utf8');
@@ -73,7 +70,7 @@ describe('stemkit check (CLI)', () => {
 
   it('--html writes one self-contained report with the verdict, waveforms and the residual plot', async () => {
     const html = join(root, 'report.html');
-    expect(await runCheck([bad], { html }, sink().stream, sink().stream)).toBe(1);
+    expect(await runCheck([bad], { html }, captureOutput().stream, captureOutput().stream)).toBe(1);
     const text = readFileSync(html, 'utf8');
     expect(text).toMatch(/FAIL/);
     expect(text.match(/<svg[^>]*class="waveform/g)?.length).toBe(3);
@@ -84,8 +81,8 @@ describe('stemkit check (CLI)', () => {
   it('--strict fails on warnings; a folder with no audio is a usage error (exit 2) through the process', async () => {
     const noMix = join(root, 'nomix');
     await writePackage(noMix, [{ name: 'Drums', audio: material(4, 1, 0.2) }, { name: 'Bass', audio: material(4, 2, 0.2) }], null);
-    expect(await runCheck([noMix], {}, sink().stream, sink().stream)).toBe(0);
-    expect(await runCheck([noMix], { strict: true }, sink().stream, sink().stream)).toBe(1);
+    expect(await runCheck([noMix], {}, captureOutput().stream, captureOutput().stream)).toBe(0);
+    expect(await runCheck([noMix], { strict: true }, captureOutput().stream, captureOutput().stream)).toBe(1);
     const cli = ['--import', 'tsx', join(import.meta.dirname, '../src/cli/main.ts')];
     const empty = mkdtempSync(join(root, 'empty-'));
     const result = await run('node', [...cli, 'check', empty]).catch((e) => e);
@@ -105,8 +102,8 @@ describe('stemkit measure (CLI)', () => {
     const silence = join(root, 'silence.wav');
     await writeWav(tone, [sine, sine.slice()], { format: 'float32' });
     await writeWav(silence, [new Float32Array(RATE), new Float32Array(RATE)]);
-    const out = sink();
-    expect(await runMeasure([tone, silence], { json: true }, out.stream, sink().stream)).toBe(0);
+    const out = captureOutput();
+    expect(await runMeasure([tone, silence], { json: true }, out.stream, captureOutput().stream)).toBe(0);
     expect(out.text()).not.toMatch(/Infinity/);
     const [t, s] = JSON.parse(out.text()).files;
     expect(t.format).toMatchObject({ sampleRate: 48000, channels: 2, encoding: 'float' });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWavWriter } from '../src/audio/wav/write.js';
 import { runInfo } from '../src/cli/info.js';
 import { randomQuantised } from './helpers/signals.js';
+import { captureOutput } from './helpers/io.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'stemkit-cli-'));
@@ -26,14 +27,10 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function capture() {
-  let text = '';
-  return { stream: { write: (t: string) => (text += t) }, text: () => text };
-}
 
 describe('stemkit info', () => {
   it('prints the JSON contract for readable files and a typed error for the others, exit 2', async () => {
-    const out = capture();
+    const out = captureOutput();
     const code = await runInfo([wav, junk], { json: true }, out.stream);
     expect(code).toBe(2);
     const { files } = JSON.parse(out.text());
@@ -61,7 +58,7 @@ describe('stemkit info', () => {
   });
 
   it('prints a readable table and exits 0 when every file reads', async () => {
-    const out = capture();
+    const out = captureOutput();
     expect(await runInfo([wav], {}, out.stream)).toBe(0);
     expect(out.text()).toMatch(/24-bit PCM\s+wav\s+48000 Hz\s+6 \(L R C LFE Ls Rs\)\s+0:01\.000\s+48000/);
     expect(out.text()).toMatch(/time reference 172800000 \(60:00\.000 from midnight\)/);

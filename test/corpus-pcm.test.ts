@@ -3,20 +3,12 @@ import { openAudio } from '../src/audio/open.js';
 import type { AudioSource } from '../src/audio/types.js';
 import { StemkitError } from '../src/errors.js';
 import { corpusPath, HAVE_CORPUS, loadCorpus, type CorpusEntry } from './helpers/corpus.js';
+import { readSource } from './helpers/io.js';
 
 // WAV and AIFF files of the shared corpus (FLAC has its own suite in flac.test.ts).
 const entries = loadCorpus().filter((e) => !e.file.toLowerCase().endsWith('.flac'));
 const CONTAINERS: Record<string, string> = { RIFF: 'wav', RIFX: 'rifx', RF64: 'rf64', AIFF: 'aiff', AIFC: 'aifc' };
 
-async function readAll(source: AudioSource, block = 1000): Promise<Float32Array[]> {
-  const { channels, frames } = source.format;
-  const all = Array.from({ length: channels }, () => new Float32Array(frames));
-  for (let at = 0; at < frames; at += block) {
-    const part = await source.read(at, Math.min(block, frames - at));
-    part.forEach((samples, ch) => all[ch]!.set(samples, at));
-  }
-  return all;
-}
 
 /** Stated integers as a Float32 reader can hold them (32-bit and wider PCM lose low bits in Float32). */
 function atFloat32(source: AudioSource, values: number[]): number[] {
@@ -39,7 +31,7 @@ function nativeInterleaved(source: AudioSource, planar: Float32Array[], count: n
 async function expectTypedFailure(entry: CorpusEntry): Promise<StemkitError> {
   try {
     const source = await openAudio(corpusPath(entry));
-    await readAll(source);
+    await readSource(source);
     await source.close();
   } catch (err) {
     expect(err).toBeInstanceOf(StemkitError);
@@ -68,7 +60,7 @@ describe.skipIf(!HAVE_CORPUS)('third-party corpus: WAV and AIFF', () => {
     if (x.containerBytes !== undefined) expect(f.containerBits).toBe(x.containerBytes * 8);
     if (typeof x.bigEndian === 'boolean' && f.encoding !== 'alaw' && f.encoding !== 'mulaw') expect(f.bigEndian).toBe(x.bigEndian);
 
-    const planar = await readAll(source, 777);
+    const planar = await readSource(source, 777);
     const s = entry.samples ?? {};
     const stated = (s.all ?? s.first ?? s.first48FramesInterleaved) as number[] | undefined;
     if (stated) expect(nativeInterleaved(source, planar, stated.length)).toEqual(atFloat32(source, stated));
@@ -93,7 +85,7 @@ describe.skipIf(!HAVE_CORPUS)('third-party corpus: WAV and AIFF', () => {
     const source = await openAudio(corpusPath(entry), { allowTruncated: true });
     expect(source.format.frames).toBe(entry.expect.framesAvailable);
     expect(source.meta.warnings.join(' ')).toMatch(/cut short/);
-    await readAll(source);
+    await readSource(source);
     await source.close();
   });
 
@@ -101,7 +93,7 @@ describe.skipIf(!HAVE_CORPUS)('third-party corpus: WAV and AIFF', () => {
   it.each(lenient.map((e) => [`${e.category} ${e.file}`, e] as const))('%s: reads or fails with a typed error', async (_name, entry) => {
     try {
       const source = await openAudio(corpusPath(entry));
-      const planar = await readAll(source);
+      const planar = await readSource(source);
       expect(planar.length).toBe(source.format.channels);
       if (typeof entry.expect.channels === 'number') expect(source.format.channels).toBe(entry.expect.channels);
       await source.close();

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAudio } from '../src/audio/open.js';
 import { createWavWriter } from '../src/audio/wav/write.js';
-import { SampleStats } from '../src/dsp/sample-stats.js';
+import { SampleStats, type SampleStatsResult } from '../src/dsp/sample-stats.js';
 import { lockstep, type Progress } from '../src/engine/lockstep.js';
-import { sampleStatsParallel } from '../src/engine/parallel.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { splitRange } from '../src/engine/segments.js';
 import { StemkitError } from '../src/errors.js';
@@ -84,10 +83,15 @@ describe('worker pool', () => {
   const pool = new WorkerPool(2);
   afterAll(() => pool.close());
 
+  const job = new URL('./helpers/pool-jobs.ts', import.meta.url);
+
   it('measures time segments in parallel and merges to the serial answer', async () => {
-    const parallel = await sampleStatsParallel(
-      files.map((f) => f.path),
-      pool,
+    const parallel = await Promise.all(
+      files.map(async (f) => {
+        const segments = splitRange(0, f.planar[0]!.length, 4, 1);
+        const parts = await Promise.all(segments.map((segment) => pool.run<object, SampleStatsResult>(job, 'sampleStatsJob', { path: f.path, ...segment })));
+        return SampleStats.merge(parts);
+      }),
     );
     files.forEach((f, i) => {
       const serial = new SampleStats(f.planar.length);
@@ -100,8 +104,8 @@ describe('worker pool', () => {
   });
 
   it('passes typed errors from workers back to the caller', async () => {
-    await expect(sampleStatsParallel([join(dir, 'missing.wav')], pool)).rejects.toBeInstanceOf(StemkitError);
-    const job = new URL('../src/engine/jobs/sample-stats.ts', import.meta.url);
-    await expect(pool.run(job, 'sampleStatsJob', { path: join(dir, 'missing.wav'), start: 0, end: 10 })).rejects.toMatchObject({ code: 'E_IO' });
+    const failure = pool.run(job, 'sampleStatsJob', { path: join(dir, 'missing.wav'), start: 0, end: 10 });
+    await expect(failure).rejects.toBeInstanceOf(StemkitError);
+    await expect(failure).rejects.toMatchObject({ code: 'E_IO' });
   });
 });

@@ -9,6 +9,7 @@ import { FlacSource, openFlac, type FlacOpenOptions } from '../src/audio/flac/in
 import type { AudioSource } from '../src/audio/types.js';
 import { StemkitError } from '../src/errors.js';
 import { prng } from '../src/dsp/random.js';
+import { readSource } from './helpers/io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The shared third-party corpus sits beside the checkout (/work/shared/testdata/corpus). It is
@@ -60,15 +61,6 @@ async function flacMd5(source: AudioSource, block = 4096): Promise<string> {
   return md5.digest('hex');
 }
 
-async function readAll(source: AudioSource, block = 4096): Promise<Float32Array[]> {
-  const { channels, frames } = source.format;
-  const all = Array.from({ length: channels }, () => new Float32Array(frames));
-  for (let at = 0; at < frames; at += block) {
-    const part = await source.read(at, Math.min(block, frames - at));
-    part.forEach((samples, c) => all[c]!.set(samples, at));
-  }
-  return all;
-}
 
 type Outcome = { ok: true; frames: number; md5: string } | { ok: false; code: string; message: string };
 
@@ -328,7 +320,7 @@ describe.skipIf(!HAVE_CORPUS)('FLAC corpus', () => {
           expect((source as FlacSource).streamInfo.md5).toBe(x.streaminfoMd5);
           expect(await flacMd5(source)).toBe(x.streaminfoMd5);
         } else {
-          await readAll(source);
+          await readSource(source);
         }
         // Read from the start in order, every frame libFLAC can take goes to libFLAC, without failures.
         const stats = (source as FlacSource).decoderStats;
@@ -457,7 +449,7 @@ describe.skipIf(!HAVE_CORPUS)('FLAC corpus', () => {
     it.each(files)('%s', async (name) => {
       const file = corpusFile(name);
       const seq = await openFlac(file);
-      const all = await readAll(seq, 4096);
+      const all = await readSource(seq, 4096);
       const frames = seq.format.frames;
       await seq.close();
 

@@ -17,6 +17,7 @@ import type { AudioSource, OpenOptions } from '../src/audio/types.js';
 import { StemkitError, type StemkitErrorCode } from '../src/errors.js';
 import { corpusPath, HAVE_CORPUS, loadCorpus } from './helpers/corpus.js';
 import { prng } from '../src/dsp/random.js';
+import { asciiBytes, concatBytes } from '../src/audio/bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -32,17 +33,9 @@ function hashName(name: string): number {
 // ---------------------------------------------------------------------------------------------
 // Byte helpers and seed synthesis
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+const ascii = asciiBytes;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function setU32(bytes: Uint8Array, at: number, value: number, bigEndian: boolean): void {
   if (at + 4 > bytes.length) return;

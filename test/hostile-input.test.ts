@@ -11,21 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAudio } from '../src/audio/open.js';
 import type { AudioSource, OpenOptions } from '../src/audio/types.js';
 import { StemkitError, type StemkitErrorCode } from '../src/errors.js';
+import { asciiBytes, concatBytes } from '../src/audio/bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+const ascii = asciiBytes;
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 function u16(value: number, bigEndian = false): Uint8Array {
   const b = new Uint8Array(2);

@@ -13,6 +13,7 @@ import { loadSession, resolveSession } from '../src/session/load.js';
 import { renderSession, type PackageManifest } from '../src/session/render.js';
 import type { SessionInput } from '../src/session/schema.js';
 import { material, RATE, writeWav } from './helpers/package.js';
+import { readFile } from './helpers/io.js';
 
 const root = mkdtempSync(join(tmpdir(), 'stemkit-render-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -38,12 +39,6 @@ async function render(dir: string, session: SessionInput, options: { dry?: boole
   return { out, manifest: await renderSession(resolved, { outDir: out, dry: options.dry ?? false, pool: options.pool ?? null }) };
 }
 
-async function readAll(path: string): Promise<Float32Array[]> {
-  const s = await openAudio(path);
-  const planar = await s.read(0, s.format.frames);
-  await s.close();
-  return planar;
-}
 
 function firstAbove(x: Float32Array, threshold = 1e-4): number {
   return x.findIndex((v) => Math.abs(v) > threshold);
@@ -105,7 +100,7 @@ describe('render', () => {
       await s.close();
     }
     // A mono click panned centre lands at 0.25 + 0.5 s, −3 dB per side.
-    const [l, r] = await readAll(join(out, 'stems/01_Drums.wav'));
+    const [l, r] = await readFile(join(out, 'stems/01_Drums.wav'));
     expect(firstAbove(l!)).toBe(0.75 * RATE);
     expect(l![0.75 * RATE]).toBeCloseTo(0.5 * Math.SQRT1_2, 5);
     expect(r![0.75 * RATE]).toBeCloseTo(0.5 * Math.SQRT1_2, 5);
@@ -130,7 +125,7 @@ describe('render', () => {
     });
     expect(manifest.stems[0]!.latencyCompensated).toBe(240);
     for (const file of ['stems/01_Limited.wav', 'stems/02_Saturated.wav', 'stems/03_Plain.wav', 'mix.wav']) {
-      const [l] = await readAll(join(out, file));
+      const [l] = await readFile(join(out, file));
       let peakAt = 0;
       l!.forEach((v, i) => Math.abs(v) > Math.abs(l![peakAt]!) && (peakAt = i));
       expect([file, peakAt]).toEqual([file, RATE]);
@@ -152,10 +147,10 @@ describe('render', () => {
     // "auto" ends where the reverb has decayed below −90 dBFS: after the tracks, but not seconds later.
     expect(manifest.render.tailSec).toBeGreaterThan(0.05);
     expect(manifest.render.tailSec).toBeLessThan(1);
-    const both = await readAll(join(out, 'stems/01_Drums.wav'));
+    const both = await readFile(join(out, 'stems/01_Drums.wav'));
     // The same stem rendered without the other one is identical: nothing of the vocal's reverb leaks into Drums.
     const alone = await render(await project({ snare: [material(2, 1)[0]], vox: [material(2, 3)[0]] }), { ...session, stems: [session.stems[0]!] });
-    const single = await readAll(join(alone.out, 'stems/01_Drums.wav'));
+    const single = await readFile(join(alone.out, 'stems/01_Drums.wav'));
     // (The package length follows the longest tail, so compare the common part; the rest is below −90 dBFS.)
     const common = Math.min(single[0]!.length, both[0]!.length);
     expect(Array.from(single[0]!.subarray(0, common))).toEqual(Array.from(both[0]!.subarray(0, common)));
@@ -183,7 +178,7 @@ describe('render', () => {
       stems: [{ name: 'Click', tracks: [{ file: 'tracks/click.wav', gain: -Infinity, sends: [{ to: 'Hall', gain: 0 }] }] }],
       returns: [{ name: 'Hall', processing: [{ type: 'reverb', impulse: 'ir.wav', predelay: 0, mix: 1 }] }],
     });
-    const [l] = await readAll(join(out, 'stems/01_Click.wav'));
+    const [l] = await readFile(join(out, 'stems/01_Click.wav'));
     // The fader at −inf silences the dry path; post-fader, the send is silent too.
     expect(l!.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBe(0);
     const { out: out2 } = await render(await project({ click: [impulse(1, 0.25, 0.5)] }).then((d) => {
@@ -196,7 +191,7 @@ describe('render', () => {
       stems: [{ name: 'Click', tracks: [{ file: 'tracks/click.wav', sends: [{ to: 'Hall', gain: 0 }] }] }],
       returns: [{ name: 'Hall', processing: [{ type: 'reverb', impulse: 'ir.wav', predelay: 0, mix: 1 }] }],
     });
-    const [wet] = await readAll(join(out2, 'stems/01_Click.wav'));
+    const [wet] = await readFile(join(out2, 'stems/01_Click.wav'));
     const peaks = [...wet!.keys()].filter((i) => Math.abs(wet![i]!) > 0.05);
     // Dry click at 0.25 s plus the IR's two taps: 0.25 s (summed with the dry) and 0.35 s, on time to a sample.
     expect(peaks[0]).toBe(RATE / 4);
@@ -220,7 +215,7 @@ describe('render', () => {
     );
     expect(manifest.stems[0]!.dryFile).toBe('stems/01_EQd_dry.wav');
     const [wet, dry, cleanWet, cleanDry] = await Promise.all(
-      ['stems/01_EQd.wav', 'stems/01_EQd_dry.wav', 'stems/02_Clean.wav', 'stems/02_Clean_dry.wav'].map((f) => readAll(join(out, f))),
+      ['stems/01_EQd.wav', 'stems/01_EQd_dry.wav', 'stems/02_Clean.wav', 'stems/02_Clean_dry.wav'].map((f) => readFile(join(out, f))),
     );
     expect(Array.from(cleanDry![0]!)).toEqual(Array.from(cleanWet![0]!));
     const energy = (x: Float32Array) => x.reduce((a, v) => a + v * v, 0);
@@ -242,13 +237,13 @@ describe('render', () => {
     const dir = await project({ tone: [x], click: [click] }, rate);
     const { out, manifest } = await render(dir, { name: 'SRC', tail: 0, stems: [{ name: 'Tone', tracks: [{ file: 'tracks/tone.wav' }] }, { name: 'Click', tracks: [{ file: 'tracks/click.wav' }] }] });
     expect(manifest.frames).toBe(2 * RATE);
-    const [tone] = await readAll(join(out, 'stems/01_Tone.wav'));
+    const [tone] = await readFile(join(out, 'stems/01_Tone.wav'));
     let crossings = 0;
     for (let i = RATE / 2; i < (3 * RATE) / 2; i++) if (tone![i - 1]! < 0 && tone![i]! >= 0) crossings++;
     expect(crossings).toBe(1000);
     const peak = Math.max(...tone!.subarray(RATE / 2, RATE).map(Math.abs));
     expect(20 * Math.log10(peak / (0.5 * Math.SQRT1_2))).toBeCloseTo(0, 1);
-    const [c] = await readAll(join(out, 'stems/02_Click.wav'));
+    const [c] = await readFile(join(out, 'stems/02_Click.wav'));
     let at = 0;
     c!.forEach((v, i) => Math.abs(v) > Math.abs(c![at]!) && (at = i));
     expect(Math.abs(at - RATE / 2)).toBeLessThanOrEqual(1);
@@ -267,7 +262,7 @@ describe('render', () => {
       master: { gain: 3, processing: [{ type: 'limiter', ceiling: -1, lookahead: 5, release: 50 }] },
     });
     expect(manifest.mix.masterProcessing).toEqual([{ type: 'gain', gain: 3 }, expect.objectContaining({ type: 'limiter', ceiling: -1 })]);
-    const mix = await readAll(join(out, 'mix.wav'));
+    const mix = await readFile(join(out, 'mix.wav'));
     const tp = new TruePeakMeter({ sampleRate: RATE, channels: 2 });
     tp.push(mix, mix[0]!.length);
     expect(20 * Math.log10(Math.max(...tp.state().truePeak))).toBeLessThanOrEqual(-0.95);
@@ -288,11 +283,11 @@ describe('render', () => {
         { name: 'Left', tracks: [{ file: 'tracks/dc.wav', pan: -1, processing: [{ type: 'polarity' }] }] },
       ],
     });
-    const [l, r] = await readAll(join(out, 'stems/01_Ramp.wav'));
+    const [l, r] = await readFile(join(out, 'stems/01_Ramp.wav'));
     expect(l![0]).toBe(0);
     expect(l![RATE / 2]! / (0.25 * Math.SQRT1_2)).toBeCloseTo(0.5, 2);
     expect(r![RATE + 100]! / (0.25 * Math.SQRT1_2)).toBeCloseTo(1, 5);
-    const [ll, lr] = await readAll(join(out, 'stems/02_Left.wav'));
+    const [ll, lr] = await readFile(join(out, 'stems/02_Left.wav'));
     expect(ll![100]).toBeCloseTo(-0.25, 6);
     expect(lr![100]).toBeCloseTo(0, 6);
   });
@@ -305,7 +300,7 @@ describe('render', () => {
     const s = await openAudio(join(out, 'mix.wav'));
     expect(s.format.channelLayout).toEqual(['L', 'R', 'C', 'LFE', 'Ls', 'Rs']);
     await s.close();
-    const [, , c] = await readAll(join(out, 'stems/01_Music.wav'));
+    const [, , c] = await readFile(join(out, 'stems/01_Music.wav'));
     expect(c![777]).toBeCloseTo(six[2]![777]!, 6);
   });
 
@@ -324,7 +319,7 @@ describe('render', () => {
       const serial = await render(dir, session);
       const parallel = await render(await project({ a: material(2, 1), b: material(2, 2) }), session, { pool });
       for (const f of ['stems/01_A.wav', 'stems/02_B.wav', 'mix.wav']) {
-        expect(Array.from((await readAll(join(parallel.out, f)))[1]!)).toEqual(Array.from((await readAll(join(serial.out, f)))[1]!));
+        expect(Array.from((await readFile(join(parallel.out, f)))[1]!)).toEqual(Array.from((await readFile(join(serial.out, f)))[1]!));
       }
     } finally {
       await pool.close();

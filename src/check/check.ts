@@ -4,7 +4,8 @@ import type { WorkerPool } from '../engine/pool.js';
 import { errorJson } from '../errors.js';
 import { diagnoseGains, probeOffset, type OffsetResult } from './diagnose.js';
 import type { StemPackage } from './discover.js';
-import { energyDb, fileMeasure, rmsOf, toDb } from './measurement.js';
+import { energyDb, dbToGain, toDb } from '../dsp/decibels.js';
+import { fileMeasure, rmsOf } from './measurement.js';
 import type { PassResult } from './pass.js';
 import { resolveProfile } from './profiles.js';
 import { RULES } from './rules/index.js';
@@ -69,7 +70,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
           hasMix: mixReadable !== null,
           summable,
           totalFrames,
-          residualThreshold: 10 ** (thresholdDbfs / 20),
+          residualThreshold: dbToGain(thresholdDbfs),
           columns,
         },
         sampleRate!,
@@ -103,7 +104,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     const mixRms = rmsOf(pass.files[passIndex.get(mixReadable)!]!.signal);
     const residualRms = rmsOf(pass.residual.signal);
     gains = diagnoseGains(pass.gram, pass.withMix, pass.mixEnergy);
-    const passed = !(residualPeak > 10 ** (thresholdDbfs / 20));
+    const passed = !(residualPeak > dbToGain(thresholdDbfs));
     if (!passed) {
       // Only a failed null earns the alignment probe: a passing null already proves every offset is zero.
       const sources: AudioSource[] = [];
@@ -128,7 +129,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
       residualRmsDbfs: toDb(residualRms),
       residualRelativeDb: mixRms > 0 ? energyDb((residualRms * residualRms) / (mixRms * mixRms)) : null,
       bestLagSamples: mostCommon(lags) ?? 0,
-      bestGainDb: gains.globalGain !== 0 ? Math.round(20 * Math.log10(Math.abs(gains.globalGain)) * 100) / 100 : null,
+      bestGainDb: toDb(Math.abs(gains.globalGain)),
       polarityInverted: gains.globalGain < 0,
       passed,
       thresholdDbfs,

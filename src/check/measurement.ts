@@ -3,21 +3,7 @@ import { LoudnessMeter } from '../dsp/loudness.js';
 import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
 import type { FilePass } from './pass.js';
 import type { FileMeasure } from './types.js';
-
-/** Linear amplitude → dB, null for silence (JSON never sees -Infinity). */
-export function toDb(linear: number): number | null {
-  return linear > 0 && Number.isFinite(linear) ? round(20 * Math.log10(linear)) : null;
-}
-
-/** Energy ratio → dB, null for zero. */
-export function energyDb(ratio: number): number | null {
-  return ratio > 0 && Number.isFinite(ratio) ? round(10 * Math.log10(ratio)) : null;
-}
-
-export function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
+import { round, toDb } from '../dsp/decibels.js';
 
 export function rmsOf(signal: SignalMeterState): number {
   const total = signal.sumSquares.reduce((a, b) => a + b, 0);

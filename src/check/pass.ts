@@ -59,10 +59,8 @@ export interface PassResult {
     signal: SignalMeterState;
     overview: OverviewState;
     ranges: FrameRange[];
-    /** Residual energy where the sum is within 3 dB of the mix's... (see limiter analysis). */
+    /** Residual energy in over-threshold windows where the mix is near its peak so far (limiter diagnosis); the total is Σ signal.sumSquares. */
     energyNearPeaks: number;
-    energyTotal: number;
-    /** Σ|sum|² and the largest |sum| where the residual is concentrated, for limiter diagnosis. */
   } | null;
   /** Mono (L+R…) cross products: gram[i][j] = <s_i, s_j>, withMix[i] = <s_i, mix>, mixEnergy = <mix, mix>. */
   gram: number[][];
@@ -331,7 +329,6 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
       overview: residual.overview.state(),
       ranges: residual.ranges.ranges,
       energyNearPeaks: residual.energyNearPeaks,
-      energyTotal: residual.signal.state().sumSquares.reduce((a, b) => a + b, 0),
     },
     gram,
     withMix,
@@ -366,7 +363,6 @@ export function mergePasses(parts: PassResult[]): PassResult {
     overview: Overview.merge(parts.map((p) => p.residual!.overview)),
     ranges: parts.flatMap((p) => p.residual!.ranges),
     energyNearPeaks: parts.reduce((a, p) => a + p.residual!.energyNearPeaks, 0),
-    energyTotal: parts.reduce((a, p) => a + p.residual!.energyTotal, 0),
   };
   const gram = first.gram.map((row, i) => row.map((_, j) => parts.reduce((a, p) => a + p.gram[i]![j]!, 0)));
   return {

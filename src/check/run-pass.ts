@@ -1,8 +1,8 @@
 import { splitRange } from '../engine/segments.js';
-import type { WorkerPool } from '../engine/pool.js';
+import { siblingModule, type WorkerPool } from '../engine/pool.js';
 import { mergePasses, runPass, type PassInput, type PassResult } from './pass.js';
 
-const PASS_JOB = new URL(import.meta.url.endsWith('.ts') ? './pass.ts' : './pass.js', import.meta.url);
+const PASS_JOB = siblingModule(import.meta.url, 'pass');
 /** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
 const MIN_PARALLEL_SECONDS = 40;
 /** Upper bound on time segments per pass. */

@@ -16,7 +16,16 @@ type ErrorPayload = { stemkit: true; code: StemkitErrorCode; message: string; fi
 
 /** Running from TypeScript sources (tests, tsx): workers need the same loader. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
+
+/**
+ * The URL of module `name` (without extension) beside the module at `base` (its import.meta.url):
+ * `.ts` when running from sources, `.js` from the build. Jobs are addressed this way.
+ */
+export function siblingModule(base: string, name: string): URL {
+  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
+}
+
+const WORKER_URL = siblingModule(import.meta.url, 'worker-entry');
 
 /**
  * A fixed set of worker threads that run job functions by module URL and export name, so the

@@ -1,3 +1,5 @@
+import { dbToGain } from '../dsp/decibels.js';
+
 /**
  * Gain from a fader (dB) and optional [seconds, dB] breakpoints, as linear amplitude per sample.
  * Between finite breakpoints the level moves linearly in dB, as a DAW's volume lane does; towards
@@ -9,7 +11,7 @@ export class GainAutomation {
   private readonly fader: number;
 
   constructor(faderDb: number, points: [number, number][] | undefined, sampleRate: number) {
-    this.fader = faderDb === -Infinity ? 0 : 10 ** (faderDb / 20);
+    this.fader = dbToGain(faderDb);
     this.times = (points ?? []).map(([t]) => t * sampleRate);
     this.levels = (points ?? []).map(([, db]) => db);
   }
@@ -36,13 +38,13 @@ export class GainAutomation {
       const b = this.levels[k]!;
       const f = (frame - t[k - 1]!) / (t[k]! - t[k - 1]! || 1);
       if (a === -Infinity || b === -Infinity) {
-        const ga = a === -Infinity ? 0 : 10 ** (a / 20);
-        const gb = b === -Infinity ? 0 : 10 ** (b / 20);
+        const ga = dbToGain(a);
+        const gb = dbToGain(b);
         return this.fader * (ga + (gb - ga) * f);
       }
       db = a + (b - a) * f;
     }
-    return db === -Infinity ? 0 : this.fader * 10 ** (db / 20);
+    return this.fader * dbToGain(db);
   }
 
   /** Multiplies `frames` frames starting at timeline `start` by the gain, exact per sample. */

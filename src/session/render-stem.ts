@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { createWavWriter, type AudioSink, type PendingWav } from '../audio/wav/write.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
-import { loudnessWeight, channelLayout } from '../audio/channels.js';
-import { LoudnessMeter } from '../dsp/loudness.js';
-import { TruePeakMeter } from '../dsp/true-peak.js';
-import { SampleStats } from '../dsp/sample-stats.js';
 import type { ResolvedSession } from './load.js';
-import { loadImpulses } from './impulses.js';
+import type { Impulses } from './chain.js';
 import { buildStemGraph } from './stem-graph.js';
 import { StemMixer } from './stem-mixer.js';
+import { OutputLevels, type StemLevels } from './levels.js';
+import { dbToGain } from '../dsp/decibels.js';
 import { TrackStream } from './track-stream.js';
 
 export interface StemJob {
@@ -20,12 +18,8 @@ export interface StemJob {
   fileName: string;
   format: WriteSampleFormat;
   dry: boolean;
-}
-
-export interface StemLevels {
-  peak: number;
-  truePeak: number;
-  integratedLufs: number | null;
+  /** Impulse responses, loaded and resampled once by the caller. */
+  impulses: Impulses;
 }
 
 export interface StemResult {
@@ -46,7 +40,7 @@ export interface StemResult {
 const BLOCK = 4096;
 
 /** −90 dBFS: where an "auto" tail counts as decayed. */
-const AUDIBLE_FLOOR = 10 ** (-90 / 20);
+const AUDIBLE_FLOOR = dbToGain(-90);
 
 /** Writes `frames` frames to a sink after skipping the first `skip` frames it is given. */
 class AlignedWriter {
@@ -94,8 +88,7 @@ export async function renderStemJob(job: StemJob): Promise<StemResult> {
   const { resolved, stemIndex } = job;
   const rate = resolved.session.sampleRate;
   const stem = resolved.session.stems[stemIndex]!;
-  const impulses = await loadImpulses(resolved.impulses, rate);
-  const graph = buildStemGraph(resolved, stemIndex, impulses);
+  const graph = buildStemGraph(resolved, stemIndex, job.impulses);
   const channels = graph.channels;
   const streams = await Promise.all(
     graph.tracks.map((t) => TrackStream.open(resolved.tracks[stemIndex]![t.index]!.path, t.offsetFrames, rate)),
@@ -106,14 +99,8 @@ export async function renderStemJob(job: StemJob): Promise<StemResult> {
   const sink = await createWavWriter(file, { sampleRate: rate, channels, format: job.format, bext });
   const drySink = dryFile ? await createWavWriter(dryFile, { sampleRate: rate, channels, format: job.format, bext: { ...bext, description: `${bext.description} (dry)` } }) : null;
 
-  const stats = new SampleStats(channels);
-  const truePeak = new TruePeakMeter({ sampleRate: rate, channels });
-  const loudness = new LoudnessMeter({ sampleRate: rate, channelWeights: channelLayout(channels, null).map(loudnessWeight) });
-  const wet = new AlignedWriter(sink, graph.latency, job.frames, (p, n) => {
-    stats.push(p, n);
-    truePeak.push(p, n);
-    loudness.push(p, n);
-  });
+  const levels = new OutputLevels(rate, channels);
+  const wet = new AlignedWriter(sink, graph.latency, job.frames, (p, n) => levels.push(p, n));
   const dry = drySink ? new AlignedWriter(drySink, graph.dryLatency, job.frames, null) : null;
 
   const mixer = new StemMixer(graph, BLOCK);
@@ -132,7 +119,6 @@ export async function renderStemJob(job: StemJob): Promise<StemResult> {
     }
     const report = await sink.commit({ rename: false });
     const dryReport = drySink ? await drySink.commit({ rename: false }) : null;
-    const summary = LoudnessMeter.summarize(loudness.state());
     return {
       stemIndex,
       file,
@@ -142,11 +128,7 @@ export async function renderStemJob(job: StemJob): Promise<StemResult> {
       lastAudible: Math.max(wet.lastAudible, dry?.lastAudible ?? -1),
       latency: graph.latency,
       clippedSamples: report.clippedSamples,
-      levels: {
-        peak: Math.max(0, ...stats.result().peak),
-        truePeak: Math.max(0, ...truePeak.state().truePeak),
-        integratedLufs: summary.integratedLufs,
-      },
+      levels: levels.result(),
     };
   } catch (err) {
     await sink.abort();

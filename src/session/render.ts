@@ -5,20 +5,18 @@ import { openAudio } from '../audio/open.js';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
 import { createWavWriter, discardWav, finalizeWav, type PendingWav } from '../audio/wav/write.js';
-import { channelLayout, loudnessWeight } from '../audio/channels.js';
 import type { AudioSource } from '../audio/types.js';
-import { LoudnessMeter } from '../dsp/loudness.js';
-import { SampleStats } from '../dsp/sample-stats.js';
-import { TruePeakMeter } from '../dsp/true-peak.js';
 import { lockstep } from '../engine/lockstep.js';
-import type { WorkerPool } from '../engine/pool.js';
-import { buildChain } from './chain.js';
+import { siblingModule, type WorkerPool } from '../engine/pool.js';
+import { dbToGain, round, toDb } from '../dsp/decibels.js';
+import { buildChain, type Chain } from './chain.js';
 import { loadImpulses } from './impulses.js';
 import type { ResolvedSession } from './load.js';
-import { renderStemJob, type StemJob, type StemLevels, type StemResult } from './render-stem.js';
+import { renderStemJob, type StemJob, type StemResult } from './render-stem.js';
+import { OutputLevels, type StemLevels } from './levels.js';
 import { buildStemGraph, returnsUsed, type StemGraph } from './stem-graph.js';
 
-const RENDER_JOB = new URL(import.meta.url.endsWith('.ts') ? './render-stem.ts' : './render-stem.js', import.meta.url);
+const RENDER_JOB = siblingModule(import.meta.url, 'render-stem');
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** "auto" tail: until every chain has decayed below −90 dBFS, at most this long. */
@@ -74,7 +72,6 @@ export interface PackageManifest {
 }
 
 const FORMATS: Record<string, WriteSampleFormat> = { '16': 'pcm16', '24': 'pcm24', '32f': 'float32' };
-const db = (x: number) => (x > 0 ? Math.round(20 * Math.log10(x) * 100) / 100 : null);
 
 /**
  * How long the render runs: the timeline (the end of the last unmuted track) plus the tail, which
@@ -128,6 +125,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     fileName: names[s]!,
     format,
     dry: Boolean(options.dry),
+    impulses,
   }));
   const written: string[] = [];
   const pendings: PendingWav[] = [];
@@ -164,7 +162,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
       }
     }
     const mixPath = join(options.outDir, 'mix.wav');
-    const mix = await renderMix(results.map((r) => r.file), mixPath, resolved, format, packageFrames, (f) => options.onProgress?.('mix', f));
+    const mix = await renderMix(results.map((r) => r.file), mixPath, resolved, master, format, packageFrames, (f) => options.onProgress?.('mix', f));
     written.push(mixPath);
 
     const masterProcessing = [...(session.master.gain !== 0 ? [{ type: 'gain', gain: session.master.gain }] : []), ...session.master.processing];
@@ -181,9 +179,9 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
         file: 'mix.wav',
         masterProcessing,
         latencyCompensated: master.latency,
-        peakDbfs: db(mix.levels.peak),
-        truePeakDbtp: db(mix.levels.truePeak),
-        integratedLufs: mix.levels.integratedLufs === null ? null : Math.round(mix.levels.integratedLufs * 100) / 100,
+        peakDbfs: toDb(mix.levels.peak),
+        truePeakDbtp: toDb(mix.levels.truePeak),
+        integratedLufs: mix.levels.integratedLufs === null ? null : round(mix.levels.integratedLufs),
         clippedSamples: mix.clippedSamples,
       },
       stems: results.map((r, s) => {
@@ -197,13 +195,13 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
           processing: stem.processing,
           returns: returnsUsed(session, s).map((name) => ({ name, processing: session.returns.find((x) => x.name === name)!.processing })),
           latencyCompensated: r.latency,
-          peakDbfs: db(r.levels.peak),
-          truePeakDbtp: db(r.levels.truePeak),
-          integratedLufs: r.levels.integratedLufs === null ? null : Math.round(r.levels.integratedLufs * 100) / 100,
+          peakDbfs: toDb(r.levels.peak),
+          truePeakDbtp: toDb(r.levels.truePeak),
+          integratedLufs: r.levels.integratedLufs === null ? null : round(r.levels.integratedLufs),
           clippedSamples: r.clippedSamples,
         };
       }),
-      render: { tailSec: (packageFrames - timeline) / rate, timelineFrames: timeline, elapsedMs, realtimeFactor: Math.round((packageFrames / rate / (elapsedMs / 1000)) * 10) / 10, dry: Boolean(options.dry) },
+      render: { tailSec: (packageFrames - timeline) / rate, timelineFrames: timeline, elapsedMs, realtimeFactor: round(packageFrames / rate / (elapsedMs / 1000), 1), dry: Boolean(options.dry) },
       generator: { name: 'stemkit', version },
     };
     await writeFileAtomically(join(options.outDir, 'stemkit.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -215,27 +213,24 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
   }
 }
 
-/** Sums the written stems in order (exactly as `check` does), applies the master, writes the mix. */
+/** Sums the written stems in order (exactly as `check` does), applies the master (a fresh chain), writes the mix. */
 async function renderMix(
   stemPaths: string[],
   path: string,
   resolved: ResolvedSession,
+  master: Chain,
   format: WriteSampleFormat,
   frames: number,
   onProgress: (fraction: number) => void,
 ): Promise<{ levels: StemLevels; clippedSamples: number }> {
   const rate = resolved.session.sampleRate;
   const channels = resolved.channels;
-  const impulses = await loadImpulses(resolved.impulses, rate);
-  const master = buildChain(resolved.session.master.processing, rate, channels, impulses);
-  const masterGain = resolved.session.master.gain === -Infinity ? 0 : 10 ** (resolved.session.master.gain / 20);
+  const masterGain = dbToGain(resolved.session.master.gain);
   const sink = await createWavWriter(path, { sampleRate: rate, channels, format, bext: { description: `${resolved.session.name}: mix`, originator: 'stemkit', timeReference: 0 } });
   const sources: AudioSource[] = [];
   try {
     for (const p of stemPaths) sources.push(await openAudio(p));
-    const stats = new SampleStats(channels);
-    const truePeak = new TruePeakMeter({ sampleRate: rate, channels });
-    const loudness = new LoudnessMeter({ sampleRate: rate, channelWeights: channelLayout(channels, null).map(loudnessWeight) });
+    const levels = new OutputLevels(rate, channels);
     const sum = Array.from({ length: channels }, () => new Float32Array(32768));
     let skip = master.latency;
     let written = 0;
@@ -257,19 +252,13 @@ async function renderMix(
       const count = Math.min(n - from, frames - written);
       if (count <= 0) continue;
       const part = sum.map((x) => x.subarray(from, from + count));
-      stats.push(part, count);
-      truePeak.push(part, count);
-      loudness.push(part, count);
+      levels.push(part, count);
       await sink.write(part, count);
       written += count;
     }
     const report = await sink.commit();
     return {
-      levels: {
-        peak: Math.max(0, ...stats.result().peak),
-        truePeak: Math.max(0, ...truePeak.state().truePeak),
-        integratedLufs: LoudnessMeter.summarize(loudness.state()).integratedLufs,
-      },
+      levels: levels.result(),
       clippedSamples: report.clippedSamples,
     };
   } catch (err) {

@@ -1,3 +1,4 @@
+import { dbToGain } from '../dsp/decibels.js';
 import { DelayLine } from '../dsp/delay-line.js';
 import type { Session } from './schema.js';
 import type { ResolvedSession } from './load.js';
@@ -45,7 +46,6 @@ export interface StemGraph {
   channels: number;
 }
 
-const dbToGain = (db: number) => (db === -Infinity ? 0 : 10 ** (db / 20));
 
 /** Gains from track channels to bus channels: constant-power pan for mono, balance for stereo, identity otherwise. */
 export function panMatrix(trackChannels: number, busChannels: number, pan: number): number[][] {

@@ -1,6 +1,7 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { StemkitError } from '../../errors.js';
 import { AtomicFile } from '../atomic-file.js';
+import { asciiBytes, concatBytes } from '../bytes.js';
 import { defaultChannelMask } from '../channels.js';
 import { BYTES_PER_SAMPLE, DitherNoise, encodeInterleaved, type EncodeStats, type WriteSampleFormat } from '../pcm-encode.js';
 import { encodeBext, type BextFields } from './metadata.js';
@@ -85,20 +86,11 @@ function needsExtensible(o: WavWriterOptions): boolean {
 
 function chunkHeader(id: string, size: number): Uint8Array {
   const bytes = new Uint8Array(8);
-  for (let i = 0; i < 4; i++) bytes[i] = id.charCodeAt(i);
+  bytes.set(asciiBytes(id));
   new DataView(bytes.buffer).setUint32(4, size, true);
   return bytes;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function fmtChunk(o: WavWriterOptions): Uint8Array {
   const bytes = BYTES_PER_SAMPLE[o.format];
@@ -121,7 +113,7 @@ function fmtChunk(o: WavWriterOptions): Uint8Array {
     v.setUint32(24, tag, true);
     body.set([0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], 28);
   }
-  return concat([chunkHeader('fmt ', body.length), body]);
+  return concatBytes([chunkHeader('fmt ', body.length), body]);
 }
 
 /** Where the writer put the fields that depend on the final length. */
@@ -156,20 +148,20 @@ async function writeSizes(writeAt: (bytes: Uint8Array, at: number) => Promise<vo
   const isRf64 = layout.forceRf64 || total - 8 > RIFF_LIMIT;
   if (isRf64) {
     const ds64 = new Uint8Array(8 + DS64_BODY);
-    ds64.set(new TextEncoder().encode('ds64'));
+    ds64.set(asciiBytes('ds64'));
     const v = new DataView(ds64.buffer);
     v.setUint32(4, DS64_BODY, true);
     v.setBigUint64(8, BigInt(total - 8), true);
     v.setBigUint64(16, BigInt(dataBytes), true);
     v.setBigUint64(24, BigInt(frames), true);
-    await writeAt(new TextEncoder().encode('RF64'), 0);
+    await writeAt(asciiBytes('RF64'), 0);
     await writeAt(u32le(RIFF_LIMIT), 4);
     await writeAt(ds64, layout.junkOffset);
     await writeAt(u32le(RIFF_LIMIT), layout.dataStart - 4);
   } else {
-    await writeAt(new TextEncoder().encode('RIFF'), 0);
+    await writeAt(asciiBytes('RIFF'), 0);
     await writeAt(u32le(total - 8), 4);
-    await writeAt(new TextEncoder().encode('JUNK'), layout.junkOffset);
+    await writeAt(asciiBytes('JUNK'), layout.junkOffset);
     await writeAt(u32le(dataBytes), layout.dataStart - 4);
   }
   if (layout.factOffset >= 0) await writeAt(u32le(Math.min(frames, RIFF_LIMIT)), layout.factOffset + 8);
@@ -224,7 +216,7 @@ class WavSink implements AudioSink {
   async writeHeader(): Promise<void> {
     const o = this.options;
     // A JUNK chunk the size of a ds64 chunk reserves room to become RF64 in place (EBU Tech 3306).
-    const parts: Uint8Array[] = [chunkHeader('RIFF', 0), new TextEncoder().encode('WAVE')];
+    const parts: Uint8Array[] = [chunkHeader('RIFF', 0), asciiBytes('WAVE')];
     this.junkOffset = 12;
     parts.push(chunkHeader('JUNK', DS64_BODY), new Uint8Array(DS64_BODY));
     parts.push(fmtChunk(o));
@@ -238,7 +230,7 @@ class WavSink implements AudioSink {
       if (bext.length % 2) parts.push(new Uint8Array(1));
     }
     parts.push(chunkHeader('data', 0));
-    const header = concat(parts);
+    const header = concatBytes(parts);
     this.dataStart = header.length;
     await this.file.writeAt(header, 0);
   }

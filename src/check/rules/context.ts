@@ -4,6 +4,7 @@ import type { PassResult } from '../pass.js';
 import type { Profile, Severity } from '../profiles.js';
 import type { CheckedFile, Finding, NullSummary, TimeRange } from '../types.js';
 import { mergeRanges, type FrameRange } from '../../dsp/ranges.js';
+import { round } from '../../dsp/decibels.js';
 
 /** Everything rules may look at: measurements only. No rule reads audio. */
 export interface RuleContext {
@@ -54,8 +55,8 @@ export function finding(rule: string, severity: Severity | 'off', input: Finding
 export function toSeconds(ranges: FrameRange[], sampleRate: number, totalFrames: number, gapSeconds = 0.05): TimeRange[] {
   const min = Math.round(0.05 * sampleRate);
   return mergeRanges(ranges, Math.round(gapSeconds * sampleRate), min, totalFrames).map(([s, e]) => [
-    Math.round((s / sampleRate) * 1000) / 1000,
-    Math.round((e / sampleRate) * 1000) / 1000,
+    round(s / sampleRate, 3),
+    round(e / sampleRate, 3),
   ]);
 }
 

@@ -1,4 +1,4 @@
-import { toDb } from '../measurement.js';
+import { toDb } from '../../dsp/decibels.js';
 import { finding, fmtDb, readable, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile } from '../types.js';
 

@@ -1,3 +1,4 @@
+import { round } from '../../dsp/decibels.js';
 import { finding, fmtDb, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { Finding } from '../types.js';
 
@@ -21,7 +22,8 @@ export const residual: Rule = (ctx) => {
   const ranges = toSeconds(res.ranges, rate, ctx.mix.format.frames, 0.25);
   const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
   const where = ranges.length ? ` in ${ranges.length} region(s)` : '';
-  const limiterShare = res.energyTotal > 0 ? res.energyNearPeaks / res.energyTotal : 0;
+  const energyTotal = res.signal.sumSquares.reduce((a, b) => a + b, 0);
+  const limiterShare = energyTotal > 0 ? res.energyNearPeaks / energyTotal : 0;
   const findings: Finding[] = [];
   if (ctx.pkg.masterProcessing.length > 0) {
     return finding('null.residual', 'info', {
@@ -70,7 +72,7 @@ export const gainMismatch: Rule = (ctx) => {
     return finding('null.gain-mismatch', 'error', {
       file: s.stem,
       message: `${s.stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix; with that gain the sum nulls (residual ${fmtDb(s.relativeDb)} relative)`,
-      value: Math.round(dB * 100) / 100,
+      value: round(dB),
       limit: 0,
       fix: `${dB > 0 ? 'raise' : 'lower'} ${s.stem.name} by ${Math.abs(dB).toFixed(2)} dB (check its bus fader or a pre-fader export)`,
     });
@@ -80,7 +82,7 @@ export const gainMismatch: Rule = (ctx) => {
     return finding('null.gain-mismatch', 'error', {
       file: ctx.mix,
       message: `the mix is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'louder' : 'quieter'} than the sum of the stems; with that gain the sum nulls (residual ${fmtDb(g.globalRelativeDb)} relative)`,
-      value: Math.round(dB * 100) / 100,
+      value: round(dB),
       limit: 0,
       fix: `the master fader or a gain stage after the stem buses differs: ${dB > 0 ? 'lower' : 'raise'} the mix by ${Math.abs(dB).toFixed(2)} dB or re-export both with the same master gain`,
     });

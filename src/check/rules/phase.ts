@@ -1,3 +1,4 @@
+import { round } from '../../dsp/decibels.js';
 import { finding, readable, toSeconds, type Rule } from './context.js';
 
 /** Global correlation above which two stems are "the same content". */
@@ -17,7 +18,7 @@ export const cancellation: Rule = (ctx) => {
     return finding('phase.cancellation', 'warning', {
       file: b,
       message: `${a.name} and ${b.name} cancel each other in ${ranges.length} region(s) (${seconds.toFixed(1)} s): summed they lose up to ${(-pair.worstDb).toFixed(1)} dB against their combined power`,
-      value: Math.round(pair.worstDb * 10) / 10,
+      value: round(pair.worstDb, 1),
       limit: -3,
       ranges,
       fix: `check polarity and alignment of ${b.name} against ${a.name} (a parallel chain split across stems, or a flipped duplicate)`,
@@ -41,7 +42,7 @@ export const duplicate: Rule = (ctx) => {
     return finding('phase.duplicate', 'error', {
       file: b,
       message: `${a.name} and ${b.name} carry the same audio (correlation ${correlation.toFixed(3)}): it is doubled (+6 dB) in the sum`,
-      value: Math.round(correlation * 1000) / 1000,
+      value: round(correlation, 3),
       limit: DUPLICATE_CORRELATION,
       fix: `remove the duplicate, or re-export ${b.name} from its own bus`,
     });

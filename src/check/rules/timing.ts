@@ -1,3 +1,4 @@
+import { round } from '../../dsp/decibels.js';
 import { finding, fmtDb, readable, type Rule } from './context.js';
 
 export const offset: Rule = (ctx) =>
@@ -25,7 +26,7 @@ export const tailTruncated: Rule = (ctx) =>
         message: `${f.name} is still sounding in its last 10 ms (${fmtDb(f.measure!.tailPeakDbfs, 'dBFS')}): the tail is cut off`,
         value: f.measure!.tailPeakDbfs,
         limit: -60,
-        ranges: [[Math.max(0, Math.round((end - 0.05) * 1000) / 1000), Math.round(end * 1000) / 1000]],
+        ranges: [[Math.max(0, round(end - 0.05, 3)), round(end, 3)]],
         fix: 'export every file 2–4 s past the last note so reverbs and delays decay',
       });
     });

@@ -91,4 +91,4 @@ export function tenNinetyCoefficient(ms: number, sampleRate: number): number {
   return samples > 0 ? Math.exp(-Math.log(9) / samples) : 0;
 }
 
-export const dbToGain = (db: number): number => 10 ** (db / 20);
+export { dbToGain } from '../decibels.js';
