@@ -76,6 +76,11 @@ describe('stemkit info', () => {
     const usage = await run('node', [...cli, 'info']).catch((e) => e);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/missing required argument/);
+    // A reader that closes early (`| head -1`) ends the command quietly.
+    const many = Array.from({ length: 300 }, () => JSON.stringify(wav)).join(' ');
+    const piped = await run('bash', ['-c', `node ${cli.join(' ')} info ${many} | head -1`]);
+    expect(piped.stdout).toMatch(/^file\s+format/);
+    expect(piped.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
     const ok = await run('node', [...cli, 'info', wav, '--json']);
     expect(JSON.parse(ok.stdout).files[0].frames).toBe(48000);
   });

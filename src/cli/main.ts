@@ -90,6 +90,14 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+// A reader that goes away (`stemkit check … | head`) is not an error: stop quietly, no stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
