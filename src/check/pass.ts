@@ -6,6 +6,8 @@ import { Overview, type OverviewState } from '../dsp/overview.js';
 import { RangeCollector, type FrameRange } from '../dsp/ranges.js';
 import { PRE_ROLL_SECONDS } from '../dsp/segment.js';
 import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
+import { pickInGroupOf8 } from '../dsp/random.js';
+import { sumInto } from '../dsp/sum.js';
 import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
 import { lockstep } from '../engine/lockstep.js';
 
@@ -69,8 +71,8 @@ export interface PassResult {
   pairs: PairPass[];
 }
 
-/** Cross products use every 4th frame. */
-const CROSS_STRIDE = 4;
+/** Cross products use one frame in 8 (2400 per 400 ms window at 48 kHz), see pickInGroupOf8. */
+const CROSS_STRIDE = 8;
 /** Window for residual location: 10 ms. */
 const RESIDUAL_WINDOW_SECONDS = 0.01;
 /** Window for pairwise cancellation: 400 ms (a momentary-loudness block). */
@@ -81,6 +83,14 @@ const PAIR_MIN_ENERGY = 10 ** (-50 / 10);
 const CANCELLATION_DB = -3;
 /** Residual samples count as "at the mix's peaks" above this fraction of the mix's running peak. */
 const NEAR_PEAK_FRACTION = 0.7;
+
+/** Σ x[t]·y[t] over picked frames [t0, t1), scaled to the frames they stand for; NaN (non-finite input) counts as 0. */
+function dot(x: Float32Array, y: Float32Array, t0: number, t1: number): number {
+  let d = 0;
+  for (let t = t0; t < t1; t++) d += x[t]! * y[t]!;
+  d *= CROSS_STRIDE;
+  return d === d ? d : 0;
+}
 
 function clipLevel(format: AudioFormat): number {
   return format.encoding === 'float' ? 1 : 1 - 2 ** -(Math.min(format.bitDepth, 24) - 1);
@@ -109,28 +119,34 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
   const stemCount = input.hasMix ? sources.length - 1 : sources.length;
   const mixIndex = input.hasMix ? sources.length - 1 : -1;
 
-  const files = sources.map((s) => ({
-    signal: new SignalMeter({ channels: s.format.channels, sampleRate: s.format.sampleRate, totalFrames: s.format.frames, clipLevel: clipLevel(s.format), ...position }),
-    loudness: new LoudnessMeter({ sampleRate: s.format.sampleRate, channelWeights: channelWeights(s.format), ...position }),
-    truePeak: new TruePeakMeter({ sampleRate: s.format.sampleRate, channels: s.format.channels, ...position }),
-    overview: new Overview(input.columns, totalFrames, position),
-    loudestEnergy: 0,
-    loudestStart: 0,
-  }));
+  const files = sources.map((s) => {
+    const overview = new Overview(input.columns, totalFrames);
+    return {
+      signal: new SignalMeter({ channels: s.format.channels, sampleRate: s.format.sampleRate, totalFrames: s.format.frames, clipLevel: clipLevel(s.format), overview, ...position }),
+      loudness: new LoudnessMeter({ sampleRate: s.format.sampleRate, channelWeights: channelWeights(s.format), ...position }),
+      truePeak: new TruePeakMeter({ sampleRate: s.format.sampleRate, channels: s.format.channels, ...position }),
+      overview,
+      loudestEnergy: 0,
+      loudestStart: 0,
+    };
+  });
+  /** A signal meter for a derived signal (the sum, the residual) with its overview. */
+  const derivedMeter = () => {
+    const overview = new Overview(input.columns, totalFrames);
+    return { overview, signal: new SignalMeter({ channels, sampleRate: rate, totalFrames, clipLevel: Infinity, overview, ...position }) };
+  };
   const channels = sources[0]!.format.channels;
   const summing = input.summable && stemCount > 0;
   const sum = summing
     ? {
-        signal: new SignalMeter({ channels, sampleRate: rate, totalFrames, clipLevel: Infinity, ...position }),
+        ...derivedMeter(),
         truePeak: input.hasMix ? null : new TruePeakMeter({ sampleRate: rate, channels, ...position }),
-        overview: new Overview(input.columns, totalFrames, position),
       }
     : null;
   const residualOn = summing && input.hasMix;
   const residual = residualOn
     ? {
-        signal: new SignalMeter({ channels, sampleRate: rate, totalFrames, clipLevel: Infinity, ...position }),
-        overview: new Overview(input.columns, totalFrames, position),
+        ...derivedMeter(),
         ranges: new RangeCollector(),
         energyNearPeaks: 0,
       }
@@ -152,43 +168,46 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
   let sumPlanar: Float32Array[] = [];
   let residualPlanar: Float32Array[] = [];
   let mono: Float32Array[] = [];
+  let sumScratch = new Float64Array(0);
+  let picks = new Int32Array(0);
 
   for await (const block of lockstep(sources, { start: from, end })) {
     const n = block.frames;
-    const phase = (CROSS_STRIDE - (block.start % CROSS_STRIDE)) % CROSS_STRIDE;
+    const stemData = block.data.slice(0, stemCount);
     if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
       sumPlanar = Array.from({ length: channels }, () => new Float32Array(n));
       residualPlanar = Array.from({ length: channels }, () => new Float32Array(n));
-      mono = Array.from({ length: monoCount }, () => new Float32Array(n));
+      mono = Array.from({ length: monoCount }, () => new Float32Array(Math.ceil(n / CROSS_STRIDE) + 1));
+      picks = new Int32Array(Math.ceil(n / CROSS_STRIDE) + 1);
+    }
+    // Cross products sample one frame in 8 (pickInGroupOf8): diagnosis needs proportions, not
+    // every sample, and this is the pass's O(stems²) part.
+    const counted = Math.max(0, start - block.start);
+    let pickCount = 0;
+    for (let q = Math.floor((block.start + counted) / CROSS_STRIDE); q * CROSS_STRIDE < block.start + n; q++) {
+      const k = q * CROSS_STRIDE + pickInGroupOf8(q) - block.start;
+      if (k >= counted && k < n) picks[pickCount++] = k;
     }
     block.data.forEach((planar, i) => {
       const f = files[i]!;
       f.signal.push(planar, n);
       f.loudness.push(planar, n);
       f.truePeak.push(planar, n);
-      f.overview.push(planar, n);
-      // The mono downmix is only read at the cross products' sampled frames, so only those are computed.
+      // The mono downmix (Σ channels) of the picked frames, packed.
       const m = mono[i]!;
       const x0 = planar[0]!;
-      for (let k = phase; k < n; k += CROSS_STRIDE) m[k] = x0[k]!;
+      for (let t = 0; t < pickCount; t++) m[t] = x0[picks[t]!]!;
       for (let ch = 1; ch < planar.length; ch++) {
         const x = planar[ch]!;
-        for (let k = phase; k < n; k += CROSS_STRIDE) m[k] = m[k]! + x[k]!;
+        for (let t = 0; t < pickCount; t++) m[t] = m[t]! + x[picks[t]!]!;
       }
     });
     const sums = sumPlanar.map((a) => a.subarray(0, n));
     if (sum) {
-      for (let ch = 0; ch < channels; ch++) {
-        const out = sums[ch]!;
-        out.fill(0);
-        for (let s = 0; s < stemCount; s++) {
-          const x = block.data[s]![ch]!;
-          for (let k = 0; k < n; k++) out[k] = out[k]! + x[k]!;
-        }
-      }
+      if (sumScratch.length < n) sumScratch = new Float64Array(n);
+      for (let ch = 0; ch < channels; ch++) sumInto(sums[ch]!, stemData.map((planar) => planar[ch]!), n, sumScratch);
       sum.signal.push(sums, n);
       sum.truePeak?.push(sums, n);
-      sum.overview.push(sums, n);
     }
     if (residual) {
       const res = residualPlanar.map((a) => a.subarray(0, n));
@@ -200,7 +219,6 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
         for (let k = 0; k < n; k++) out[k] = m[k]! - s[k]!;
       }
       residual.signal.push(res, n);
-      residual.overview.push(res, n);
       // Residual location on a 10 ms grid; only windows above the threshold look at the mix, to
       // tell a residual at the mix's loudest moments (limiting) from one anywhere (missing content).
       const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
@@ -235,45 +253,25 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
     }
 
     // Cross products and windowed pair analysis over counted frames only.
-    let k0 = Math.max(0, start - block.start);
+    let k0 = counted;
+    let t0 = 0;
     while (k0 < n) {
       const g = block.start + k0;
       const boundary = windowStart + pairWindow;
       const k1 = Math.min(n, boundary - block.start);
-      // Cross products are sampled every CROSS_STRIDE-th frame (on the global grid, so segments agree):
-      // diagnosis needs their proportions, not every sample, and this is the pass's O(stems²) part.
-      const ks = k0 + ((CROSS_STRIDE - ((block.start + k0) % CROSS_STRIDE)) % CROSS_STRIDE);
+      let t1 = t0;
+      while (t1 < pickCount && picks[t1]! < k1) t1++;
       for (let i = 0; i < stemCount; i++) {
         const x = mono[i]!;
-        let e = 0;
-        for (let k = ks; k < k1; k += CROSS_STRIDE) e += x[k]! * x[k]!;
-        e *= CROSS_STRIDE;
-        if (e !== e) e = 0;
+        const e = dot(x, x, t0, t1);
         windowEnergy[i] = windowEnergy[i]! + e;
         gram[i]![i] = gram[i]![i]! + e;
-        if (mixIndex >= 0) {
-          const m = mono[mixIndex]!;
-          let d = 0;
-          for (let k = ks; k < k1; k += CROSS_STRIDE) d += x[k]! * m[k]!;
-          d *= CROSS_STRIDE;
-          if (d === d) withMix[i] = withMix[i]! + d;
-        }
+        if (mixIndex >= 0) withMix[i] = withMix[i]! + dot(x, mono[mixIndex]!, t0, t1);
       }
-      if (mixIndex >= 0) {
-        const m = mono[mixIndex]!;
-        let e = 0;
-        for (let k = ks; k < k1; k += CROSS_STRIDE) e += m[k]! * m[k]!;
-        e *= CROSS_STRIDE;
-        if (e === e) mixEnergy += e;
-      }
+      if (mixIndex >= 0) mixEnergy += dot(mono[mixIndex]!, mono[mixIndex]!, t0, t1);
       for (let index = 0; index < pairs.length; index++) {
         const p = pairs[index]!;
-        const x = mono[p.a]!;
-        const y = mono[p.b]!;
-        let d = 0;
-        for (let k = ks; k < k1; k += CROSS_STRIDE) d += x[k]! * y[k]!;
-        d *= CROSS_STRIDE;
-        if (d !== d) d = 0;
+        const d = dot(mono[p.a]!, mono[p.b]!, t0, t1);
         windowDot[index] = windowDot[index]! + d;
         gram[p.a]![p.b] = gram[p.a]![p.b]! + d;
         gram[p.b]![p.a] = gram[p.b]![p.a]! + d;
@@ -283,6 +281,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
         windowStart = boundary;
       }
       k0 = k1;
+      t0 = t1;
     }
   }
 

@@ -1,5 +1,3 @@
-import type { SegmentPosition } from './segment.js';
-
 /**
  * A fixed number of columns across the whole file (peak and RMS per column, all channels), for
  * waveform and level-over-time plots: memory depends on the plot's width, never on the duration.
@@ -17,47 +15,38 @@ export class Overview {
   private readonly peak: Float64Array;
   private readonly sumSquares: Float64Array;
   private readonly count: Float64Array;
-  private position: number;
-  private readonly countFrom: number;
+  private readonly perColumn: number;
 
   constructor(
     readonly columns: number,
     readonly totalFrames: number,
-    position: SegmentPosition = {},
   ) {
     this.peak = new Float64Array(columns);
     this.sumSquares = new Float64Array(columns);
     this.count = new Float64Array(columns);
-    this.position = position.startFrame ?? 0;
-    this.countFrom = position.countFrom ?? this.position;
+    this.perColumn = totalFrames / columns;
   }
 
-  push(planar: Float32Array[], frames: number): void {
-    const start = this.position;
-    this.position += frames;
-    const begin = Math.max(0, this.countFrom - start);
-    if (begin >= frames || this.totalFrames <= 0) return;
-    const perColumn = this.totalFrames / this.columns;
-    let i = begin;
-    while (i < frames) {
-      const column = Math.min(this.columns - 1, Math.floor((start + i) / perColumn));
-      const columnEnd = Math.min(frames, Math.ceil((column + 1) * perColumn) - start);
-      const end = Math.max(i + 1, columnEnd);
-      let peak = this.peak[column]!;
-      let squares = 0;
-      for (const x of planar) {
-        for (let k = i; k < end; k++) {
-          const v = x[k]!;
-          squares += v * v;
-          const a = v < 0 ? -v : v;
-          if (a > peak) peak = a;
-        }
-      }
-      this.peak[column] = peak;
-      if (squares === squares) this.sumSquares[column]! += squares;
-      this.count[column]! += (end - i) * planar.length;
-      i = end;
-    }
+  /** The first frame after the column holding `frame` (at least frame + 1). */
+  columnEnd(frame: number): number {
+    const column = this.columnOf(frame);
+    return Math.max(frame + 1, Math.ceil((column + 1) * this.perColumn));
+  }
+
+  /**
+   * Adds a piece of one channel that lies within one column (see columnEnd): its sum of squares and
+   * peak. The signal meter feeds it from its own loop, so the samples are read once for both.
+   */
+  add(frame: number, frames: number, squares: number, peak: number): void {
+    if (this.totalFrames <= 0) return;
+    const column = this.columnOf(frame);
+    if (peak > this.peak[column]!) this.peak[column] = peak;
+    if (squares === squares) this.sumSquares[column]! += squares;
+    this.count[column]! += frames;
+  }
+
+  private columnOf(frame: number): number {
+    return Math.max(0, Math.min(this.columns - 1, Math.floor(frame / this.perColumn)));
   }
 
   state(): OverviewState {

@@ -9,3 +9,12 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Which frame of group `group` (frames group·8 … group·8 + 7) a 1-in-8 sample takes: a fixed
+ * pseudo-random offset from a multiplicative hash. Sampling on this grid is the same in every
+ * segment, and unlike every 8th frame it cannot lock onto a tone at a fraction of the rate.
+ */
+export function pickInGroupOf8(group: number): number {
+  return Math.imul(group, 0x9e3779b1) >>> 29;
+}

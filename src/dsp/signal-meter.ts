@@ -1,3 +1,5 @@
+import type { Overview } from './overview.js';
+import { pickInGroupOf8 } from './random.js';
 import type { SegmentPosition } from './segment.js';
 
 /**
@@ -17,6 +19,8 @@ export interface SignalMeterOptions extends SegmentPosition {
   clipRunLength?: number;
   /** "Sound" starts above this linear level. Default 0.001 (−60 dBFS). */
   soundThreshold?: number;
+  /** Also fills this overview (peak and RMS per column) from the same loop. */
+  overview?: Overview;
 }
 
 /** Clipped runs longer than this many are counted but not listed. */
@@ -27,10 +31,6 @@ const LEVEL_FLOOR_DB = -120;
 const LEVEL_BIN_DB = 0.1;
 /** |x| in [0, 1) → histogram bin, by table: a log per sample is the costliest thing this meter could do. */
 const LUT_SCALE = 1 << 12;
-/** Samples per chunk of the fast path. */
-const CHUNK = 64;
-/** Every n-th frame feeds the level histogram. */
-const HISTOGRAM_STRIDE = 4;
 const LEVEL_LUT = (() => {
   const table = new Uint16Array(LUT_SCALE);
   for (let k = 0; k < LUT_SCALE; k++) {
@@ -99,7 +99,8 @@ function emptyState(channels: number, clipRunLength: number): SignalMeterState {
 }
 
 export class SignalMeter {
-  private readonly o: Required<SignalMeterOptions>;
+  private readonly o: Required<Omit<SignalMeterOptions, 'overview'>>;
+  private readonly overview: Overview | null;
   private position: number;
   private readonly s: SignalMeterState;
   private readonly open: number[];
@@ -116,7 +117,8 @@ export class SignalMeter {
       clipRunLength: options.clipRunLength ?? 3,
       soundThreshold: options.soundThreshold ?? 0.001,
       ...options,
-    } as Required<SignalMeterOptions>;
+    } as Required<Omit<SignalMeterOptions, 'overview'>>;
+    this.overview = options.overview ?? null;
     this.o.startFrame = startFrame;
     this.o.countFrom = options.countFrom ?? startFrame;
     this.position = startFrame;
@@ -126,6 +128,9 @@ export class SignalMeter {
     this.runStart = new Array<number>(n).fill(0);
     this.atStart = new Array<boolean>(n).fill(true);
     this.histogram = new Uint32Array(LEVEL_BINS);
+    this.pieceSum = new Float64Array(n);
+    this.pieceSquares = new Float64Array(n);
+    this.pieceMax = new Float64Array(n);
   }
 
   push(planar: Float32Array[], frames: number): void {
@@ -137,29 +142,20 @@ export class SignalMeter {
     const tailFrom = this.o.totalFrames - Math.round(0.01 * this.o.sampleRate);
     const clip = this.o.clipLevel;
     const threshold = this.o.soundThreshold;
-    const histogram = this.histogram;
-    const binOf = LEVEL_LUT;
-    for (let ch = 0; ch < n; ch++) {
-      const x = planar[ch]!;
-      let peak = this.s.peak[ch]!;
-      let sum = 0;
-      let squares = 0;
-      let first = -1;
-      let lastChunk = -1;
-      // Chunks of CHUNK samples: the common case (finite, no full-scale samples) is one tight loop;
-      // clipping, non-finite values and sound boundaries are resolved per sample only where they occur.
-      for (let c = begin; c < frames; c += CHUNK) {
-        const e = Math.min(frames, c + CHUNK);
-        let cs = 0;
-        let cq = 0;
-        let cmax = 0;
-        for (let i = c; i < e; i++) {
-          const v = x[i]!;
-          cs += v;
-          cq += v * v;
-          const a = v < 0 ? -v : v;
-          if (a > cmax) cmax = a;
-        }
+    const overview = this.overview;
+    const stereo = n === 2;
+    // Pieces end at overview column boundaries, so one loop serves both. The common case (finite,
+    // below full scale) is one tight loop over the piece (both channels and Σ L·R at once for
+    // stereo); clipping and non-finite values are resolved per sample only in pieces that have them.
+    for (let c = begin; c < frames; ) {
+      const e = overview ? Math.min(frames, overview.columnEnd(globalStart + c) - globalStart) : frames;
+      if (stereo) this.stereoPiece(planar[0]!, planar[1]!, c, e);
+      else for (let ch = 0; ch < n; ch++) this.monoPiece(ch, planar[ch]!, c, e);
+      for (let ch = 0; ch < n; ch++) {
+        const x = planar[ch]!;
+        let cs = this.pieceSum[ch]!;
+        let cq = this.pieceSquares[ch]!;
+        let cmax = this.pieceMax[ch]!;
         if (!(cq < Infinity)) {
           this.exactChunk(ch, x, c, e, globalStart);
           const part = this.partial;
@@ -168,28 +164,19 @@ export class SignalMeter {
           cmax = part.max;
         } else if (cmax >= clip || this.open[ch]! > 0) {
           this.clipChunk(ch, x, c, e, globalStart);
-        } else {
-          if (this.open[ch] === 0) this.atStart[ch] = false;
+        } else if (this.open[ch] === 0) {
+          this.atStart[ch] = false;
         }
-        sum += cs;
-        squares += cq;
-        if (cmax > peak) peak = cmax;
-        if (cmax > threshold) {
-          if (first < 0) {
-            first = c;
-            while (!(Math.abs(x[first]!) > threshold)) first++;
-          }
-          lastChunk = c;
-          // The level histogram samples every HISTOGRAM_STRIDE-th frame: it feeds a proportion.
-          for (let i = c; i < e; i += HISTOGRAM_STRIDE) {
-            const a = Math.abs(x[i]!);
-            if (a > threshold && a < Infinity) histogram[a < 1 ? binOf[(a * LUT_SCALE) | 0]! : LEVEL_BINS - 1]! += HISTOGRAM_STRIDE;
-          }
-        }
+        this.s.sum[ch] = this.s.sum[ch]! + cs;
+        this.s.sumSquares[ch] = this.s.sumSquares[ch]! + cq;
+        if (cmax > this.s.peak[ch]!) this.s.peak[ch] = cmax;
+        overview?.add(globalStart + c, e - c, cq, cmax);
+        if (cmax > threshold) this.sound(ch, x, c, e, globalStart);
       }
-      this.s.peak[ch] = peak;
-      this.s.sum[ch] = this.s.sum[ch]! + sum;
-      this.s.sumSquares[ch] = this.s.sumSquares[ch]! + squares;
+      c = e;
+    }
+    for (let ch = 0; ch < n; ch++) {
+      const x = planar[ch]!;
       if (globalStart + frames > tailFrom) {
         let tail = this.s.tailPeak;
         for (let i = Math.max(begin, tailFrom - globalStart); i < frames; i++) {
@@ -198,31 +185,93 @@ export class SignalMeter {
         }
         this.s.tailPeak = tail;
       }
-      if (first >= 0) {
-        let last = Math.min(frames, lastChunk + CHUNK) - 1;
-        while (!(Math.abs(x[last]!) > threshold && Math.abs(x[last]!) < Infinity)) last--;
-        if (this.s.firstSound === null || globalStart + first < this.s.firstSound) this.s.firstSound = globalStart + first;
-        if (this.s.lastSound === null || globalStart + last > this.s.lastSound) this.s.lastSound = globalStart + last;
-      }
       if (this.open[ch]! > 0 && this.atStart[ch]) this.s.leadingRun[ch] = this.open[ch]!;
     }
-    if (n === 2) {
-      const l = planar[0]!;
-      const r = planar[1]!;
-      let lr = 0;
-      // Dual mono only needs to know whether the channels ever differ: stop looking at the first difference.
-      if (this.s.maxSideAbs === 0) {
-        for (let i = begin; i < frames; i++) {
+    this.s.frames += frames - begin;
+  }
+
+  private readonly pieceSum: Float64Array;
+  private readonly pieceSquares: Float64Array;
+  private readonly pieceMax: Float64Array;
+
+  /** Σx, Σx² and max|x| of x[from, to) into the piece arrays. */
+  private monoPiece(ch: number, x: Float32Array, from: number, to: number): void {
+    let sum = 0;
+    let squares = 0;
+    let max = 0;
+    for (let i = from; i < to; i++) {
+      const v = x[i]!;
+      sum += v;
+      squares += v * v;
+      const a = Math.abs(v);
+      max = a > max ? a : max;
+    }
+    this.pieceSum[ch] = sum;
+    this.pieceSquares[ch] = squares;
+    this.pieceMax[ch] = max;
+  }
+
+  /** monoPiece for L and R in one loop, plus Σ L·R (skipped when non-finite). */
+  private stereoPiece(l: Float32Array, r: Float32Array, from: number, to: number): void {
+    let sumL = 0, squaresL = 0, maxL = 0;
+    let sumR = 0, squaresR = 0, maxR = 0;
+    let lr = 0;
+    let side = 0;
+    for (let i = from; i < to; i++) {
+      const u = l[i]!;
+      const v = r[i]!;
+      sumL += u;
+      squaresL += u * u;
+      const a = Math.abs(u);
+      maxL = a > maxL ? a : maxL;
+      sumR += v;
+      squaresR += v * v;
+      const b = Math.abs(v);
+      maxR = b > maxR ? b : maxR;
+      lr += u * v;
+      const d = u - v;
+      side += d * d;
+    }
+    this.pieceSum[0] = sumL;
+    this.pieceSquares[0] = squaresL;
+    this.pieceMax[0] = maxL;
+    this.pieceSum[1] = sumR;
+    this.pieceSquares[1] = squaresR;
+    this.pieceMax[1] = maxR;
+    if (lr === lr) this.s.sumLR += lr;
+    // Dual mono only needs a witness that L and R differ somewhere; non-finite pieces are compared per sample.
+    if (this.s.maxSideAbs === 0 && side !== 0) {
+      if (side < Infinity) this.s.maxSideAbs = Math.sqrt(side / (to - from));
+      else {
+        for (let i = from; i < to; i++) {
           if (l[i] !== r[i] && (l[i] === l[i] || r[i] === r[i])) {
             this.s.maxSideAbs = Math.abs(l[i]! - r[i]!) || 1;
             break;
           }
         }
       }
-      for (let i = begin; i < frames; i++) lr += l[i]! * r[i]!;
-      if (lr === lr) this.s.sumLR += lr;
     }
-    this.s.frames += frames - begin;
+  }
+
+  /** A piece [from, to) with sound in it: first and last sound, and the level histogram. */
+  private sound(ch: number, x: Float32Array, from: number, to: number, globalStart: number): void {
+    const threshold = this.o.soundThreshold;
+    if (this.s.firstSound === null || globalStart + from < this.s.firstSound) {
+      let first = from;
+      while (!(Math.abs(x[first]!) > threshold)) first++;
+      if (this.s.firstSound === null || globalStart + first < this.s.firstSound) this.s.firstSound = globalStart + first;
+    }
+    let last = to - 1;
+    while (!(Math.abs(x[last]!) > threshold && Math.abs(x[last]!) < Infinity)) last--;
+    if (this.s.lastSound === null || globalStart + last > this.s.lastSound) this.s.lastSound = globalStart + last;
+    // One frame in 8 (the histogram feeds a proportion), picked as in pickInGroupOf8.
+    const histogram = this.histogram;
+    for (let q = Math.floor((globalStart + from) / 8); q * 8 < globalStart + to; q++) {
+      const i = q * 8 + pickInGroupOf8(q) - globalStart;
+      if (i < from || i >= to) continue;
+      const a = Math.abs(x[i]!);
+      if (a > threshold && a < Infinity) histogram[a < 1 ? LEVEL_LUT[(a * LUT_SCALE) | 0]! : LEVEL_BINS - 1]! += 8;
+    }
   }
 
   private readonly partial = { sum: 0, squares: 0, max: 0 };

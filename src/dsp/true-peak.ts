@@ -245,42 +245,53 @@ export class TruePeakMeter {
   /** Counts frames buf[from, to) (indices into the history-prefixed buffer; buf[from − H] onwards is valid). */
   private measure(ch: number, buf: Float32Array, from: number, to: number): void {
     const H = this.historyLength;
-    // The sample peak first, over the whole range: it is part of the result anyway, and the higher
-    // the running peak, the more the bounds below can skip.
     let peak = this.peaks[ch]!;
-    for (let i = from; i < to; i++) {
-      const a = Math.abs(buf[i]!);
-      peak = a > peak ? a : peak; // a select, not a branch
-    }
-    if (H > 0) {
-      const c = (H + 1) / 2 - 1;
-      const lin = this.linearGain;
-      const curv = this.curvatureGain;
-      for (let r0 = from; r0 < to; r0 += RUN) {
-        const r1 = Math.min(to, r0 + RUN);
-        // 1. Nothing the run's outputs look at ([r0 − H, r1)) times the worst-case gain beats the peak.
-        //    Scanned backwards with an early exit: quiet runs cost one predictable compare a sample.
-        const loud = peak / this.worstCaseGain;
-        let i = r1 - 1;
-        while (i >= r0 - H && !(Math.abs(buf[i]!) > loud)) i--;
-        if (i < r0 - H) continue;
-        // 2. The smoothness bound: max|D| ≤ √ΣD² over the centres [r0 − H + 1, r1 − 1), then any of the
-        //    outputs' nearest samples ([r0 − c − 1, r1 − c)) above what the bound leaves?
-        let curvature = 0;
-        for (let k = r0 - H + 1; k < r1 - 1; k++) {
-          const d = buf[k - 1]! - 2 * buf[k]! + buf[k + 1]!;
-          curvature += d * d;
-        }
-        const near = (peak - curv * Math.sqrt(curvature)) / lin;
-        let j = r1 - c - 1;
-        while (j >= r0 - c - 1 && !(Math.abs(buf[j]!) > near)) j--;
-        // NaN/Infinity end the scans early, so those runs are interpolated (and handled there).
-        if (j < r0 - c - 1) continue;
-        const k = this.kernel;
-        const interpolated =
-          k === 'sinc4' ? this.interpolateSinc4(buf, r0, r1) : k === 'sinc2' ? this.interpolateSinc2(buf, r0, r1) : this.interpolateBs1770(buf, r0, r1);
-        if (interpolated > peak) peak = interpolated;
+    if (H === 0) {
+      for (let i = from; i < to; i++) {
+        const a = Math.abs(buf[i]!);
+        peak = a > peak ? a : peak;
       }
+      this.peaks[ch] = peak;
+      return;
+    }
+    const c = (H + 1) / 2 - 1;
+    const lin = this.linearGain;
+    const curv = this.curvatureGain;
+    // The last sample above `loud` (peak / worst-case gain) seen so far; the history counts as loud
+    // (it was scanned, if at all, against another peak).
+    let lastLoud = from - 1;
+    for (let r0 = from; r0 < to; r0 += RUN) {
+      const r1 = Math.min(to, r0 + RUN);
+      // 1. Nothing the run's outputs look at ([r0 − H, r1)) times the worst-case gain beats the peak:
+      //    then no sample of the run beats it either. Scanned backwards with an early exit, so a
+      //    quiet run costs one predictable compare a sample. `loud` only grows, so samples found
+      //    quiet stay quiet, and the last loud one is remembered across runs.
+      const loud = peak / this.worstCaseGain;
+      let i = r1 - 1;
+      while (i >= r0 && !(Math.abs(buf[i]!) > loud)) i--;
+      if (i >= r0) lastLoud = i;
+      if (lastLoud < r0 - H) continue;
+      // 2. The run's sample peak, then the smoothness bound: max|D| ≤ √ΣD² over the centres
+      //    [r0 − H + 1, r1 − 1); is any of the outputs' nearest samples ([r0 − c − 1, r1 − c)) above
+      //    what the bound leaves?
+      for (let k = r0; k < r1; k++) {
+        const a = Math.abs(buf[k]!);
+        peak = a > peak ? a : peak;
+      }
+      let curvature = 0;
+      for (let k = r0 - H + 1; k < r1 - 1; k++) {
+        const d = buf[k - 1]! - 2 * buf[k]! + buf[k + 1]!;
+        curvature += d * d;
+      }
+      const near = (peak - curv * Math.sqrt(curvature)) / lin;
+      let j = r1 - c - 1;
+      while (j >= r0 - c - 1 && !(Math.abs(buf[j]!) > near)) j--;
+      // NaN/Infinity end the scans early, so those runs are interpolated (and handled there).
+      if (j < r0 - c - 1) continue;
+      const k = this.kernel;
+      const interpolated =
+        k === 'sinc4' ? this.interpolateSinc4(buf, r0, r1) : k === 'sinc2' ? this.interpolateSinc2(buf, r0, r1) : this.interpolateBs1770(buf, r0, r1);
+      if (interpolated > peak) peak = interpolated;
     }
     this.peaks[ch] = peak;
   }
