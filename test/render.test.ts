@@ -8,6 +8,8 @@ import { checkPackage } from '../src/check/check.js';
 import { discoverPackage } from '../src/check/discover.js';
 import { TruePeakMeter } from '../src/dsp/true-peak.js';
 import { WorkerPool } from '../src/engine/pool.js';
+import { encodeInterleaved } from '../src/audio/pcm-encode.js';
+import { buildChain } from '../src/session/chain.js';
 import { guessStem, initSession } from '../src/session/init.js';
 import { loadSession, resolveSession } from '../src/session/load.js';
 import { renderSession, type PackageManifest } from '../src/session/render.js';
@@ -323,6 +325,103 @@ describe('render', () => {
       }
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('mix as the stems are written', () => {
+  /** The mix by definition: Σ of the stem files as written (in stem order), master fader, rounded once, fresh master chain. */
+  async function referenceMix(out: string, session: SessionInput, manifest: PackageManifest): Promise<Float32Array[]> {
+    const stems = await Promise.all(manifest.stems.map((s) => readFile(join(out, s.file))));
+    const frames = manifest.frames;
+    const channels = manifest.channels;
+    const resolved = await resolveSession(session, join(out, '..'), 'session.yaml');
+    const master = buildChain(resolved.session.master.processing, manifest.sampleRate, channels, new Map());
+    const gain = 10 ** (resolved.session.master.gain / 20);
+    const input = Array.from({ length: channels }, (_, ch) =>
+      Float32Array.from({ length: frames + master.latency }, (_, i) => {
+        let v = 0;
+        for (const stem of stems) v += i < frames ? stem[ch]![i]! : 0;
+        return v * gain;
+      }),
+    );
+    master.process(input, frames + master.latency);
+    return input.map((x) => x.slice(master.latency, master.latency + frames));
+  }
+
+  it('is the master chain over the exact sum of the stems as written, whatever the format, tail and number of workers', async () => {
+    const tracks = { a: material(3, 1, 0.9), b: material(3, 2, 0.9), c: [material(3, 3, 0.9)[0]], d: material(3, 4, 0.9) };
+    const pool = new WorkerPool(2);
+    try {
+      for (const [bitDepth, tail] of [[24, 'auto'], [16, 0.3], ['32f', 'auto']] as const) {
+        const session: SessionInput = {
+          name: 'Streamed mix',
+          bitDepth,
+          tail,
+          stems: [
+            // Unequal latencies (a lookahead limiter on one bus), a reverb tail, loud enough to clip the sum.
+            { name: 'A', processing: [{ type: 'limiter', ceiling: -0.1, lookahead: 3 }], tracks: [{ file: 'tracks/a.wav', gain: 6 }] },
+            { name: 'B', tracks: [{ file: 'tracks/b.wav', gain: 3, sends: [{ to: 'Room' }] }] },
+            { name: 'C', processing: [{ type: 'compressor', threshold: -20, ratio: 3, attack: 3, release: 60 }], tracks: [{ file: 'tracks/c.wav', offset: 0.7 }] },
+            { name: 'D', tracks: [{ file: 'tracks/d.wav', gain: 2, offset: 0.31 }] },
+          ],
+          returns: [{ name: 'Room', processing: [{ type: 'reverb', decay: 0.8, predelay: 10 }] }],
+          // Latent master processing whose output depends on input after the package end (oversampling filters).
+          master: { gain: -4, processing: [{ type: 'saturate', drive: 3 }, { type: 'limiter', ceiling: -1, lookahead: 5 }] },
+        };
+        const one = await render(await project(tracks), session);
+        const two = await render(await project(tracks), session, { pool });
+        const want = await referenceMix(one.out, session, one.manifest);
+        for (const { out, manifest } of [one, two]) {
+          const mix = await readFile(join(out, 'mix.wav'));
+          expect(manifest.frames).toBe(one.manifest.frames);
+          for (let ch = 0; ch < 2; ch++) {
+            // Quantised as the file is: the reference rounded to the format's grid.
+            const step = bitDepth === '32f' ? 0 : 2 ** (bitDepth - 1);
+            const quantised = step ? want[ch]!.map((v) => Math.min(step - 1, Math.max(-step, Math.round(v * step))) / step) : want[ch]!;
+            const diff = mix[ch]!.findIndex((v, i) => v !== quantised[i]);
+            expect([bitDepth, tail, ch, diff]).toEqual([bitDepth, tail, ch, -1]);
+          }
+        }
+        for (const f of ['stems/01_A.wav', 'stems/02_B.wav', 'stems/03_C.wav', 'stems/04_D.wav', 'mix.wav']) {
+          // Byte for byte past the header (bext holds the date and time).
+          expect([f, Buffer.compare(readFileSync(join(two.out, f)).subarray(1024), readFileSync(join(one.out, f)).subarray(1024))]).toEqual([f, 0]);
+        }
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('adds every sample to the sum exactly as the encoder rounded and clipped it', () => {
+    const values = [0, 0.5 / 8388608, -0.5 / 8388608, 1.5 / 32768, -1.5 / 32768, 2.5 / 32768, 1, -1, 1.2, -1.2, 0.999999, NaN, Infinity, -Infinity, 1e-30, -0.25];
+    for (let i = 0; i < 200; i++) values.push(Math.fround(Math.sin(i * 12.9898) * 1.1));
+    for (const [format, bytes] of [['pcm16', 2], ['pcm24', 3]] as const) {
+      const scale = 2 ** (8 * bytes - 1);
+      for (const channels of [1, 2, 3]) {
+        const frames = values.length - channels;
+        const planar = Array.from({ length: channels }, (_, ch) => Float32Array.from(values.slice(ch, ch + frames)));
+        const out = new Uint8Array(frames * channels * bytes);
+        const sum = { planar: planar.map(() => new Float64Array(frames + 3).fill(0.25)), offset: 3 };
+        const stats = { clippedSamples: 0, nonFiniteSamples: 0 };
+        encodeInterleaved(planar, frames, format, out, stats, null, sum);
+        let clipped = 0;
+        for (let ch = 0; ch < channels; ch++) {
+          for (let i = 0; i < frames; i++) {
+            const v = planar[ch]![i]!;
+            const exact = Number.isNaN(v) ? 0 : Math.round(v * scale);
+            const want = Math.min(scale - 1, Math.max(-scale, exact));
+            if (want !== exact && Number.isFinite(v)) clipped++;
+            const p = (i * channels + ch) * bytes;
+            let got = out[p]! | (out[p + 1]! << 8) | (bytes === 3 ? out[p + 2]! << 16 : 0);
+            got = (got << (32 - 8 * bytes)) >> (32 - 8 * bytes);
+            const wantNonFinite = Number.isFinite(v) ? want + 0 : 0;
+            expect([format, channels, ch, i, got]).toEqual([format, channels, ch, i, wantNonFinite]);
+            expect(sum.planar[ch]![3 + i]).toBe(0.25 + wantNonFinite / scale);
+          }
+        }
+        expect(stats.clippedSamples).toBe(clipped);
+      }
     }
   });
 });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 import { StemkitError, type StemkitErrorCode } from '../errors.js';
 
 interface Pending {
@@ -35,7 +35,7 @@ const WORKER_URL = siblingModule(import.meta.url, 'worker-entry');
 export class WorkerPool {
   readonly size: number;
   private readonly slots: Slot[] = [];
-  private readonly queue: { message: object; pending: Pending }[] = [];
+  private readonly queue: { message: object; transfer: readonly TransferListItem[]; pending: Pending }[] = [];
   private readonly inFlight = new Map<number, { pending: Pending; slot: Slot }>();
   private nextId = 1;
   private closed = false;
@@ -45,12 +45,16 @@ export class WorkerPool {
     this.size = Math.max(1, Math.floor(size));
   }
 
-  /** Runs `exportName(input)` from `moduleUrl` on a worker; input and output must be structured-cloneable. */
-  run<I, O>(moduleUrl: string | URL, exportName: string, input: I): Promise<O> {
+  /**
+   * Runs `exportName(input)` from `moduleUrl` on a worker; input and output must be structured-cloneable.
+   * `transfer` moves objects in `input` to the worker instead of copying them (a MessagePort through
+   * which the job streams results while it runs, large buffers).
+   */
+  run<I, O>(moduleUrl: string | URL, exportName: string, input: I, transfer: readonly TransferListItem[] = []): Promise<O> {
     if (this.closed) return Promise.reject(new StemkitError('E_ABORTED', 'the worker pool is closed', { hint: 'create a new pool' }));
     return new Promise<O>((resolve, reject) => {
       const message = { id: this.nextId++, moduleUrl: String(moduleUrl), exportName, input };
-      this.queue.push({ message, pending: { resolve: resolve as (v: unknown) => void, reject } });
+      this.queue.push({ message, transfer, pending: { resolve: resolve as (v: unknown) => void, reject } });
       this.dispatch();
     });
   }
@@ -69,7 +73,7 @@ export class WorkerPool {
       const job = this.queue.shift()!;
       slot.busy = true;
       this.inFlight.set((job.message as { id: number }).id, { pending: job.pending, slot });
-      slot.worker.postMessage(job.message);
+      slot.worker.postMessage(job.message, job.transfer);
     }
   }
 

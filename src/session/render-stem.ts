@@ -1,26 +1,47 @@
 import { join } from 'node:path';
-import { createWavWriter, type AudioSink, type PendingWav } from '../audio/wav/write.js';
-import type { WriteSampleFormat } from '../audio/pcm-encode.js';
+import type { MessagePort } from 'node:worker_threads';
+import { createWavWriter, discardWav, type AudioSink, type PendingWav } from '../audio/wav/write.js';
+import type { SumTarget, WriteSampleFormat } from '../audio/pcm-encode.js';
+import { ChunkSender } from '../engine/chunk-stream.js';
+import { StemkitError } from '../errors.js';
 import type { ResolvedSession } from './load.js';
 import type { Impulses } from './chain.js';
-import { buildStemGraph } from './stem-graph.js';
+import { buildStemGraph, type StemGraph } from './stem-graph.js';
 import { StemMixer } from './stem-mixer.js';
 import { OutputLevels, type StemLevels } from './levels.js';
 import { dbToGain } from '../dsp/decibels.js';
 import { TrackStream } from './track-stream.js';
 
-export interface StemJob {
+export interface StemGroupJob {
   resolved: ResolvedSession;
-  stemIndex: number;
+  /** The stems this job renders side by side, block by block, so their sum can stream to the mix. */
+  stems: { stemIndex: number; fileName: string }[];
   /** Output frames of every file in the package. */
   frames: number;
   outDir: string;
-  fileName: string;
   format: WriteSampleFormat;
   dry: boolean;
   /** Impulse responses, loaded and resampled once by the caller. */
   impulses: Impulses;
+  /** Where the stems, exactly as written, stream to the mix (see MixChunk). */
+  port: MessagePort;
 }
+
+/**
+ * What a group sends the mix for each MIX_CHUNK frames of the package (on a fixed grid; the last
+ * chunk is short): its stems exactly as written (rounded, clipped), as decoded values in Float64.
+ * Integer formats send one part, the group's sum: those sums are exact, so the mix is the same
+ * whatever the grouping. Float stems are sent one part each, for the mix to add in stem order.
+ */
+export interface MixChunk {
+  start: number;
+  frames: number;
+  /** Per part: the first stem it holds and its planar samples. */
+  parts: { stem: number; planar: Float64Array[] }[];
+}
+
+/** Chunks a group may send ahead of the mix: 8 × 16k frames × 8 bytes = 1 MiB per channel. */
+const MIX_WINDOW = 8;
 
 export interface StemResult {
   stemIndex: number;
@@ -38,6 +59,12 @@ export interface StemResult {
 
 /** Render block: 4096 frames (85 ms at 48 kHz): processors amortise their per-block cost, buffers stay in cache. */
 const BLOCK = 4096;
+/**
+ * A group's stems take turns a step at a time: long enough that each stem's state (reverb lines,
+ * track buffers) is reused from cache over several blocks, short enough to stream to the mix.
+ */
+const STEP = 4 * BLOCK;
+export const MIX_CHUNK = STEP;
 
 /** −90 dBFS: where an "auto" tail counts as decayed. */
 const AUDIBLE_FLOOR = dbToGain(-90);
@@ -45,7 +72,8 @@ const AUDIBLE_FLOOR = dbToGain(-90);
 /** Writes `frames` frames to a sink after skipping the first `skip` frames it is given. */
 class AlignedWriter {
   private skipped = 0;
-  private written = 0;
+  /** Frames written so far. */
+  written = 0;
   /** Last output frame above −90 dBFS. */
   lastAudible = -1;
   constructor(
@@ -54,7 +82,8 @@ class AlignedWriter {
     private readonly frames: number,
     private readonly meters: ((planar: Float32Array[], n: number) => void) | null,
   ) {}
-  async write(planar: Float32Array[], n: number): Promise<void> {
+  /** `sum(frame, count)`: where the written frames also go (see AudioSink.write). */
+  async write(planar: Float32Array[], n: number, sum?: (frame: number, count: number) => SumTarget): Promise<void> {
     let from = 0;
     if (this.skipped < this.skip) {
       from = Math.min(n, this.skip - this.skipped);
@@ -72,8 +101,9 @@ class AlignedWriter {
         }
       }
     }
+    const target = sum?.(this.written, count);
     this.written += count;
-    await this.sink.write(part, count);
+    await this.sink.write(part, count, target);
   }
   get done(): boolean {
     return this.written >= this.frames;
@@ -81,60 +111,187 @@ class AlignedWriter {
 }
 
 /**
- * Worker job: renders one stem (and its dry version) from its tracks to a WAV file, compensating
- * latency so the file starts on timeline 0, and measures it for the manifest.
+ * A group's stems as written, accumulated on the package timeline from frame `base` on and sent to
+ * the mix in MIX_CHUNK pieces as soon as every stem of the group has written past them. Stems lag
+ * each other by their latencies, so the buffer spans a chunk, a block and the latency spread.
  */
-export async function renderStemJob(job: StemJob): Promise<StemResult> {
-  const { resolved, stemIndex } = job;
-  const rate = resolved.session.sampleRate;
-  const stem = resolved.session.stems[stemIndex]!;
-  const graph = buildStemGraph(resolved, stemIndex, job.impulses);
-  const channels = graph.channels;
-  const streams = await Promise.all(
-    graph.tracks.map((t) => TrackStream.open(resolved.tracks[stemIndex]![t.index]!.path, t.offsetFrames, rate)),
-  );
-  const file = join(job.outDir, 'stems', job.fileName);
-  const dryFile = job.dry ? join(job.outDir, 'stems', job.fileName.replace(/\.wav$/, '_dry.wav')) : null;
-  const bext = { description: `${resolved.session.name}: ${stem.name} stem`, originator: 'stemkit', timeReference: 0 };
-  const sink = await createWavWriter(file, { sampleRate: rate, channels, format: job.format, bext });
-  const drySink = dryFile ? await createWavWriter(dryFile, { sampleRate: rate, channels, format: job.format, bext: { ...bext, description: `${bext.description} (dry)` } }) : null;
+class GroupSum {
+  private readonly parts: Float64Array[][];
+  private base = 0;
 
-  const levels = new OutputLevels(rate, channels);
-  const wet = new AlignedWriter(sink, graph.latency, job.frames, (p, n) => levels.push(p, n));
-  const dry = drySink ? new AlignedWriter(drySink, graph.dryLatency, job.frames, null) : null;
+  constructor(
+    private readonly stems: number[],
+    channels: number,
+    private readonly capacity: number,
+    private readonly frames: number,
+    private readonly sender: ChunkSender<MixChunk>,
+  ) {
+    this.parts = stems.map(() => Array.from({ length: channels }, () => new Float64Array(capacity)));
+  }
 
-  const mixer = new StemMixer(graph, BLOCK);
-  const spans = streams.map((stream) => ({ start: stream.start, end: stream.end }));
+  target(part: number, frame: number, count: number): SumTarget {
+    const offset = frame - this.base;
+    if (offset < 0 || offset + count > this.capacity) throw new Error(`mix chunk buffer overrun at frame ${frame} (base ${this.base}, capacity ${this.capacity})`);
+    return { planar: this.parts[part]!, offset };
+  }
 
-  try {
-    for (let position = 0; !wet.done || (dry && !dry.done); position += BLOCK) {
-      const active = mixer.active(position, spans);
-      // Every track that needs more audio reads it at once: the reads overlap on the I/O threads.
-      const reads = active.filter((k) => streams[k]!.needs(position, BLOCK));
-      if (reads.length) await Promise.all(reads.map((k) => streams[k]!.prepare(position, BLOCK)));
-      for (const k of active) streams[k]!.fill(position, BLOCK, mixer.input(k));
-      const out = mixer.process(position, active, dry !== null);
-      if (dry) await dry.write(out.dry!, BLOCK);
-      await wet.write(out.wet, BLOCK);
+  /** Sends every whole chunk below `upTo` (the group's slowest stem), and the last one when complete. */
+  async flush(upTo: number): Promise<void> {
+    for (;;) {
+      const end = Math.min(this.base + MIX_CHUNK, this.frames);
+      if (end <= this.base || upTo < end) return;
+      const n = end - this.base;
+      const parts = this.parts.map((planar, p) => ({
+        stem: this.stems[p]!,
+        planar: planar.map((x) => {
+          const chunk = x.slice(0, n);
+          x.copyWithin(0, n);
+          x.fill(0, this.capacity - n);
+          return chunk;
+        }),
+      }));
+      const start = this.base;
+      this.base = end;
+      await this.sender.send({ start, frames: n, parts }, parts.flatMap((p) => p.planar.map((x) => x.buffer)));
     }
-    const report = await sink.commit({ rename: false });
-    const dryReport = drySink ? await drySink.commit({ rename: false }) : null;
+  }
+}
+
+/** One stem of a group: its graph, track readers, writers and meters. */
+class StemRender {
+  private readonly spans: { start: number; end: number }[];
+  /** The stem's output over one step (STEP frames), written to its files in one piece. */
+  private readonly wetStep: Float32Array[];
+  private readonly dryStep: Float32Array[] | null;
+
+  private constructor(
+    readonly stemIndex: number,
+    readonly graph: StemGraph,
+    private readonly streams: TrackStream[],
+    private readonly mixer: StemMixer,
+    readonly file: string,
+    readonly dryFile: string | null,
+    private readonly levels: OutputLevels,
+    readonly wet: AlignedWriter,
+    readonly dry: AlignedWriter | null,
+  ) {
+    this.spans = streams.map((stream) => ({ start: stream.start, end: stream.end }));
+    this.wetStep = Array.from({ length: graph.channels }, () => new Float32Array(STEP));
+    this.dryStep = dry ? Array.from({ length: graph.channels }, () => new Float32Array(STEP)) : null;
+  }
+
+  static async open(job: StemGroupJob, stemIndex: number, fileName: string, opened: StemRender[]): Promise<void> {
+    const { resolved } = job;
+    const rate = resolved.session.sampleRate;
+    const stem = resolved.session.stems[stemIndex]!;
+    const graph = buildStemGraph(resolved, stemIndex, job.impulses);
+    const channels = graph.channels;
+    const streams: TrackStream[] = [];
+    let sink: AudioSink | null = null;
+    let drySink: AudioSink | null = null;
+    try {
+      for (const t of graph.tracks) streams.push(await TrackStream.open(resolved.tracks[stemIndex]![t.index]!.path, t.offsetFrames, rate));
+      const file = join(job.outDir, 'stems', fileName);
+      const dryFile = job.dry ? join(job.outDir, 'stems', fileName.replace(/\.wav$/, '_dry.wav')) : null;
+      const bext = { description: `${resolved.session.name}: ${stem.name} stem`, originator: 'stemkit', timeReference: 0 };
+      sink = await createWavWriter(file, { sampleRate: rate, channels, format: job.format, bext });
+      if (dryFile) drySink = await createWavWriter(dryFile, { sampleRate: rate, channels, format: job.format, bext: { ...bext, description: `${bext.description} (dry)` } });
+      const levels = new OutputLevels(rate, channels);
+      const wet = new AlignedWriter(sink, graph.latency, job.frames, (p, n) => levels.push(p, n));
+      const dry = drySink ? new AlignedWriter(drySink, graph.dryLatency, job.frames, null) : null;
+      opened.push(new StemRender(stemIndex, graph, streams, new StemMixer(graph, BLOCK), file, dryFile, levels, wet, dry));
+    } catch (err) {
+      await sink?.abort();
+      await drySink?.abort();
+      await Promise.all(streams.map((s) => s.close()));
+      throw err;
+    }
+  }
+
+  get done(): boolean {
+    return this.wet.done && (!this.dry || this.dry.done);
+  }
+
+  /** The reads the step at `position` needs (started now, so every track's reads overlap). */
+  reads(position: number): Promise<void>[] {
+    const reads: Promise<void>[] = [];
+    for (const stream of this.streams) if (stream.needs(position, STEP)) reads.push(stream.prepare(position, STEP));
+    return reads;
+  }
+
+  /** Renders the step at `position` block by block, then writes it (`sum`: see AlignedWriter.write). */
+  async render(position: number, sum: (frame: number, count: number) => SumTarget): Promise<void> {
+    const wantDry = this.dryStep !== null;
+    for (let at = 0; at < STEP; at += BLOCK) {
+      const active = this.mixer.active(position + at, this.spans);
+      for (const k of active) this.streams[k]!.fill(position + at, BLOCK, this.mixer.input(k));
+      const out = this.mixer.process(position + at, active, wantDry);
+      for (let ch = 0; ch < out.wet.length; ch++) {
+        this.wetStep[ch]!.set(out.wet[ch]!, at);
+        if (wantDry) this.dryStep![ch]!.set(out.dry![ch]!, at);
+      }
+    }
+    await Promise.all([this.dry?.write(this.dryStep!, STEP), this.wet.write(this.wetStep, STEP, sum)]);
+  }
+
+  async finish(): Promise<StemResult> {
+    const report = await this.wet.sink.commit({ rename: false });
+    const dryReport = this.dry ? await this.dry.sink.commit({ rename: false }) : null;
     return {
-      stemIndex,
-      file,
-      dryFile,
+      stemIndex: this.stemIndex,
+      file: this.file,
+      dryFile: this.dryFile,
       pending: report.pending!,
       dryPending: dryReport?.pending ?? null,
-      lastAudible: Math.max(wet.lastAudible, dry?.lastAudible ?? -1),
-      latency: graph.latency,
+      lastAudible: Math.max(this.wet.lastAudible, this.dry?.lastAudible ?? -1),
+      latency: this.graph.latency,
       clippedSamples: report.clippedSamples,
-      levels: levels.result(),
+      levels: this.levels.result(),
     };
+  }
+
+  async abort(): Promise<void> {
+    await this.wet.sink.abort();
+    await this.dry?.sink.abort();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.streams.map((s) => s.close()));
+  }
+}
+
+/**
+ * Worker job: renders a group of stems (and their dry versions) side by side from their tracks to
+ * WAV files, compensating latency so every file starts on timeline 0, measures them for the
+ * manifest, and streams them as written to the mix through `job.port`.
+ */
+export async function renderStemGroupJob(job: StemGroupJob): Promise<StemResult[]> {
+  const sender = new ChunkSender<MixChunk>(job.port, MIX_WINDOW);
+  const renders: StemRender[] = [];
+  const results: StemResult[] = [];
+  try {
+    for (const { stemIndex, fileName } of job.stems) await StemRender.open(job, stemIndex, fileName, renders);
+    if (renders.length === 0) throw new StemkitError('E_USAGE', 'a stem group needs at least one stem', { hint: 'this is a bug in the caller' });
+    // Integer samples sum exactly in Float64, so the group sends one part; float stems go one by one.
+    const exact = job.format !== 'float32';
+    const latencies = renders.map((r) => r.graph.latency);
+    const capacity = MIX_CHUNK + 2 * STEP + Math.max(...latencies) - Math.min(...latencies);
+    const sum = new GroupSum(exact ? [renders[0]!.stemIndex] : renders.map((r) => r.stemIndex), renders[0]!.graph.channels, capacity, job.frames, sender);
+    for (let position = 0; renders.some((r) => !r.done); position += STEP) {
+      const live = renders.filter((r) => !r.done);
+      const reads = live.flatMap((r) => r.reads(position));
+      if (reads.length) await Promise.all(reads);
+      await Promise.all(live.map((r) => r.render(position, (frame, count) => sum.target(exact ? 0 : renders.indexOf(r), frame, count))));
+      await sum.flush(Math.min(...renders.map((r) => r.wet.written)));
+    }
+    for (const r of renders) results.push(await r.finish());
+    return results;
   } catch (err) {
-    await sink.abort();
-    await drySink?.abort();
+    await Promise.all(renders.map((r) => r.abort()));
+    await Promise.all(results.flatMap((r) => [r.pending, ...(r.dryPending ? [r.dryPending] : [])]).map(discardWav));
     throw err;
   } finally {
-    await Promise.all(streams.map((s) => s.close()));
+    await Promise.all(renders.map((r) => r.close()));
+    sender.close();
   }
 }

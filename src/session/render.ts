@@ -1,19 +1,19 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { openAudio } from '../audio/open.js';
+import { MessageChannel } from 'node:worker_threads';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
-import { createWavWriter, discardWav, finalizeWav, type PendingWav } from '../audio/wav/write.js';
-import type { AudioSource } from '../audio/types.js';
-import { lockstep } from '../engine/lockstep.js';
+import { discardWav, finalizeWav, type PendingWav } from '../audio/wav/write.js';
+import { ChunkReceiver } from '../engine/chunk-stream.js';
 import { siblingModule, type WorkerPool } from '../engine/pool.js';
-import { dbToGain, round, toDb } from '../dsp/decibels.js';
-import { buildChain, type Chain } from './chain.js';
+import { round, toDb } from '../dsp/decibels.js';
+import { isStemkitError } from '../errors.js';
+import { buildChain } from './chain.js';
 import { loadImpulses } from './impulses.js';
 import type { ResolvedSession } from './load.js';
-import { renderStemJob, type StemJob, type StemResult } from './render-stem.js';
-import { OutputLevels, type StemLevels } from './levels.js';
+import { MixWriter } from './mix.js';
+import { MIX_CHUNK, renderStemGroupJob, type MixChunk, type StemGroupJob, type StemResult } from './render-stem.js';
 import { buildStemGraph, returnsUsed, type StemGraph } from './stem-graph.js';
 
 const RENDER_JOB = siblingModule(import.meta.url, 'render-stem');
@@ -117,38 +117,62 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
 
   await mkdir(join(options.outDir, 'stems'), { recursive: true });
   const names = session.stems.map((stem, s) => stemFileName(s, stem.name));
-  const jobs: StemJob[] = session.stems.map((_, s) => ({
-    resolved,
-    stemIndex: s,
-    frames,
-    outDir: options.outDir,
-    fileName: names[s]!,
-    format,
-    dry: Boolean(options.dry),
-    impulses,
-  }));
+  // One group per worker, rendered side by side; each streams its stems as written to the mix here.
+  const groups = stemGroups(resolved, options.pool ? options.pool.size : 1);
+  const links = groups.map(() => new MessageChannel());
+  const receivers = links.map((link) => new ChunkReceiver<MixChunk>(link.port1));
   const written: string[] = [];
   const pendings: PendingWav[] = [];
-  let done = 0;
+  const mixPath = join(options.outDir, 'mix.wav');
+  let mix: MixWriter | null = null;
   options.onProgress?.('stems', 0);
   try {
-    // Settle every job before judging: a failure must not leave other stems' temporary files behind.
-    // Biggest stems first (by unmuted tracks and channels), so the pool's workers finish together.
-    const cost = (job: StemJob) =>
-      session.stems[job.stemIndex]!.tracks.reduce((sum, t, k) => (t.mute ? sum : sum + resolved.tracks[job.stemIndex]![k]!.format.channels + t.processing.length), 0) +
-      4 * session.stems[job.stemIndex]!.processing.length;
-    const queue = [...jobs].sort((a, b) => cost(b) - cost(a));
-    const settled = await Promise.allSettled(
-      queue.map(async (job) => {
-        const result = options.pool ? await options.pool.run<StemJob, StemResult>(RENDER_JOB, 'renderStemJob', job) : await renderStemJob(job);
-        pendings.push(result.pending, ...(result.dryPending ? [result.dryPending] : []));
-        options.onProgress?.('stems', ++done / jobs.length);
-        return result;
-      }),
-    );
-    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    const results = settled.map((r) => (r as PromiseFulfilledResult<StemResult>).value).sort((a, b) => a.stemIndex - b.stemIndex);
+    mix = await MixWriter.create(mixPath, resolved, master, format, session.tail === 'auto' ? timeline : Infinity, MIX_CHUNK);
+    const stop = (err: unknown) => {
+      for (const r of receivers) r.fail(err);
+    };
+    const runs = groups.map(async (stems, g) => {
+      const job: StemGroupJob = {
+        resolved,
+        stems: stems.map((s) => ({ stemIndex: s, fileName: names[s]! })),
+        frames,
+        outDir: options.outDir,
+        format,
+        dry: Boolean(options.dry),
+        impulses,
+        port: links[g]!.port2,
+      };
+      try {
+        const results = options.pool
+          ? await options.pool.run<StemGroupJob, StemResult[]>(RENDER_JOB, 'renderStemGroupJob', job, [job.port])
+          : await renderStemGroupJob(job);
+        for (const r of results) pendings.push(r.pending, ...(r.dryPending ? [r.dryPending] : []));
+        return results;
+      } catch (err) {
+        stop(err);
+        throw err;
+      }
+    });
+    const mixing = (async () => {
+      const chunks = Math.ceil(frames / MIX_CHUNK);
+      for (let k = 0; k < chunks; k++) {
+        const got = await Promise.all(receivers.map((r) => r.next()));
+        const parts = got.flatMap((c) => c.parts).sort((a, b) => a.stem - b.stem);
+        await mix!.push(got[0]!.start, got[0]!.frames, parts.map((p) => p.planar));
+        options.onProgress?.('stems', (k + 1) / chunks);
+      }
+    })().catch((err) => {
+      stop(err);
+      throw err;
+    });
+    // Settle everything before judging: a failure must not leave other stems' temporary files behind.
+    const settled = await Promise.allSettled([mixing, ...runs]);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbort(r.reason)) ?? settled.find((r) => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    const results = settled
+      .slice(1)
+      .flatMap((r) => (r as PromiseFulfilledResult<StemResult[]>).value)
+      .sort((a, b) => a.stemIndex - b.stemIndex);
     // "auto" ends where the last stem has decayed below −90 dBFS (never before the timeline's end);
     // the declared tails above only bound it. An explicit tail is kept exactly.
     const lastAudible = Math.max(-1, ...results.map((r) => r.lastAudible));
@@ -161,9 +185,10 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
         written.push(r.dryFile!);
       }
     }
-    const mixPath = join(options.outDir, 'mix.wav');
-    const mix = await renderMix(results.map((r) => r.file), mixPath, resolved, master, format, packageFrames, (f) => options.onProgress?.('mix', f));
+    options.onProgress?.('mix', 0);
+    const mixed = await mix.finish(packageFrames);
     written.push(mixPath);
+    options.onProgress?.('mix', 1);
 
     const masterProcessing = [...(session.master.gain !== 0 ? [{ type: 'gain', gain: session.master.gain }] : []), ...session.master.processing];
     const elapsedMs = Date.now() - began;
@@ -179,10 +204,10 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
         file: 'mix.wav',
         masterProcessing,
         latencyCompensated: master.latency,
-        peakDbfs: toDb(mix.levels.peak),
-        truePeakDbtp: toDb(mix.levels.truePeak),
-        integratedLufs: mix.levels.integratedLufs === null ? null : round(mix.levels.integratedLufs),
-        clippedSamples: mix.clippedSamples,
+        peakDbfs: toDb(mixed.levels.peak),
+        truePeakDbtp: toDb(mixed.levels.truePeak),
+        integratedLufs: mixed.levels.integratedLufs === null ? null : round(mixed.levels.integratedLufs),
+        clippedSamples: mixed.clippedSamples,
       },
       stems: results.map((r, s) => {
         const stem = session.stems[s]!;
@@ -208,63 +233,40 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     return manifest;
   } catch (err) {
     // A failed render leaves no package behind that could pass for a complete one.
-    await Promise.all([...written.map((f) => unlink(f).catch(() => undefined)), ...pendings.map(discardWav)]);
+    await Promise.all([...written.map((f) => unlink(f).catch(() => undefined)), ...pendings.map(discardWav), mix?.abort()]);
     throw err;
+  } finally {
+    for (const link of links) {
+      link.port1.close();
+      link.port2.close();
+    }
   }
 }
 
-/** Sums the written stems in order (exactly as `check` does), applies the master (a fresh chain), writes the mix. */
-async function renderMix(
-  stemPaths: string[],
-  path: string,
-  resolved: ResolvedSession,
-  master: Chain,
-  format: WriteSampleFormat,
-  frames: number,
-  onProgress: (fraction: number) => void,
-): Promise<{ levels: StemLevels; clippedSamples: number }> {
-  const rate = resolved.session.sampleRate;
-  const channels = resolved.channels;
-  const masterGain = dbToGain(resolved.session.master.gain);
-  const sink = await createWavWriter(path, { sampleRate: rate, channels, format, bext: { description: `${resolved.session.name}: mix`, originator: 'stemkit', timeReference: 0 } });
-  const sources: AudioSource[] = [];
-  try {
-    for (const p of stemPaths) sources.push(await openAudio(p));
-    const levels = new OutputLevels(rate, channels);
-    const sum = Array.from({ length: channels }, () => new Float32Array(32768));
-    let skip = master.latency;
-    let written = 0;
-    // The master's latency is made up by running on past the end with silence, then skipping its start.
-    for await (const block of lockstep(sources, { end: frames + master.latency, onProgress: (p) => onProgress(p.fraction) })) {
-      const n = block.frames;
-      for (let ch = 0; ch < channels; ch++) {
-        const out = sum[ch]!;
-        out.fill(0, 0, n);
-        for (const planar of block.data) {
-          const x = planar[ch]!;
-          for (let i = 0; i < n; i++) out[i] = out[i]! + x[i]!;
-        }
-        if (masterGain !== 1) for (let i = 0; i < n; i++) out[i] = out[i]! * masterGain;
-      }
-      master.process(sum, n);
-      const from = Math.min(n, skip);
-      skip -= from;
-      const count = Math.min(n - from, frames - written);
-      if (count <= 0) continue;
-      const part = sum.map((x) => x.subarray(from, from + count));
-      levels.push(part, count);
-      await sink.write(part, count);
-      written += count;
-    }
-    const report = await sink.commit();
-    return {
-      levels: levels.result(),
-      clippedSamples: report.clippedSamples,
-    };
-  } catch (err) {
-    await sink.abort();
-    throw err;
-  } finally {
-    await Promise.all(sources.map((s) => s.close()));
+function isAbort(err: unknown): boolean {
+  return isStemkitError(err) && err.code === 'E_ABORTED';
+}
+
+/**
+ * Splits the stems into `count` groups of similar work (largest first onto the lightest group), so
+ * workers rendering groups side by side finish together. Work per stem, in rough units of one mono
+ * track: tracks by channel, their inserts, the bus inserts, and a reverb or convolution per return.
+ */
+export function stemGroups(resolved: ResolvedSession, count: number): number[][] {
+  const { session } = resolved;
+  const cost = session.stems.map((stem, s) => {
+    let c = 0;
+    stem.tracks.forEach((t, k) => {
+      if (!t.mute) c += 1 + 0.5 * resolved.tracks[s]![k]!.format.channels + 2 * t.processing.length;
+    });
+    return c + 3 * stem.processing.length + 5 * returnsUsed(session, s).length;
+  });
+  const order = cost.map((_, s) => s).sort((a, b) => cost[b]! - cost[a]! || a - b);
+  const groups = Array.from({ length: Math.max(1, Math.min(count, session.stems.length)) }, () => ({ cost: 0, stems: [] as number[] }));
+  for (const s of order) {
+    const lightest = groups.reduce((a, b) => (b.cost < a.cost ? b : a));
+    lightest.stems.push(s);
+    lightest.cost += cost[s]!;
   }
+  return groups.filter((g) => g.stems.length > 0).map((g) => g.stems.sort((a, b) => a - b));
 }

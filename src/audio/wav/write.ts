@@ -3,7 +3,7 @@ import { StemkitError } from '../../errors.js';
 import { AtomicFile } from '../atomic-file.js';
 import { asciiBytes, concatBytes } from '../bytes.js';
 import { defaultChannelMask } from '../channels.js';
-import { BYTES_PER_SAMPLE, DitherNoise, encodeInterleaved, type EncodeStats, type WriteSampleFormat } from '../pcm-encode.js';
+import { BYTES_PER_SAMPLE, DitherNoise, encodeInterleaved, type EncodeStats, type SumTarget, type WriteSampleFormat } from '../pcm-encode.js';
 import { encodeBext, type BextFields } from './metadata.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './read.js';
 
@@ -42,8 +42,11 @@ export interface WriteReport {
 /** Where stemkit writes audio: streaming, atomic, and honest about clipping. */
 export interface AudioSink {
   readonly path: string;
-  /** Appends frames (planar, one array per channel; `frames` defaults to the arrays' length). */
-  write(planar: Float32Array[], frames?: number): Promise<void>;
+  /**
+   * Appends frames (planar, one array per channel; `frames` defaults to the arrays' length). With
+   * `sum`, also adds the frames exactly as they were encoded (rounded, clipped) into `sum`.
+   */
+  write(planar: Float32Array[], frames?: number, sum?: SumTarget): Promise<void>;
   /** Finishes the headers, fsyncs and renames the file into place (see WavSink for `rename: false`). */
   commit(options?: { rename?: boolean }): Promise<WriteReport>;
   /** Discards everything written; no file appears under the final name. */
@@ -235,7 +238,7 @@ class WavSink implements AudioSink {
     await this.file.writeAt(header, 0);
   }
 
-  write(planar: Float32Array[], frames = planar[0]?.length ?? 0): Promise<void> {
+  write(planar: Float32Array[], frames = planar[0]?.length ?? 0, sum?: SumTarget): Promise<void> {
     if (planar.length !== this.options.channels) {
       return Promise.reject(usage(`write() got ${planar.length} channel(s), the file has ${this.options.channels}`, this.path));
     }
@@ -247,7 +250,7 @@ class WavSink implements AudioSink {
     }
     // Encode now (the caller may reuse its arrays), write in order behind any previous write.
     const buffer = this.scratchFor(byteLength);
-    encodeInterleaved(planar, frames, this.options.format, buffer, this.stats, this.dither);
+    encodeInterleaved(planar, frames, this.options.format, buffer, this.stats, this.dither, sum ?? null);
     const position = this.dataStart + this.frames * this.bytesPerFrame;
     this.frames += frames;
     this.pending++;
