@@ -821,6 +821,30 @@ describe('reverb (feedback delay network)', () => {
     }
   });
 
+  it('zeroes its state after long silence and then passes silence through untouched, whatever the block sizes', () => {
+    const spec = { type: 'reverb', decay: 0.05, predelay: 2, mix: 0.7 } as const;
+    const burst = material(2000, 5);
+    const gap = 40000; // longer than the 400 dB settling time (≈ 16 000 frames at RT60 50 ms)
+    const x = silence(2, 2000 + gap + 6000);
+    for (let ch = 0; ch < 2; ch++) {
+      x[ch]!.set(burst[ch]!, 0);
+      x[ch]!.set(burst[ch]!, 2000 + gap);
+    }
+    // L = −R sums to a silent mono input: the dry part still passes (scaled), the network stays idle.
+    x[0]![30000] = 0.5;
+    x[1]![30000] = -0.5;
+    const y = run(createProcessor(spec, STEREO), x);
+    for (const block of [1, 7, [1, 300, 17, 2048, 5, 64]]) expect(firstDifference(run(createProcessor(spec, STEREO), x, block), y)).toBe(-1);
+    // Before the second burst: exactly the dry part of the input (zero but for the L/R pair).
+    for (let ch = 0; ch < 2; ch++) {
+      const quiet = y[ch]!.subarray(25000, 2000 + gap);
+      expect(Array.from(quiet.filter((v) => v !== 0))).toEqual([ch === 0 ? Math.fround(0.3 * 0.5) : Math.fround(-0.3 * 0.5)]);
+    }
+    // The second burst rings exactly as from a fresh reverb.
+    const fresh = run(createProcessor(spec, STEREO), [0, 1].map((ch) => x[ch]!.slice(2000 + gap)));
+    expect(firstDifference(y.map((c) => c.slice(2000 + gap)), fresh)).toBe(-1);
+  });
+
   it('a 0 dBFS noise burst is below −90 dBFS after the declared tail', () => {
     const p = createProcessor({ type: 'reverb', decay: 1.2, predelay: 20, size: 0.8 }, STEREO);
     const burst = FS;

@@ -23,6 +23,11 @@
  * - The wet level is normalised so the impulse response has ≈ unit energy (noise in ≈ level out)
  *   whatever the decay and size.
  *
+ * Silence: after the input has been silent long enough for the network to decay by 400 dB
+ * (20/3 RT60, far below any output format and long before Float64 state could become subnormal,
+ * which takes ~90 RT60), the state is zeroed on the chunk grid; from then on silent input skips
+ * the network entirely (exact: a zero state stays zero). So no per-sample denormal guard is needed.
+ *
  * Processing runs in chunks no longer than the shortest line or tap distance, so a chunk never
  * reads what it writes; each line carries a mirror of its first `chunk` slots after its end, so
  * reads never wrap. The usual case (8 lines, ≤ 2 channels) runs one fused pass per frame in
@@ -34,8 +39,8 @@ import type { ReverbSpec } from './schema.js';
 import { checkBelowNyquist, checkPlanar, msToSamples, type Processor, type ProcessorContext, TAIL_FLOOR_DB } from './types.js';
 
 const MAX_CHUNK = 256;
-/** (v + FLUSH) − FLUSH zeroes |v| ≲ 1e-34 without a branch: decaying silence never reaches subnormals. */
-const FLUSH = 1e-18;
+/** How far (dB) the network decays in silence before its state is zeroed. */
+const SETTLE_DB = 400;
 export const DEFAULT_DECAY = 2;
 export const DEFAULT_SIZE = 0.5;
 
@@ -106,8 +111,10 @@ export class Reverb implements Processor {
   private readonly onsetHistory: Float64Array;
   private readonly outScale: number;
   private readonly chunk: number;
-  /** Per line: m slots, then a mirror of the first `chunk` slots (reads never wrap). */
+  /** Per line: m slots, then a mirror of the first `chunk` slots (reads never wrap); views into `store` from `base`. */
   private readonly lines: Float64Array[];
+  private readonly store: Float64Array;
+  private readonly base: Int32Array;
   /** N = 8 and ≤ 2 channels: the fused per-frame path. */
   private readonly fast: boolean;
   private readonly pos: Int32Array;
@@ -115,6 +122,11 @@ export class Reverb implements Processor {
   private readonly pre: Float64Array;
   private prePos = 0;
   private phase = 0;
+  /** Frames of silent input since the last non-silent one, and how many make the network zero. */
+  private silentFor = 0;
+  private readonly settle: number;
+  /** The whole state is zero (until the input is not silent). */
+  private idle = true;
   // Scratch: mono input, per-line block (N × chunk), output accumulator (runBlocks).
   private readonly xin: Float64Array;
   private readonly block: Float64Array;
@@ -159,7 +171,12 @@ export class Reverb implements Processor {
     this.predelay = msToSamples(spec.predelay, fs);
     this.pre = new Float64Array(this.predelay);
     this.chunk = Math.min(MAX_CHUNK, Math.min(...this.lengths), Math.min(...this.taps));
-    this.lines = this.lengths.map((m) => new Float64Array(m + this.chunk));
+    // All lines in one array: the fused loop then indexes one buffer (one base, one bounds check)
+    // instead of eight, which is markedly faster in V8.
+    const bases = this.lengths.map((_, i) => this.lengths.slice(0, i).reduce((a, m) => a + m + this.chunk, 0));
+    this.store = new Float64Array(bases[n - 1]! + this.lengths[n - 1]! + this.chunk);
+    this.base = Int32Array.from(bases);
+    this.lines = this.lengths.map((m, i) => this.store.subarray(bases[i]!, bases[i]! + m + this.chunk));
     this.fast = n === 8 && ctx.channels <= 2;
     this.pos = new Int32Array(n);
     this.lp = new Float64Array(n);
@@ -171,6 +188,7 @@ export class Reverb implements Processor {
     const effective = (decay * fs) / (3 * Math.LN10);
     const headroomDb = 10 * Math.log10(effective) + 6;
     this.tail = spec.mix === 0 ? 0 : this.predelay + Math.max(...this.lengths) + Math.ceil((decay * fs * (-TAIL_FLOOR_DB + headroomDb)) / 60);
+    this.settle = this.predelay + Math.max(...this.lengths) + Math.ceil((decay * fs * SETTLE_DB) / 60);
   }
 
   process(planar: Float32Array[], frames: number): void {
@@ -178,16 +196,39 @@ export class Reverb implements Processor {
     let off = 0;
     while (off < frames) {
       const len = Math.min(frames - off, this.chunk - this.phase);
-      this.run(planar, off, len);
+      if (this.idle && this.silent(planar, off, len)) {
+        // A zero state with silent input stays zero: only the dry part of the output remains.
+        const dry = 1 - this.mix;
+        for (let c = 0; c < this.channels; c++) {
+          const x = planar[c]!;
+          for (let j = off; j < off + len; j++) x[j] = dry * x[j]!;
+        }
+        this.silentFor += len;
+      } else {
+        this.idle = false;
+        this.run(planar, off, len);
+      }
       off += len;
       this.phase += len;
       if (this.phase === this.chunk) {
         this.phase = 0;
-        // Grid-aligned: flush damping states that decayed to nothing.
+        // Grid-aligned: flush damping states that decayed to nothing, zero a network that has.
         const lp = this.lp;
         for (let i = 0; i < this.n; i++) if (lp[i]! < 1e-30 && lp[i]! > -1e-30) lp[i] = 0;
+        if (!this.idle && this.silentFor >= this.settle) this.zero();
       }
     }
+  }
+
+  /** Whether the mono input (the channels' sum) is exactly zero over [off, off + len). */
+  private silent(planar: Float32Array[], off: number, len: number): boolean {
+    const C = this.channels;
+    for (let j = off; j < off + len; j++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += planar[c]![j]!;
+      if (s !== 0) return false;
+    }
+    return true;
   }
 
   private run(planar: Float32Array[], off: number, len: number): void {
@@ -195,11 +236,14 @@ export class Reverb implements Processor {
     const xin = this.xin;
     // 1. Mono input, pre-delayed.
     const invC = 1 / C;
+    let silentFor = this.silentFor;
     for (let j = 0; j < len; j++) {
       let s = 0;
       for (let c = 0; c < C; c++) s += planar[c]![off + j]!;
       xin[j] = s * invC;
+      silentFor = s === 0 ? silentFor + 1 : 0;
     }
+    this.silentFor = silentFor;
     const P = this.predelay;
     if (P > 0) {
       const pre = this.pre;
@@ -300,7 +344,7 @@ export class Reverb implements Processor {
       const b = this.inject[i]!;
       const base = i * S;
       const p = this.pos[i]!;
-      for (let j = 0; j < len; j++) line[p + j] = block[base + j]! * norm + b * xin[j]! + FLUSH - FLUSH;
+      for (let j = 0; j < len; j++) line[p + j] = block[base + j]! * norm + b * xin[j]!;
     }
   }
 
@@ -311,15 +355,16 @@ export class Reverb implements Processor {
   private runFused(planar: Float32Array[], off: number, len: number): void {
     const C = this.channels;
     const xin = this.xin;
-    const [L0, L1, L2, L3, L4, L5, L6, L7] = this.lines as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-    const pos = this.pos, lengths = this.lengths, taps = this.taps;
-    const r0 = pos[0]!, r1 = pos[1]!, r2 = pos[2]!, r3 = pos[3]!, r4 = pos[4]!, r5 = pos[5]!, r6 = pos[6]!, r7 = pos[7]!;
+    const L = this.store;
+    const pos = this.pos, lengths = this.lengths, taps = this.taps, base = this.base;
+    // Read/write positions and channel 1's tap positions, as indices into the one store.
+    const r0 = base[0]! + pos[0]!, r1 = base[1]! + pos[1]!, r2 = base[2]! + pos[2]!, r3 = base[3]! + pos[3]!;
+    const r4 = base[4]! + pos[4]!, r5 = base[5]! + pos[5]!, r6 = base[6]! + pos[6]!, r7 = base[7]! + pos[7]!;
     const tap = (c: number, i: number) => {
       const m = lengths[i]!;
       const p = pos[i]! + m - taps[c * 8 + i]!;
-      return p >= m ? p - m : p;
+      return base[i]! + (p >= m ? p - m : p);
     };
-    const a0 = tap(0, 0), a1 = tap(0, 1), a2 = tap(0, 2), a3 = tap(0, 3), a4 = tap(0, 4), a5 = tap(0, 5), a6 = tap(0, 6), a7 = tap(0, 7);
     const two = C === 2;
     const b0 = two ? tap(1, 0) : 0, b1 = two ? tap(1, 1) : 0, b2 = two ? tap(1, 2) : 0, b3 = two ? tap(1, 3) : 0;
     const b4 = two ? tap(1, 4) : 0, b5 = two ? tap(1, 5) : 0, b6 = two ? tap(1, 6) : 0, b7 = two ? tap(1, 7) : 0;
@@ -338,53 +383,60 @@ export class Reverb implements Processor {
     const x0 = planar[0]!, x1 = two ? planar[1]! : planar[0]!;
     for (let j = 0; j < len; j++) {
       const x = xin[j]!;
+      // Line outputs; channel 0 taps the lines at their ends, i.e. exactly these.
+      const u0 = L[r0 + j]!, u1 = L[r1 + j]!, u2 = L[r2 + j]!, u3 = L[r3 + j]!;
+      const u4 = L[r4 + j]!, u5 = L[r5 + j]!, u6 = L[r6 + j]!, u7 = L[r7 + j]!;
       // Outputs (before this frame's writes; taps are ≥ len slots behind, so never this chunk's writes).
       let y0 = o00 * x;
       if (two) y0 += o01 * prev;
-      y0 = y0 + L0[a0 + j]! - L1[a1 + j]! + L2[a2 + j]! - L3[a3 + j]! + L4[a4 + j]! - L5[a5 + j]! + L6[a6 + j]! - L7[a7 + j]!;
+      y0 = y0 + u0 - u1 + u2 - u3 + u4 - u5 + u6 - u7;
       x0[off + j] = dry * x0[off + j]! + wet * y0;
       if (two) {
         let y1 = o10 * x + o11 * prev;
-        y1 = y1 + L0[b0 + j]! + L1[b1 + j]! - L2[b2 + j]! - L3[b3 + j]! + L4[b4 + j]! + L5[b5 + j]! - L6[b6 + j]! - L7[b7 + j]!;
+        y1 = y1 + L[b0 + j]! + L[b1 + j]! - L[b2 + j]! - L[b3 + j]! + L[b4 + j]! + L[b5 + j]! - L[b6 + j]! - L[b7 + j]!;
         x1[off + j] = dry * x1[off + j]! + wet * y1;
       }
       prev = x;
       // Line outputs, damped, decay gains.
       let f0: number, f1: number, f2: number, f3: number, f4: number, f5: number, f6: number, f7: number;
       if (damped) {
-        s0 += damp * (L0[r0 + j]! - s0); s1 += damp * (L1[r1 + j]! - s1);
-        s2 += damp * (L2[r2 + j]! - s2); s3 += damp * (L3[r3 + j]! - s3);
-        s4 += damp * (L4[r4 + j]! - s4); s5 += damp * (L5[r5 + j]! - s5);
-        s6 += damp * (L6[r6 + j]! - s6); s7 += damp * (L7[r7 + j]! - s7);
+        s0 += damp * (u0 - s0); s1 += damp * (u1 - s1); s2 += damp * (u2 - s2); s3 += damp * (u3 - s3);
+        s4 += damp * (u4 - s4); s5 += damp * (u5 - s5); s6 += damp * (u6 - s6); s7 += damp * (u7 - s7);
         f0 = g0 * s0; f1 = g1 * s1; f2 = g2 * s2; f3 = g3 * s3; f4 = g4 * s4; f5 = g5 * s5; f6 = g6 * s6; f7 = g7 * s7;
       } else {
-        f0 = g0 * L0[r0 + j]!; f1 = g1 * L1[r1 + j]!; f2 = g2 * L2[r2 + j]!; f3 = g3 * L3[r3 + j]!;
-        f4 = g4 * L4[r4 + j]!; f5 = g5 * L5[r5 + j]!; f6 = g6 * L6[r6 + j]!; f7 = g7 * L7[r7 + j]!;
+        f0 = g0 * u0; f1 = g1 * u1; f2 = g2 * u2; f3 = g3 * u3; f4 = g4 * u4; f5 = g5 * u5; f6 = g6 * u6; f7 = g7 * u7;
       }
       // Fast Walsh–Hadamard transform, same butterflies as runBlocks (h = 1, 2, 4).
       const c0 = f0 + f1, c1 = f0 - f1, c2 = f2 + f3, c3 = f2 - f3, c4 = f4 + f5, c5 = f4 - f5, c6 = f6 + f7, c7 = f6 - f7;
       const d0 = c0 + c2, d2 = c0 - c2, d1 = c1 + c3, d3 = c1 - c3, d4 = c4 + c6, d6 = c4 - c6, d5 = c5 + c7, d7 = c5 - c7;
-      L0[r0 + j] = (d0 + d4) * norm + k0 * x + FLUSH - FLUSH;
-      L1[r1 + j] = (d1 + d5) * norm + k1 * x + FLUSH - FLUSH;
-      L2[r2 + j] = (d2 + d6) * norm + k2 * x + FLUSH - FLUSH;
-      L3[r3 + j] = (d3 + d7) * norm + k3 * x + FLUSH - FLUSH;
-      L4[r4 + j] = (d0 - d4) * norm + k4 * x + FLUSH - FLUSH;
-      L5[r5 + j] = (d1 - d5) * norm + k5 * x + FLUSH - FLUSH;
-      L6[r6 + j] = (d2 - d6) * norm + k6 * x + FLUSH - FLUSH;
-      L7[r7 + j] = (d3 - d7) * norm + k7 * x + FLUSH - FLUSH;
+      L[r0 + j] = (d0 + d4) * norm + k0 * x;
+      L[r1 + j] = (d1 + d5) * norm + k1 * x;
+      L[r2 + j] = (d2 + d6) * norm + k2 * x;
+      L[r3 + j] = (d3 + d7) * norm + k3 * x;
+      L[r4 + j] = (d0 - d4) * norm + k4 * x;
+      L[r5 + j] = (d1 - d5) * norm + k5 * x;
+      L[r6 + j] = (d2 - d6) * norm + k6 * x;
+      L[r7 + j] = (d3 - d7) * norm + k7 * x;
     }
     if (damped) {
       lp[0] = s0; lp[1] = s1; lp[2] = s2; lp[3] = s3; lp[4] = s4; lp[5] = s5; lp[6] = s6; lp[7] = s7;
     }
   }
 
-  reset(): void {
-    for (const l of this.lines) l.fill(0);
+  /** Zeroes the state; the chunk grid (phase) and the silence count are the caller's. */
+  private zero(): void {
+    this.store.fill(0);
     this.pos.fill(0);
     this.lp.fill(0);
     this.pre.fill(0);
     this.prePos = 0;
     this.onsetHistory.fill(0);
+    this.idle = true;
+  }
+
+  reset(): void {
+    this.zero();
     this.phase = 0;
+    this.silentFor = 0;
   }
 }
