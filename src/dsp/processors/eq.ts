@@ -61,6 +61,7 @@ export class Eq implements Processor {
   readonly tail: number;
   private readonly cascade: BiquadCascade;
   private readonly scratch = new Float64Array(GRID);
+  private readonly scratch2 = new Float64Array(GRID);
   private readonly channels: number;
   private phase = 0;
 
@@ -81,7 +82,9 @@ export class Eq implements Processor {
     let off = 0;
     while (off < frames) {
       const n = Math.min(frames - off, GRID - this.phase);
-      for (let ch = 0; ch < this.channels; ch++) this.cascade.run(ch, planar[ch]!, planar[ch]!, off, n, buf);
+      let ch = 0;
+      for (; ch + 1 < this.channels; ch += 2) this.cascade.runPair(ch, planar[ch]!, planar[ch + 1]!, off, n, buf, this.scratch2);
+      if (ch < this.channels) this.cascade.run(ch, planar[ch]!, planar[ch]!, off, n, buf);
       off += n;
       this.phase += n;
       if (this.phase === GRID) {
