@@ -212,18 +212,26 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
     if (residual) {
       const res = residualPlanar.map((a) => a.subarray(0, n));
       const mixData = block.data[mixIndex]!;
+      const first = Math.max(0, start - block.start);
+      const threshold = input.residualThreshold;
+      let over = false;
       for (let ch = 0; ch < channels; ch++) {
         const out = res[ch]!;
         const m = mixData[ch]!;
         const s = sums[ch]!;
-        for (let k = 0; k < n; k++) out[k] = m[k]! - s[k]!;
+        for (let k = 0; k < first; k++) out[k] = m[k]! - s[k]!;
+        for (let k = first; k < n; k++) {
+          const r = m[k]! - s[k]!;
+          out[k] = r;
+          if (r > threshold || r < -threshold) over = true;
+        }
       }
       residual.signal.push(res, n);
-      // Residual location on a 10 ms grid; only windows above the threshold look at the mix, to
-      // tell a residual at the mix's loudest moments (limiting) from one anywhere (missing content).
+      // Residual location on a 10 ms grid (only in blocks that have some); only windows above the
+      // threshold look at the mix, to tell a residual at the mix's loudest moments (limiting) from
+      // one anywhere (missing content).
       const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
-      const first = Math.max(0, start - block.start);
-      for (let w = first; w < n; ) {
+      for (let w = over ? first : n; w < n; ) {
         const globalW = block.start + w;
         const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
         let peak = 0;
@@ -234,7 +242,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
             if (a > peak) peak = a;
           }
         }
-        if (peak > input.residualThreshold) {
+        if (peak > threshold) {
           residual.ranges.add(block.start + w, block.start + wEnd);
           let mixPeak = 0;
           let energy = 0;

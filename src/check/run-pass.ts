@@ -5,6 +5,8 @@ import { mergePasses, runPass, type PassInput, type PassResult } from './pass.js
 const PASS_JOB = siblingModule(import.meta.url, 'pass');
 /** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
 const MIN_PARALLEL_SECONDS = 40;
+/** Material per segment beyond one per worker: each segment re-reads 3.5 s of pre-roll. */
+const SEGMENT_SECONDS = 120;
 /** Upper bound on time segments per pass. */
 const MAX_SEGMENTS = 16;
 /** Segment boundaries on the 400 ms pair-window grid keep windowed analyses identical to a serial run. */
@@ -26,8 +28,8 @@ export async function measurePass(
     onSegmentDone?.(1, 1);
     return result;
   }
-  // A segment a minute (up to 16), at least one per worker: finer progress and better balance; each costs only its pre-roll.
-  const count = Math.max(pool.size, Math.min(MAX_SEGMENTS, Math.floor(total / (60 * sampleRate))));
+  // At least one segment per worker; more for long material (finer progress and balance), each costing its pre-roll.
+  const count = Math.max(pool.size, Math.min(MAX_SEGMENTS, Math.floor(total / (SEGMENT_SECONDS * sampleRate))));
   const segments = splitRange(0, total, count, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
   let done = 0;
   const parts = await Promise.all(

@@ -101,9 +101,6 @@ export function truePeakOversampling(sampleRate: number): 1 | 2 | 4 {
   return 1;
 }
 
-/** Frames interpolated per inner pass (and per skip decision). */
-const CHUNK = 1024;
-
 function sumAbs(taps: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < taps.length; i++) s += Math.abs(taps[i]!);
@@ -157,7 +154,7 @@ export class TruePeakMeter {
   private readonly countFrom: number;
   private position: number;
   private readonly peaks: Float64Array;
-  /** Per channel: [history | chunk]. */
+  /** Per channel: [history | up to historyLength new frames]. */
   private readonly buffers: Float32Array[];
   readonly interpolator: TruePeakInterpolator;
   private readonly kernel: 'none' | 'bs1770' | 'sinc4' | 'sinc2';
@@ -220,24 +217,26 @@ export class TruePeakMeter {
     this.worstCaseGain = Math.max(1, ...phases.map(sumAbs)) * (1 + 1e-9);
     this.linearGain = bound.linearGain * (1 + 1e-9);
     this.curvatureGain = bound.curvatureGain * (1 + 1e-9);
-    this.buffers = Array.from({ length: channels }, () => new Float32Array(this.historyLength + CHUNK));
+    this.buffers = Array.from({ length: channels }, () => new Float32Array(2 * this.historyLength));
   }
 
   /** Feeds `frames` frames (planar, one array per channel) that follow the previous ones. */
   push(planar: Float32Array[], frames: number = planar[0]?.length ?? 0): void {
     if (planar.length < this.channels) throw new RangeError(`expected ${this.channels} channels, got ${planar.length}`);
     const H = this.historyLength;
-    for (let off = 0; off < frames; off += CHUNK) {
-      const len = Math.min(CHUNK, frames - off);
-      const pos = this.position + off;
-      // Index (within the chunk) of the first counted frame.
-      const cs = Math.min(len, Math.max(0, this.countFrom - pos));
-      for (let ch = 0; ch < this.channels; ch++) {
-        const buf = this.buffers[ch]!;
-        buf.set(planar[ch]!.subarray(off, off + len), H);
-        if (cs < len) this.measure(ch, buf, H + cs, H + len);
-        if (H > 0) buf.copyWithin(0, len, len + H);
-      }
+    // Index of the first counted frame of this push.
+    const counted = Math.min(frames, Math.max(0, this.countFrom - this.position));
+    for (let ch = 0; ch < this.channels; ch++) {
+      const x = planar[ch]!;
+      const buf = this.buffers[ch]!;
+      // The first H frames are interpolated with the history, in [history | first H frames]; the
+      // rest have their history in the input itself and are measured there, without copying.
+      const head = Math.min(H, frames);
+      buf.set(x.subarray(0, head), H);
+      if (counted < head) this.measure(ch, buf, H + counted, H + head);
+      if (frames > H && Math.max(H, counted) < frames) this.measure(ch, x, Math.max(H, counted), frames);
+      if (frames >= H) buf.set(x.subarray(frames - H, frames), 0);
+      else buf.copyWithin(0, frames, frames + H);
     }
     this.position += frames;
   }
