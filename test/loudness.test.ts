@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loudnessWeight } from '../src/audio/channels.js';
 import { KWeightingFilter, kWeightingCoefficients } from '../src/dsp/kweighting.js';
 import { LOUDNESS_HISTOGRAM_BINS, LoudnessMeter, type LoudnessState, type LoudnessSummary } from '../src/dsp/loudness.js';
@@ -294,6 +294,39 @@ describe('streaming and segments', () => {
     const low = musicLike(11025, 8, 12);
     const refLow = measure(low, 11025, STEREO, 4096).state;
     for (const block of [1, 7]) expect(measure(low, 11025, STEREO, block).state).toEqual(refLow);
+  });
+
+  it('skips digital silence once the filters are at rest, with exactly the energies of filtering it', () => {
+    // 3 s of music, 6 s of digital silence, 3 s of music; one channel also silent in the first part.
+    const [l, r] = musicLike(FS, 12, 31);
+    l!.fill(0, 3 * FS, 9 * FS);
+    r!.fill(0, 0, 9 * FS);
+    const meter = new LoudnessMeter({ sampleRate: FS, channelWeights: STEREO });
+    const pairs = vi.spyOn(KWeightingFilter.prototype, 'sumSquaresPair');
+    const singles = vi.spyOn(KWeightingFilter.prototype, 'sumSquares');
+    run(meter, [l!, r!], 4800);
+    const filtered = pairs.mock.calls.length + singles.mock.calls.length;
+    pairs.mockRestore();
+    singles.mockRestore();
+    expect(filtered).toBeLessThan(100); // 120 hops, the silent middle (after the tails decay) skipped
+    // Brute force: every sample through the filters, then the 400 ms blocks.
+    const hopEnergy: number[] = [];
+    const k = new KWeightingFilter(FS, 2);
+    const yl = new Float64Array(l!.length);
+    const yr = new Float64Array(r!.length);
+    k.process(0, l!, yl);
+    k.process(1, r!, yr);
+    for (let h = 0; h + 4800 <= l!.length; h += 4800) {
+      let e = 0;
+      for (let i = h; i < h + 4800; i++) e += yl[i]! * yl[i]! + yr[i]! * yr[i]!;
+      hopEnergy.push(e);
+    }
+    let momentaryMax = 0;
+    for (let h = 4; h <= hopEnergy.length; h++) momentaryMax = Math.max(momentaryMax, (hopEnergy[h - 4]! + hopEnergy[h - 3]! + hopEnergy[h - 2]! + hopEnergy[h - 1]!) / 19200);
+    const state = meter.state();
+    expect(state.blocks).toBe(hopEnergy.length - 3);
+    expect(Math.abs(state.momentaryMaxEnergy / momentaryMax - 1)).toBeLessThan(1e-9);
+    expect(state.blockCounts.reduce((a, b) => a + b, 0)).toBeLessThan(state.blocks); // the silent blocks are gated out
   });
 
   it('merges segments whose boundaries sit exactly on the 100 ms grid (a window ending there belongs to the earlier one)', () => {

@@ -179,6 +179,18 @@ export class KWeightingFilter {
   }
 
   /**
+   * Whether channel `ch` is at rest (zero state) and input[from, to) is digital silence: then its
+   * output is exactly zero and filtering can be skipped. Costs nothing while the state is not zero.
+   */
+  silent(ch: number, input: Float32Array, from: number, to: number): boolean {
+    const z = this.z;
+    const o = ch * 4;
+    if (z[o] !== 0 || z[o + 1] !== 0 || z[o + 2] !== 0 || z[o + 3] !== 0) return false;
+    for (let i = from; i < to; i++) if (input[i] !== 0) return false;
+    return true;
+  }
+
+  /**
    * Zeroes tiny states (|s| < 1e-25, far below any audible or measurable level) and resets channels
    * whose state went non-finite (NaN/Infinity input), so the filter recovers. Call it on a fixed grid
    * (the loudness meter uses its 100 ms hop boundaries) to keep results independent of block sizes.

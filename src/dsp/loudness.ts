@@ -171,17 +171,19 @@ export class LoudnessMeter {
     while (i < frames) {
       const n = Math.min(frames - i, this.nextBoundary - this.position);
       const end = i + n;
-      // Channels in pairs (LFE excluded: weight 0, no need to filter it).
+      // Channels in pairs (LFE excluded: weight 0, no need to filter it); a filter at rest fed
+      // digital silence outputs zeros, so silent stretches (once the state has decayed) are skipped.
       const active = this.activeChannels;
       let k = 0;
       for (; k + 1 < active.length; k += 2) {
         const a = active[k]!;
         const b = active[k + 1]!;
+        if (filter.silent(a, planar[a]!, i, end) && filter.silent(b, planar[b]!, i, end)) continue;
         filter.sumSquaresPair(a, b, planar[a]!, planar[b]!, i, end, acc);
       }
       if (k < active.length) {
         const ch = active[k]!;
-        acc[ch] = filter.sumSquares(ch, planar[ch]!, i, end, acc[ch]!);
+        if (!filter.silent(ch, planar[ch]!, i, end)) acc[ch] = filter.sumSquares(ch, planar[ch]!, i, end, acc[ch]!);
       }
       i = end;
       this.position += n;
