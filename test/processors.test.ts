@@ -403,7 +403,7 @@ function eqResponse(bands: ProcessorSpecInput & { type: 'eq' }): Float32Array {
 
 describe('eq', () => {
   it('filters channels in pairs exactly as it filters each channel alone', () => {
-    const spec = { type: 'eq', bands: [{ type: 'highpass', freq: 40, slope: 24 }, { type: 'peak', freq: 700, gain: 4, q: 2 }, { type: 'highshelf', freq: 9000, gain: -3 }] } as const;
+    const spec: ProcessorSpecInput = { type: 'eq', bands: [{ type: 'highpass', freq: 40, slope: 24 }, { type: 'peak', freq: 700, gain: 4, q: 2 }, { type: 'highshelf', freq: 9000, gain: -3 }] };
     const x = material(20000, 6, 3);
     const together = run(createProcessor(spec, { sampleRate: FS, channels: 3 }), x, [100, 1, 3000]);
     for (let ch = 0; ch < 3; ch++) {

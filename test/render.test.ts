@@ -10,6 +10,8 @@ import { TruePeakMeter } from '../src/dsp/true-peak.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { encodeInterleaved } from '../src/audio/pcm-encode.js';
 import { buildChain } from '../src/session/chain.js';
+import { buildStemGraph } from '../src/session/stem-graph.js';
+import { StemMixer } from '../src/session/stem-mixer.js';
 import { guessStem, initSession } from '../src/session/init.js';
 import { loadSession, resolveSession } from '../src/session/load.js';
 import { renderSession, type PackageManifest } from '../src/session/render.js';
@@ -325,6 +327,58 @@ describe('render', () => {
       }
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('stem mixing', () => {
+  it('mixes every track at its pan, fader and sends, mono tracks in pairs or not', async () => {
+    // Mono tracks with and without sends to two returns, one with automation, a stereo one: pairs form
+    // only between tracks with the same sends, the rest mix one by one.
+    const names = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+    const dir = await project({ ...Object.fromEntries(names.map((k, i) => [k, [material(0.2, i + 1)[0]]])), st: material(0.2, 9) });
+    const tracks = [
+      { file: 'tracks/m0.wav', gain: -3, pan: -0.5, sends: [{ to: 'R1', gain: -6 }] },
+      { file: 'tracks/m1.wav', gain: -1, pan: 0.7 },
+      { file: 'tracks/m2.wav', gain: -8, pan: 0.2, sends: [{ to: 'R1', gain: -2 }] },
+      { file: 'tracks/m3.wav', gain: 2, pan: -1, sends: [{ to: 'R2', gain: -4 }] },
+      { file: 'tracks/m4.wav', gain: -5, pan: 1, automation: { gain: [[0, 0], [0.05, -12]] as [number, number][] } },
+      { file: 'tracks/m5.wav', gain: 0, pan: 0.1, sends: [{ to: 'R1', gain: 0 }] },
+      { file: 'tracks/m6.wav', gain: -2, pan: -0.3 },
+      { file: 'tracks/st.wav', gain: -4, pan: 0.4, sends: [{ to: 'R2', gain: -3 }] },
+    ];
+    const session: SessionInput = {
+      name: 'Mixer',
+      stems: [{ name: 'All', tracks }],
+      returns: [{ name: 'R1', processing: [{ type: 'gain', gain: -1 }] }, { name: 'R2', processing: [{ type: 'gain', gain: -7 }] }],
+    };
+    const resolved = await resolveSession(session, dir, 'session.yaml');
+    const graph = buildStemGraph(resolved, 0, new Map());
+    const block = 512;
+    const mixer = new StemMixer(graph, block);
+    const inputs = graph.tracks.map((t, k) => Array.from({ length: t.channels }, (_, ch) => Float32Array.from({ length: block }, (_, i) => Math.sin(0.01 * (i + 1) * (k + 1) + ch))));
+    const position = 2000;
+    inputs.forEach((x, k) => x.forEach((c, ch) => mixer.input(k)[ch]!.set(c)));
+    const out = mixer.process(position, graph.tracks.map((_, k) => k), false).wet;
+    const db = (g: number) => 10 ** (g / 20);
+    // Each track after its fader (automation from a second graph's own GainAutomation), in double precision.
+    const faded = buildStemGraph(resolved, 0, new Map()).tracks.map((t, k) => {
+      const x = inputs[k]!.map((c) => c.slice());
+      if (t.gain.isConstant) return x.map((c) => Array.from(c, (v) => v * t.gain.constantGain));
+      t.gain.apply(x, block, position);
+      return x.map((c) => Array.from(c));
+    });
+    for (let ch = 0; ch < 2; ch++) {
+      for (let i = 0; i < block; i++) {
+        let want = 0;
+        graph.tracks.forEach((t, k) => {
+          let dry = 0;
+          for (let c = 0; c < t.channels; c++) dry += t.panMatrix[ch]![c]! * faded[k]![c]![i]!;
+          want += dry;
+          for (const send of tracks[k]!.sends ?? []) want += dry * db(send.gain) * db(send.to === 'R1' ? -1 : -7);
+        });
+        if (Math.abs(out[ch]![i]! - want) > 1e-6) expect([ch, i, out[ch]![i]]).toEqual([ch, i, want]);
+      }
     }
   });
 });

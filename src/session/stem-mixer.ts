@@ -85,6 +85,45 @@ export function mixTrack(
 }
 
 /**
+ * Adds two mono tracks into a stereo bus (and into one send target, when both send there) in one
+ * pass: the bus and send samples are loaded and stored once for both, which is most of the work.
+ */
+function mixMonoPair(
+  a: Float32Array,
+  ga: number,
+  b: Float32Array,
+  gb: number,
+  panA: number[][],
+  panB: number[][],
+  bus: Float32Array[],
+  send: { gainA: number; gainB: number; target: Float32Array[] } | null,
+  n: number,
+): void {
+  const la = panA[0]![0]! * ga, ra = panA[1]![0]! * ga;
+  const lb = panB[0]![0]! * gb, rb = panB[1]![0]! * gb;
+  const l = bus[0]!;
+  const r = bus[1]!;
+  if (send === null) {
+    for (let i = 0; i < n; i++) {
+      const u = a[i]!, v = b[i]!;
+      l[i] = l[i]! + la * u + lb * v;
+      r[i] = r[i]! + ra * u + rb * v;
+    }
+    return;
+  }
+  const tl = send.target[0]!;
+  const tr = send.target[1]!;
+  const sla = la * send.gainA, sra = ra * send.gainA, slb = lb * send.gainB, srb = rb * send.gainB;
+  for (let i = 0; i < n; i++) {
+    const u = a[i]!, v = b[i]!;
+    l[i] = l[i]! + la * u + lb * v;
+    r[i] = r[i]! + ra * u + rb * v;
+    tl[i] = tl[i]! + sla * u + slb * v;
+    tr[i] = tr[i]! + sra * u + srb * v;
+  }
+}
+
+/**
  * The per-block mixing of one stem, independent of where the tracks' audio comes from (files while
  * rendering, memory in benchmarks): fill `input(k)` for each active track, then `process`.
  */
@@ -94,6 +133,7 @@ export class StemMixer {
   private readonly returns: Float32Array[][];
   private readonly inputs: Float32Array[][];
   private readonly sends: { gain: number; target: Float32Array[] }[][];
+  private readonly waiting = new Map<number, { k: number; gain: number }>();
 
   constructor(
     readonly graph: StemGraph,
@@ -128,18 +168,37 @@ export class StemMixer {
     const { graph, bus, block: n } = this;
     for (const x of bus) x.fill(0);
     for (const r of this.returns) for (const x of r) x.fill(0);
+    // Mono tracks into a stereo bus go in pairs with the same sends (none, or one to the same
+    // return); a track waits here, by send target (−1: none), for its partner.
+    const waiting = this.waiting;
+    waiting.clear();
     for (const k of active) {
       const node = graph.tracks[k]!;
       const buffer = this.inputs[k]!;
       node.chain.process(buffer, n);
       node.compensation.process(buffer, n);
-      if (node.gain.isConstant) {
-        mixTrack(buffer, node.channels, node.panMatrix, node.gain.constantGain, bus, this.sends[k]!, n);
-      } else {
+      let gain = node.gain.constantGain;
+      if (!node.gain.isConstant) {
         node.gain.apply(buffer, n, position - node.chain.latency - node.compensation.delay);
-        mixTrack(buffer, node.channels, node.panMatrix, 1, bus, this.sends[k]!, n);
+        gain = 1;
       }
+      const sends = this.sends[k]!;
+      if (node.channels !== 1 || bus.length !== 2 || sends.length > 1) {
+        mixTrack(buffer, node.channels, node.panMatrix, gain, bus, sends, n);
+        continue;
+      }
+      const key = sends.length === 0 ? -1 : this.returns.indexOf(sends[0]!.target);
+      const partner = waiting.get(key);
+      if (partner === undefined) {
+        waiting.set(key, { k, gain });
+        continue;
+      }
+      waiting.delete(key);
+      const other = graph.tracks[partner.k]!;
+      const send = key < 0 ? null : { gainA: this.sends[partner.k]![0]!.gain, gainB: sends[0]!.gain, target: sends[0]!.target };
+      mixMonoPair(this.inputs[partner.k]![0]!, partner.gain, buffer[0]!, gain, other.panMatrix, node.panMatrix, bus, send, n);
     }
+    for (const { k, gain } of waiting.values()) mixTrack(this.inputs[k]!, 1, graph.tracks[k]!.panMatrix, gain, bus, this.sends[k]!, n);
     if (wantDry) {
       const g = graph.busGain;
       for (let ch = 0; ch < graph.channels; ch++) {
