@@ -16,7 +16,10 @@
  * coefficient exp(−ln 9 / samples)). Linked: one detector fed by the loudest channel, one gain for
  * all channels (image-stable); unlinked: independent detectors and gains per channel.
  *
- * Per frame this costs one Math.log (only above the knee start) and no Math.exp: e^(−yL·ln10/20)
+ * Per frame this costs one logarithm (only above the knee start) and no Math.exp. Peak detection on
+ * one or two channels takes the logarithm of |x| from its Float32 bits (exponent plus a 4096-entry
+ * table over the mantissa, interpolated: error < 1e-7 dB), several times cheaper than Math.log;
+ * RMS detection uses Math.log. e^(−yL·ln10/20)
  * is carried forward by the change of yL (3rd-order Taylor, relative error < 5e-14 per step) and
  * recomputed exactly every 1024 frames of absolute position, so results stay block-size invariant.
  *
@@ -34,6 +37,21 @@ const GRID = 1024;
 /** Gain reductions below this (dB) are zeroed so release tails never run on subnormals. */
 const GR_FLOOR = 1e-9;
 
+/** ln(1 + i/4096), i = 0 … 4096. */
+const LN_MANTISSA = Float64Array.from({ length: 4097 }, (_, i) => Math.log1p(i / 4096));
+
+/** ln of a positive normal Float32 from its bit pattern (linear interpolation in the table: error < 1e-8). */
+function lnFloat32Bits(bits: number): number {
+  const index = (bits >>> 11) & 0xfff;
+  const a = LN_MANTISSA[index]!;
+  return ((bits >>> 23) - 127) * Math.LN2 + a + (bits & 0x7ff) * (1 / 2048) * (LN_MANTISSA[index + 1]! - a);
+}
+
+/** The bits of a Float32 array, to read |x| as an integer (no copy). */
+function bitsOf(x: Float32Array, frames: number): Int32Array {
+  return new Int32Array(x.buffer, x.byteOffset, frames);
+}
+
 export class Compressor implements Processor {
   readonly latency = 0;
   readonly tail = 0;
@@ -46,6 +64,8 @@ export class Compressor implements Processor {
   private readonly slope: number;
   /** Detector value (amplitude, or power for RMS) below which the gain computer returns 0 dB. */
   private readonly kneeStart: number;
+  /** The Float32 bit pattern of the amplitude knee start (peak detection). */
+  private readonly kneeStartBits: number;
   /** dB per natural-log unit of the detector value (20/ln10 for amplitude, 10/ln10 for power). */
   private readonly dbScale: number;
   private readonly attackCoef: number;
@@ -71,6 +91,7 @@ export class Compressor implements Processor {
     this.slope = 1 - 1 / spec.ratio;
     const startDb = spec.threshold - spec.knee / 2;
     this.kneeStart = this.rms ? 10 ** (startDb / 10) : 10 ** (startDb / 20);
+    this.kneeStartBits = new Int32Array(Float32Array.of(this.kneeStart).buffer)[0]!;
     this.dbScale = this.rms ? DB_PER_NEPER / 2 : DB_PER_NEPER;
     this.attackCoef = tenNinetyCoefficient(spec.attack, fs);
     this.releaseCoef = tenNinetyCoefficient(spec.release, fs);
@@ -103,29 +124,30 @@ export class Compressor implements Processor {
     const ms = this.ms;
     const single = c1 - c0 === 1, pair = c1 - c0 === 2;
     const xa = planar[c0]!, xb = pair ? planar[c0 + 1]! : xa;
+    // Peak detection on one or two channels: |x| compared and logged as Float32 bits.
+    const bitwise = !rms && (single || pair);
+    const ba = bitwise ? bitsOf(xa, frames) : null, bb = bitwise ? bitsOf(xb, frames) : null;
+    const startBits = this.kneeStartBits;
     let msA = ms[c0]!, msB = pair ? ms[c0 + 1]! : 0;
     let y1 = this.y1[k]!, yL = this.yL[k]!, lin = this.lin[k]!;
     let phase = this.phase[k]!;
     for (let i = 0; i < frames; i++) {
       // Detector: amplitude (peak) or mean square (rms), the loudest of the channels.
-      let d: number;
-      if (single || pair) {
+      let d = 0;
+      let bits = 0;
+      if (bitwise) {
+        bits = ba![i]! & 0x7fffffff;
+        const other = bb![i]! & 0x7fffffff;
+        if (other > bits) bits = other;
+      } else if (single || pair) {
+        // (RMS: peak detection on one or two channels is bitwise.)
         const va = xa[i]!;
-        if (rms) {
-          msA = aS * msA + bS * va * va;
-          d = msA;
-          if (pair) {
-            const vb = xb[i]!;
-            msB = aS * msB + bS * vb * vb;
-            if (msB > d) d = msB;
-          }
-        } else {
-          d = va < 0 ? -va : va;
-          if (pair) {
-            const vb = xb[i]!;
-            const m = vb < 0 ? -vb : vb;
-            if (m > d) d = m;
-          }
+        msA = aS * msA + bS * va * va;
+        d = msA;
+        if (pair) {
+          const vb = xb[i]!;
+          msB = aS * msB + bS * vb * vb;
+          if (msB > d) d = msB;
         }
       } else {
         d = 0;
@@ -141,8 +163,8 @@ export class Compressor implements Processor {
       }
       // Gain computer (dB of gain reduction).
       let gr = 0;
-      if (d > start) {
-        const over = scale * Math.log(d) - T;
+      if (bitwise ? bits > startBits : d > start) {
+        const over = scale * (bitwise ? lnFloat32Bits(bits) : Math.log(d)) - T;
         if (over >= halfW) gr = slope * over;
         else {
           const t = over + halfW;
