@@ -237,11 +237,21 @@ export class Reverb implements Processor {
     // 1. Mono input, pre-delayed.
     const invC = 1 / C;
     let silentFor = this.silentFor;
-    for (let j = 0; j < len; j++) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += planar[c]![off + j]!;
-      xin[j] = s * invC;
-      silentFor = s === 0 ? silentFor + 1 : 0;
+    if (C <= 2) {
+      // (0 + a) + b: the same sum as the general loop, with both arrays hoisted.
+      const a = planar[0]!, b = C === 2 ? planar[1]! : null;
+      for (let j = 0; j < len; j++) {
+        const s = b === null ? 0 + a[off + j]! : 0 + a[off + j]! + b[off + j]!;
+        xin[j] = s * invC;
+        silentFor = s === 0 ? silentFor + 1 : 0;
+      }
+    } else {
+      for (let j = 0; j < len; j++) {
+        let s = 0;
+        for (let c = 0; c < C; c++) s += planar[c]![off + j]!;
+        xin[j] = s * invC;
+        silentFor = s === 0 ? silentFor + 1 : 0;
+      }
     }
     this.silentFor = silentFor;
     const P = this.predelay;
