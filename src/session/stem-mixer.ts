@@ -84,6 +84,11 @@ export function mixTrack(
   }
 }
 
+/** y += x over n samples (kept apart so it compiles to a tight loop of its own). */
+function addInto(y: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) y[i] = y[i]! + x[i]!;
+}
+
 /**
  * Adds two mono tracks into a stereo bus (and into one send target, when both send there) in one
  * pass: the bus and send samples are loaded and stored once for both, which is most of the work.
@@ -210,16 +215,13 @@ export class StemMixer {
     graph.bus.process(bus, n);
     graph.busCompensation.process(bus, n);
     if (graph.busGain !== 1) for (const x of bus) for (let i = 0; i < n; i++) x[i] = x[i]! * graph.busGain;
-    graph.returns.forEach((node, r) => {
+    for (let r = 0; r < graph.returns.length; r++) {
+      const node = graph.returns[r]!;
       const buffers = this.returns[r]!;
       node.chain.process(buffers, n);
       node.compensation.process(buffers, n);
-      for (let ch = 0; ch < graph.channels; ch++) {
-        const y = bus[ch]!;
-        const x = buffers[ch]!;
-        for (let i = 0; i < n; i++) y[i] = y[i]! + x[i]!;
-      }
-    });
+      for (let ch = 0; ch < bus.length; ch++) addInto(bus[ch]!, buffers[ch]!, n);
+    }
     return { wet: bus, dry: wantDry ? this.dry : null };
   }
 }
