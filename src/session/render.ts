@@ -9,6 +9,8 @@ import { ChunkReceiver } from '../engine/chunk-stream.js';
 import { siblingModule, type WorkerPool } from '../engine/pool.js';
 import { round, toDb } from '../dsp/decibels.js';
 import { isStemkitError } from '../errors.js';
+import { eqSections } from '../dsp/processors/eq.js';
+import type { ProcessorSpec } from '../dsp/processors/schema.js';
 import { buildChain } from './chain.js';
 import { loadImpulses } from './impulses.js';
 import type { ResolvedSession } from './load.js';
@@ -249,17 +251,21 @@ function isAbort(err: unknown): boolean {
 
 /**
  * Splits the stems into `count` groups of similar work (largest first onto the lightest group), so
- * workers rendering groups side by side finish together. Work per stem, in rough units of one mono
- * track: tracks by channel, their inserts, the bus inserts, and a reverb or convolution per return.
+ * workers rendering groups side by side finish together. Work per stem, in rough units measured on
+ * the render benchmark: a fixed part (meters, encoding, the bus), bus inserts by kind, a reverb or
+ * convolution per return, and the tracks by channel and insert.
  */
 export function stemGroups(resolved: ResolvedSession, count: number): number[][] {
   const { session } = resolved;
+  const insert = (p: ProcessorSpec) =>
+    p.type === 'eq' ? 2 + eqSections(p.bands, session.sampleRate).length : p.type === 'compressor' ? (p.detection === 'rms' ? 7 : 4) : 4;
   const cost = session.stems.map((stem, s) => {
-    let c = 0;
+    let c = 20 + 6 * returnsUsed(session, s).length;
+    for (const p of stem.processing) c += insert(p);
     stem.tracks.forEach((t, k) => {
-      if (!t.mute) c += 1 + 0.5 * resolved.tracks[s]![k]!.format.channels + 2 * t.processing.length;
+      if (!t.mute) c += 1 + 0.5 * resolved.tracks[s]![k]!.format.channels + t.processing.reduce((a, p) => a + insert(p), 0);
     });
-    return c + 3 * stem.processing.length + 5 * returnsUsed(session, s).length;
+    return c;
   });
   const order = cost.map((_, s) => s).sort((a, b) => cost[b]! - cost[a]! || a - b);
   const groups = Array.from({ length: Math.max(1, Math.min(count, session.stems.length)) }, () => ({ cost: 0, stems: [] as number[] }));
