@@ -100,6 +100,11 @@ function channelWeights(format: AudioFormat): number[] {
   return format.channelLayout.map(loudnessWeight);
 }
 
+/** A no-op job: loading this module in a worker ahead of the first segment (see preparePassWorkers). */
+export function workerReady(): boolean {
+  return true;
+}
+
 export async function runPass(input: PassInput): Promise<PassResult> {
   const sources: AudioSource[] = [];
   try {

@@ -13,6 +13,14 @@ const MAX_SEGMENTS = 16;
 const GRID_SECONDS = 0.4;
 
 /**
+ * Starts the pool's workers and loads the pass into them, so that this overlaps with whatever the
+ * caller does next (discovering and probing files) instead of delaying the first segment.
+ */
+export function preparePassWorkers(pool: WorkerPool): void {
+  for (let i = 0; i < pool.size; i++) pool.run(PASS_JOB, 'workerReady', null).catch(() => undefined);
+}
+
+/**
  * Runs the measuring pass over [0, totalFrames), split into time segments across the worker pool
  * when there is one and the material is long enough, and merges the segments.
  */

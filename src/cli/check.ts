@@ -1,6 +1,7 @@
 import { basename, extname } from 'node:path';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import { checkPackage } from '../check/check.js';
+import { preparePassWorkers } from '../check/run-pass.js';
 import { discoverPackages } from '../check/discover.js';
 import type { CheckReport } from '../check/types.js';
 import { WorkerPool } from '../engine/pool.js';
@@ -34,14 +35,15 @@ function pathFor(base: string, index: number, count: number, dir: string): strin
 
 /** `stemkit check`: exit 0 when every package passes, 1 when one has defects, 2 when nothing could be checked. */
 export async function runCheck(inputs: string[], options: CheckCliOptions, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
-  const packages = await discoverPackages(inputs, options.mix);
-  if (packages.every((p) => p.stems.length === 0 && !p.mix)) {
-    throw new StemkitError('E_USAGE', `no audio files found in ${inputs.join(', ')}`, { hint: 'point check at a folder of stems (WAV, AIFF or FLAC) or list the files' });
-  }
   const pool = new WorkerPool();
+  preparePassWorkers(pool);
   const progress = progressLine(err, !options.json);
   const reports: CheckReport[] = [];
   try {
+    const packages = await discoverPackages(inputs, options.mix);
+    if (packages.every((p) => p.stems.length === 0 && !p.mix)) {
+      throw new StemkitError('E_USAGE', `no audio files found in ${inputs.join(', ')}`, { hint: 'point check at a folder of stems (WAV, AIFF or FLAC) or list the files' });
+    }
     for (const pkg of packages) {
       const label = `checking ${basename(pkg.dir)}`;
       progress.update(label, 0);
