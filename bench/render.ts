@@ -11,7 +11,7 @@
  *      to show what the worker pool buys;
  *   3. the same mixing graph on the same decoded audio in memory (decoding not timed):
  *      - stemkit's graph (buildStemGraph + the block loop of src/session/render-stem.ts, then the
- *        mix bus and master chain as in src/session/render.ts), on this thread, without file I/O,
+ *        mix bus and master chain as in src/session/mix.ts), on this thread, without file I/O,
  *        meters or encoding;
  *      - node-web-audio-api's OfflineAudioContext: 48 AudioBufferSourceNodes → GainNode →
  *        StereoPannerNode → per-stem BiquadFilterNodes → DynamicsCompressorNode, sends → a
@@ -255,7 +255,8 @@ function renderFrames(resolved: ResolvedSession, impulses: Impulses): { frames: 
  * The renderer's graph without I/O: per stem, buildStemGraph and the block loop of
  * src/session/render-stem.ts (tracks → inserts → latency compensation → fader → pan into the bus
  * and the sends; bus inserts, fader; returns added), the stem's latency skipped, summed into the
- * mix in stem order as renderMix does; then master fader and chain, its latency skipped. Tracks
+ * mix in stem order (the renderer sums the stems as quantised to the file format, exactly, in
+ * Float64: hence the ≈ 5e-7 difference); then master fader and chain, its latency skipped. Tracks
  * are copied from memory where render-stem reads them from files; no meters, no encoding.
  * `mix` must hold frames + master latency + BLOCK frames per channel; returns the mix's start offset.
  */

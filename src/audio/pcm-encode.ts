@@ -121,11 +121,13 @@ let rounded: Int32Array[] = [];
  * Rounds one channel to integers of `scale` steps (Math.round's halves-up rounding) and clips to
  * [−scale, scale − 1]. In range, x + scale + ½ is positive, so truncation (`| 0`) is the floor,
  * and exact: at the half-integers where it matters, x carries far fewer than 53 − 24 fraction bits.
+ * With `sum`, also adds each rounded sample (as a decoder reads it back) to sum[at + i].
  */
-function roundChannel(src: Float32Array, frames: number, scale: number, dst: Int32Array, stats: EncodeStats): void {
+function roundChannel(src: Float32Array, frames: number, scale: number, dst: Int32Array, stats: EncodeStats, sum: Float64Array | null, at: number): void {
   const lo = -scale - 0.5;
   const hi = scale - 0.5;
   const bias = scale + 0.5;
+  const unit = 1 / scale;
   let clipped = 0;
   let nonFinite = 0;
   for (let i = 0; i < frames; i++) {
@@ -143,6 +145,7 @@ function roundChannel(src: Float32Array, frames: number, scale: number, dst: Int
       nonFinite++;
     }
     dst[i] = q;
+    if (sum !== null) sum[at + i] = sum[at + i]! + q * unit;
   }
   stats.clippedSamples += clipped;
   stats.nonFiniteSamples += nonFinite;
@@ -160,15 +163,7 @@ function encodeShortInt(planar: Float32Array[], frames: number, bytes: number, o
     rounded = Array.from({ length: Math.max(channels, rounded.length) }, () => new Int32Array(length));
   }
   const scale = 2 ** (bytes * 8 - 1);
-  const unit = 1 / scale;
-  for (let ch = 0; ch < channels; ch++) {
-    const q = rounded[ch]!;
-    roundChannel(planar[ch]!, frames, scale, q, stats);
-    if (sum) {
-      const acc = sum.planar[ch]!;
-      for (let i = 0, j = sum.offset; i < frames; i++, j++) acc[j] = acc[j]! + q[i]! * unit;
-    }
-  }
+  for (let ch = 0; ch < channels; ch++) roundChannel(planar[ch]!, frames, scale, rounded[ch]!, stats, sum ? sum.planar[ch]! : null, sum ? sum.offset : 0);
   let done = 0;
   if (HOST_LITTLE_ENDIAN && (out.byteOffset & 3) === 0 && channels <= 2) {
     const words = new Uint32Array(out.buffer, out.byteOffset, (frames * channels * bytes) >> 2);

@@ -1,6 +1,5 @@
 import { channelLayout, loudnessWeight } from '../audio/channels.js';
 import { LoudnessMeter } from '../dsp/loudness.js';
-import { SampleStats } from '../dsp/sample-stats.js';
 import { TruePeakMeter } from '../dsp/true-peak.js';
 
 /** What the package manifest records of each rendered file. */
@@ -14,24 +13,32 @@ export interface StemLevels {
 
 /** Meters a file as it is written (stems in their workers, the mix on the main thread). */
 export class OutputLevels {
-  private readonly stats: SampleStats;
+  /** Sample peak, all channels (the manifest needs nothing else of the sample statistics). */
+  private peak = 0;
   private readonly truePeak: TruePeakMeter;
   private readonly loudness: LoudnessMeter;
 
   constructor(sampleRate: number, channels: number) {
-    this.stats = new SampleStats(channels);
     this.truePeak = new TruePeakMeter({ sampleRate, channels });
     this.loudness = new LoudnessMeter({ sampleRate, channelWeights: channelLayout(channels, null).map(loudnessWeight) });
   }
 
   push(planar: Float32Array[], frames: number): void {
-    this.stats.push(planar, frames);
+    let peak = this.peak;
+    for (const x of planar) {
+      for (let i = 0; i < frames; i++) {
+        const v = x[i]!;
+        const a = v < 0 ? -v : v;
+        if (a > peak) peak = a;
+      }
+    }
+    this.peak = peak;
     this.truePeak.push(planar, frames);
     this.loudness.push(planar, frames);
   }
 
   result(): StemLevels {
-    const peak = Math.max(0, ...this.stats.result().peak);
+    const peak = this.peak;
     return {
       peak,
       truePeak: Math.max(peak, ...this.truePeak.state().truePeak),
