@@ -224,7 +224,12 @@ class StemRender {
     const wantDry = this.dryStep !== null;
     for (let at = 0; at < STEP; at += BLOCK) {
       const active = this.mixer.active(position + at, this.spans);
-      for (const k of active) this.streams[k]!.fill(position + at, BLOCK, this.mixer.input(k));
+      for (const k of active) {
+        // Tracks that are only read are mixed straight from the read buffer, without a copy.
+        const view = this.mixer.readsOnly(k) ? this.streams[k]!.view(position + at, BLOCK) : null;
+        if (view) this.mixer.lend(k, view);
+        else this.streams[k]!.fill(position + at, BLOCK, this.mixer.input(k));
+      }
       const out = this.mixer.process(position + at, active, wantDry);
       for (let ch = 0; ch < out.wet.length; ch++) {
         this.wetStep[ch]!.set(out.wet[ch]!, at);

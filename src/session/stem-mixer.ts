@@ -137,6 +137,8 @@ export class StemMixer {
   private readonly dry: Float32Array[];
   private readonly returns: Float32Array[][];
   private readonly inputs: Float32Array[][];
+  /** Per track, the audio of the next `process`: its own buffer (`input`) or the caller's (`lend`). */
+  private readonly current: Float32Array[][];
   private readonly sends: { gain: number; target: Float32Array[] }[][];
   private readonly waiting = new Map<number, { k: number; gain: number }>();
 
@@ -149,6 +151,7 @@ export class StemMixer {
     this.dry = alloc(graph.channels);
     this.returns = graph.returns.map(() => alloc(graph.channels));
     this.inputs = graph.tracks.map((t) => alloc(t.channels));
+    this.current = [...this.inputs];
     const slot = new Map(graph.returns.map((r, i) => [r.index, i]));
     this.sends = graph.tracks.map((t) => t.sends.map((send) => ({ gain: send.gain, target: this.returns[slot.get(send.target)!]! })));
   }
@@ -165,7 +168,18 @@ export class StemMixer {
 
   /** Where the caller puts track k's audio for the next `process`. */
   input(k: number): Float32Array[] {
-    return this.inputs[k]!;
+    return this.current[k] = this.inputs[k]!;
+  }
+
+  /** Whether track k's audio is only read (no inserts, delay or automation), so `lend` may pass it without a copy. */
+  readsOnly(k: number): boolean {
+    const node = this.graph.tracks[k]!;
+    return node.chain.processors.length === 0 && node.compensation.delay === 0 && node.gain.isConstant;
+  }
+
+  /** Track k's audio for the next `process`, read in place from the caller's arrays (see `readsOnly`). */
+  lend(k: number, planar: Float32Array[]): void {
+    this.current[k] = planar;
   }
 
   /** Mixes the active tracks' inputs through the stem's graph; the buffers stay valid until the next call. */
@@ -179,7 +193,7 @@ export class StemMixer {
     waiting.clear();
     for (const k of active) {
       const node = graph.tracks[k]!;
-      const buffer = this.inputs[k]!;
+      const buffer = this.current[k]!;
       node.chain.process(buffer, n);
       node.compensation.process(buffer, n);
       let gain = node.gain.constantGain;
@@ -201,9 +215,9 @@ export class StemMixer {
       waiting.delete(key);
       const other = graph.tracks[partner.k]!;
       const send = key < 0 ? null : { gainA: this.sends[partner.k]![0]!.gain, gainB: sends[0]!.gain, target: sends[0]!.target };
-      mixMonoPair(this.inputs[partner.k]![0]!, partner.gain, buffer[0]!, gain, other.panMatrix, node.panMatrix, bus, send, n);
+      mixMonoPair(this.current[partner.k]![0]!, partner.gain, buffer[0]!, gain, other.panMatrix, node.panMatrix, bus, send, n);
     }
-    for (const { k, gain } of waiting.values()) mixTrack(this.inputs[k]!, 1, graph.tracks[k]!.panMatrix, gain, bus, this.sends[k]!, n);
+    for (const { k, gain } of waiting.values()) mixTrack(this.current[k]!, 1, graph.tracks[k]!.panMatrix, gain, bus, this.sends[k]!, n);
     if (wantDry) {
       const g = graph.busGain;
       for (let ch = 0; ch < graph.channels; ch++) {

@@ -84,6 +84,16 @@ export class TrackStream {
     }
   }
 
+  /**
+   * The track at timeline [start, start + frames) as views into the read buffer, when the block
+   * lies wholly inside the track (call prepare first; valid until the next prepare), else null.
+   */
+  view(start: number, frames: number): Float32Array[] | null {
+    if (start < this.offset || start + frames > this.end) return null;
+    const at = start - this.bufferStart;
+    return this.buffer.map((x) => x.subarray(at, at + frames));
+  }
+
   private discardBefore(frame: number): void {
     const drop = Math.min(this.bufferLength, frame - this.bufferStart);
     if (drop <= 0) return;
