@@ -5,6 +5,12 @@ import type { Chain } from './chain.js';
 import { OutputLevels, type StemLevels } from './levels.js';
 import type { ResolvedSession } from './load.js';
 
+/** The mix as the manifest records it. */
+export interface MixResult {
+  levels: StemLevels;
+  clippedSamples: number;
+}
+
 /**
  * Adds stem parts (planar Float64) into the first part's arrays, in the order given, over `frames`
  * frames. For integer-format stems every order gives the same (exact) sum.
@@ -83,7 +89,7 @@ export class MixWriter {
   }
 
   /** Ends the mix at `frames` (the held tail up to there, then silence through the master's latency) and commits it. */
-  async finish(frames: number): Promise<{ levels: StemLevels; clippedSamples: number }> {
+  async finish(frames: number): Promise<MixResult> {
     // Beyond the package end the stems are cut, so the master hears silence there.
     let input = this.holdFrom;
     for (const part of this.held) {

@@ -14,7 +14,7 @@ import type { ProcessorSpec } from '../dsp/processors/schema.js';
 import { buildChain } from './chain.js';
 import { loadImpulses } from './impulses.js';
 import type { ResolvedSession } from './load.js';
-import { MixWriter } from './mix.js';
+import { MixWriter, type MixResult } from './mix.js';
 import { MIX_CHUNK, renderStemGroupJob, type MixChunk, type StemGroupJob, type StemResult } from './render-stem.js';
 import { buildStemGraph, returnsUsed, type StemGraph } from './stem-graph.js';
 
@@ -179,17 +179,19 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     // the declared tails above only bound it. An explicit tail is kept exactly.
     const lastAudible = Math.max(-1, ...results.map((r) => r.lastAudible));
     const packageFrames = session.tail === 'auto' ? Math.min(frames, Math.max(timeline, lastAudible + 1)) : frames;
-    for (const r of results) {
-      await finalizeWav(r.pending, packageFrames);
-      written.push(r.file);
-      if (r.dryPending) {
-        await finalizeWav(r.dryPending, packageFrames);
-        written.push(r.dryFile!);
-      }
-    }
+    // The files' syncs overlap: stems cut to length and renamed, the mix's tail rendered, all at once.
     options.onProgress?.('mix', 0);
-    const mixed = await mix.finish(packageFrames);
-    written.push(mixPath);
+    const finalize = async (pending: PendingWav, file: string) => {
+      await finalizeWav(pending, packageFrames);
+      written.push(file);
+    };
+    // Settled before judging, so a failure's clean-up never races a rename still under way.
+    const [finished, ...renamed] = await Promise.allSettled([
+      mix.finish(packageFrames).then((m) => (written.push(mixPath), m)),
+      ...results.flatMap((r) => [finalize(r.pending, r.file), ...(r.dryPending ? [finalize(r.dryPending, r.dryFile!)] : [])]),
+    ]);
+    for (const r of [finished!, ...renamed]) if (r.status === 'rejected') throw r.reason;
+    const mixed = (finished as PromiseFulfilledResult<MixResult>).value;
     options.onProgress?.('mix', 1);
 
     const masterProcessing = [...(session.master.gain !== 0 ? [{ type: 'gain', gain: session.master.gain }] : []), ...session.master.processing];
