@@ -256,13 +256,19 @@ export class Reverb implements Processor {
     this.silentFor = silentFor;
     const P = this.predelay;
     if (P > 0) {
+      // Swap the chunk with the ring, in runs up to the ring's end (no per-sample wrap test).
       const pre = this.pre;
       let p = this.prePos;
-      for (let j = 0; j < len; j++) {
-        const v = pre[p]!;
-        pre[p] = xin[j]!;
-        xin[j] = v;
-        if (++p === P) p = 0;
+      for (let j = 0; j < len; ) {
+        const run = Math.min(len - j, P - p);
+        for (let k = 0; k < run; k++) {
+          const v = pre[p + k]!;
+          pre[p + k] = xin[j + k]!;
+          xin[j + k] = v;
+        }
+        j += run;
+        p += run;
+        if (p === P) p = 0;
       }
       this.prePos = p;
     }
