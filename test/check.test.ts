@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPackage } from '../src/check/check.js';
+import { mergePasses, PassMerger, runPass } from '../src/check/pass.js';
 import { discoverPackage } from '../src/check/discover.js';
 import type { CheckReport, Finding } from '../src/check/types.js';
 import { RULES } from '../src/check/rules/index.js';
@@ -353,6 +354,36 @@ describe('check: parallel segments', () => {
       await pool.close();
     }
   }, 120_000);
+});
+
+describe('check: merging segment passes', () => {
+  it('merged one part at a time in order, gives what merging them all at once gives (clipped runs across cuts too)', async () => {
+    const stems = baseStems(12);
+    // A clipped run of 9 samples across the cut at 4.0 s, and another from 7.6 s into the next part.
+    for (let i = 4 * RATE - 4; i < 4 * RATE + 5; i++) stems[0]!.audio[0]![i] = 1 - 2 ** -23;
+    for (let i = Math.round(7.6 * RATE) - 2; i < Math.round(7.6 * RATE) + 3; i++) stems[1]!.audio[1]![i] = -1;
+    const dir = join(root, `pkg${++n}`);
+    await writePackage(dir, stems, sum(stems.map((s) => s.audio)));
+    const pkg = await discoverPackage(dir);
+    const paths = [...pkg.stems.map((s) => s.path), pkg.mix!.path];
+    const total = 12 * RATE;
+    const cuts = [0, 4 * RATE, Math.round(7.6 * RATE), 10 * RATE, total];
+    const parts = await Promise.all(
+      cuts.slice(0, -1).map((start, k) =>
+        runPass({ paths, hasMix: true, summable: true, start, end: cuts[k + 1]!, totalFrames: total, residualThreshold: 0.001, columns: 50 }),
+      ),
+    );
+    const merger = new PassMerger();
+    for (const part of parts) merger.add(part);
+    const incremental = merger.result();
+    const allAtOnce = mergePasses(parts);
+    expect(JSON.parse(JSON.stringify(incremental))).toEqual(JSON.parse(JSON.stringify(allAtOnce)));
+    expect(incremental.files[0]!.signal.clipRuns).toEqual([{ channel: 0, start: 4 * RATE - 4, length: 9 }]);
+    expect(incremental.files[1]!.signal.clipRuns).toEqual([{ channel: 1, start: Math.round(7.6 * RATE) - 2, length: 5 }]);
+    const whole = await runPass({ paths, hasMix: true, summable: true, start: 0, end: total, totalFrames: total, residualThreshold: 0.001, columns: 50 });
+    expect(incremental.files.map((f) => f.truePeak)).toEqual(whole.files.map((f) => f.truePeak));
+    expect(incremental.files.map((f) => f.signal.peak)).toEqual(whole.files.map((f) => f.signal.peak));
+  });
 });
 
 describe.skipIf(!HAVE_CORPUS)('check: a stem that breaks mid-stream', () => {

@@ -9,7 +9,7 @@ import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
 import { pickInGroupOf8 } from '../dsp/random.js';
 import { sumInto } from '../dsp/sum.js';
 import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
-import { lockstep } from '../engine/lockstep.js';
+import { lockstep, LockstepBuffers } from '../engine/lockstep.js';
 
 /**
  * The ONE streaming pass of `check`: every file in lockstep, feeding per file its meters, the
@@ -100,6 +100,9 @@ function channelWeights(format: AudioFormat): number[] {
   return format.channelLayout.map(loudnessWeight);
 }
 
+/** Block buffers kept for the next segment this thread measures. */
+const blockBuffers = new LockstepBuffers();
+
 /** A no-op job: loading this module in a worker ahead of the first segment (see preparePassWorkers). */
 export function workerReady(): boolean {
   return true;
@@ -176,7 +179,7 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
   let sumScratch = new Float64Array(0);
   let picks = new Int32Array(0);
 
-  for await (const block of lockstep(sources, { start: from, end })) {
+  for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers })) {
     const n = block.frames;
     const stemData = block.data.slice(0, stemCount);
     if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
@@ -347,6 +350,32 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
     mixEnergy,
     pairs: pairs.map((p) => ({ a: p.a, b: p.b, ranges: p.ranges.ranges, worstDb: p.worstDb })),
   };
+}
+
+/**
+ * mergePasses fed one part at a time in time order: it holds the merged result and the parts'
+ * signal states (small), not the parts (each carries every file's loudness histograms). Clipped
+ * runs are stitched across all segments at the end, as mergePasses does.
+ */
+export class PassMerger {
+  private merged: PassResult | null = null;
+  private readonly starts: number[] = [];
+  private readonly signals: { files: SignalMeterState[]; sum: SignalMeterState | null; residual: SignalMeterState | null }[] = [];
+
+  add(part: PassResult): void {
+    this.merged = this.merged ? mergePasses([this.merged, part]) : part;
+    this.starts.push(part.start);
+    this.signals.push({ files: part.files.map((f) => f.signal), sum: part.sum?.signal ?? null, residual: part.residual?.signal ?? null });
+  }
+
+  result(): PassResult {
+    const merged = this.merged!;
+    const each = <T>(pick: (s: (typeof this.signals)[number]) => T): T[] => this.signals.map(pick);
+    merged.files.forEach((f, i) => (f.signal = SignalMeter.merge(each((s) => s.files[i]!), this.starts)));
+    if (merged.sum) merged.sum.signal = SignalMeter.merge(each((s) => s.sum!), this.starts);
+    if (merged.residual) merged.residual.signal = SignalMeter.merge(each((s) => s.residual!), this.starts);
+    return merged;
+  }
 }
 
 /** Joins segment passes (in time order) into the whole-package measurement. */

@@ -1,12 +1,12 @@
 import { splitRange } from '../engine/segments.js';
 import { siblingModule, type WorkerPool } from '../engine/pool.js';
-import { mergePasses, runPass, type PassInput, type PassResult } from './pass.js';
+import { PassMerger, runPass, type PassInput, type PassResult } from './pass.js';
 
 const PASS_JOB = siblingModule(import.meta.url, 'pass');
 /** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
 const MIN_PARALLEL_SECONDS = 40;
-/** Material per segment beyond one per worker: each segment re-reads 3.5 s of pre-roll. */
-const SEGMENT_SECONDS = 120;
+/** Time segments per worker (each re-reads 3.5 s of pre-roll). */
+const SEGMENTS_PER_WORKER = 2;
 /** Upper bound on time segments per pass. */
 const MAX_SEGMENTS = 16;
 /** Segment boundaries on the 400 ms pair-window grid keep windowed analyses identical to a serial run. */
@@ -36,16 +36,26 @@ export async function measurePass(
     onSegmentDone?.(1, 1);
     return result;
   }
-  // At least one segment per worker; more for long material (finer progress and balance), each costing its pre-roll.
-  const count = Math.max(pool.size, Math.min(MAX_SEGMENTS, Math.floor(total / (SEGMENT_SECONDS * sampleRate))));
+  // Two segments per worker whatever the length: a worker's memory then does not depend on the
+  // duration (each segment leaves garbage the collector takes its time over), and two keep the
+  // workers balanced when one segment is slower. Progress moves per segment.
+  const count = Math.min(MAX_SEGMENTS, SEGMENTS_PER_WORKER * pool.size);
   const segments = splitRange(0, total, count, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
+  // Parts are merged in time order as they arrive, so the main thread holds a few at a time (a
+  // part carries every file's loudness histograms), not one per segment.
+  const merger = new PassMerger();
+  const waiting = new Map<number, PassResult>();
+  let next = 0;
   let done = 0;
-  const parts = await Promise.all(
-    segments.map(async (segment) => {
-      const part = await pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment });
+  await Promise.all(
+    segments.map(async (segment, index) => {
+      waiting.set(index, await pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment }));
+      for (let part = waiting.get(next); part; part = waiting.get(next)) {
+        waiting.delete(next++);
+        merger.add(part);
+      }
       onSegmentDone?.(++done, segments.length);
-      return part;
     }),
   );
-  return mergePasses(parts);
+  return merger.result();
 }

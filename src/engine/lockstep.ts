@@ -30,6 +30,35 @@ export interface LockstepOptions {
   onProgress?: (progress: Progress) => void;
   /** Stops the stream with E_ABORTED at the next block boundary. */
   signal?: AbortSignal;
+  /** Reuses block buffers from an earlier stream of the same shape (see LockstepBuffers). */
+  buffers?: LockstepBuffers;
+}
+
+/**
+ * Lockstep's two buffer sets, kept between streams of the same shape. A worker that streams
+ * segment after segment would otherwise leave megabytes of ArrayBuffers per segment for the
+ * garbage collector, which lets them pile up (peak memory then grows with the file's length).
+ * One stream at a time: a stream that finds them in use gets fresh ones.
+ */
+export class LockstepBuffers {
+  private sets: Float32Array[][][] | null = null;
+  private shape = '';
+  private inUse = false;
+
+  take(sources: AudioSource[], frames: number): Float32Array[][][] {
+    const shape = `${frames}:${sources.map((s) => s.format.channels).join(',')}`;
+    if (this.inUse) return [allocate(sources, frames), allocate(sources, frames)];
+    if (!this.sets || shape !== this.shape) {
+      this.sets = [allocate(sources, frames), allocate(sources, frames)];
+      this.shape = shape;
+    }
+    this.inUse = true;
+    return this.sets;
+  }
+
+  release(sets: Float32Array[][][]): void {
+    if (sets === this.sets) this.inUse = false;
+  }
 }
 
 /**
@@ -46,7 +75,7 @@ export async function* lockstep(sources: AudioSource[], options: LockstepOptions
   const end = options.end ?? Math.max(0, ...sources.map((s) => s.format.frames));
   const total = Math.max(0, end - start);
   const began = Date.now();
-  const sets = [allocate(sources, blockFrames), allocate(sources, blockFrames)];
+  const sets = options.buffers ? options.buffers.take(sources, blockFrames) : [allocate(sources, blockFrames), allocate(sources, blockFrames)];
 
   const fill = async (set: Float32Array[][], at: number): Promise<LockstepBlock> => {
     const frames = Math.min(blockFrames, end - at);
@@ -63,17 +92,23 @@ export async function* lockstep(sources: AudioSource[], options: LockstepOptions
 
   let which = 0;
   let pending = start < end ? fill(sets[0]!, start) : null;
-  for (let at = start; pending; at += blockFrames) {
-    const block = await pending;
-    if (options.signal?.aborted) throw new StemkitError('E_ABORTED', 'stopped by the caller', { hint: 'run again to finish' });
-    which ^= 1;
-    const next = at + blockFrames;
-    pending = next < end ? fill(sets[which]!, next) : null;
-    // A read-ahead that fails while the consumer is busy must not become an unhandled rejection.
-    pending?.catch(() => undefined);
-    yield block;
-    const done = Math.min(next, end) - start;
-    options.onProgress?.({ framesDone: done, framesTotal: total, fraction: total ? done / total : 1, elapsedMs: Date.now() - began });
+  try {
+    for (let at = start; pending; at += blockFrames) {
+      const block = await pending;
+      if (options.signal?.aborted) throw new StemkitError('E_ABORTED', 'stopped by the caller', { hint: 'run again to finish' });
+      which ^= 1;
+      const next = at + blockFrames;
+      pending = next < end ? fill(sets[which]!, next) : null;
+      // A read-ahead that fails while the consumer is busy must not become an unhandled rejection.
+      pending?.catch(() => undefined);
+      yield block;
+      const done = Math.min(next, end) - start;
+      options.onProgress?.({ framesDone: done, framesTotal: total, fraction: total ? done / total : 1, elapsedMs: Date.now() - began });
+    }
+  } finally {
+    // A consumer that stops early leaves a read-ahead in flight: it must land before the buffers go back.
+    await pending?.catch(() => undefined);
+    options.buffers?.release(sets);
   }
 }
 
