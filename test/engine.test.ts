@@ -7,6 +7,8 @@ import { createWavWriter } from '../src/audio/wav/write.js';
 import { SampleStats, type SampleStatsResult } from '../src/dsp/sample-stats.js';
 import { lockstep, type Progress } from '../src/engine/lockstep.js';
 import { WorkerPool } from '../src/engine/pool.js';
+import { ChunkReceiver, ChunkSender } from '../src/engine/chunk-stream.js';
+import { MessageChannel } from 'node:worker_threads';
 import { splitRange } from '../src/engine/segments.js';
 import { StemkitError } from '../src/errors.js';
 import { randomQuantised } from './helpers/signals.js';
@@ -107,5 +109,41 @@ describe('worker pool', () => {
     const failure = pool.run(job, 'sampleStatsJob', { path: join(dir, 'missing.wav'), start: 0, end: 10 });
     await expect(failure).rejects.toBeInstanceOf(StemkitError);
     await expect(failure).rejects.toMatchObject({ code: 'E_IO' });
+  });
+});
+
+describe('chunk stream', () => {
+  it('holds at most `window` unreleased chunks, hands released buffers back, and stops on failure', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const returned: ArrayBuffer[] = [];
+    const sender = new ChunkSender<{ k: number; data: Float64Array }>(port2, 2, (buffers) => returned.push(...buffers));
+    const receiver = new ChunkReceiver<{ k: number; data: Float64Array }>(port1);
+    try {
+      const chunk = (k: number) => {
+        const data = new Float64Array(4).fill(k);
+        return [{ k, data }, [data.buffer]] as const;
+      };
+      await sender.send(...chunk(0));
+      await sender.send(...chunk(1));
+      let third = false;
+      const sending = sender.send(...chunk(2)).then(() => (third = true));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(third).toBe(false); // two chunks in flight: the third waits
+      const first = await receiver.next();
+      expect([first.k, Array.from(first.data)]).toEqual([0, [0, 0, 0, 0]]);
+      receiver.release([first.data.buffer as ArrayBuffer]);
+      await sending;
+      expect(third).toBe(true);
+      expect(returned.map((b) => b.byteLength)).toEqual([32]);
+      expect((await receiver.next()).k).toBe(1);
+      // A failure on the receiving side stops a waiting sender and any later next().
+      const blocked = sender.send(...chunk(3));
+      receiver.fail(new Error('mix failed'));
+      await expect(blocked).rejects.toMatchObject({ code: 'E_ABORTED' });
+      await expect(receiver.next()).rejects.toThrow('mix failed');
+    } finally {
+      sender.close();
+      receiver.close();
+    }
   });
 });

@@ -118,6 +118,8 @@ class AlignedWriter {
 class GroupSum {
   private readonly parts: Float64Array[][];
   private base = 0;
+  /** Chunk buffers the mix has handed back (see ChunkSender), reused for the next chunks. */
+  private readonly free: ArrayBuffer[] = [];
 
   constructor(
     private readonly stems: number[],
@@ -127,6 +129,10 @@ class GroupSum {
     private readonly sender: ChunkSender<MixChunk>,
   ) {
     this.parts = stems.map(() => Array.from({ length: channels }, () => new Float64Array(capacity)));
+  }
+
+  reuse(buffers: ArrayBuffer[]): void {
+    this.free.push(...buffers);
   }
 
   target(part: number, frame: number, count: number): SumTarget {
@@ -144,7 +150,8 @@ class GroupSum {
       const parts = this.parts.map((planar, p) => ({
         stem: this.stems[p]!,
         planar: planar.map((x) => {
-          const chunk = x.slice(0, n);
+          const chunk = new Float64Array(this.free.pop() ?? new ArrayBuffer(MIX_CHUNK * 8), 0, n);
+          chunk.set(x.subarray(0, n));
           x.copyWithin(0, n);
           x.fill(0, this.capacity - n);
           return chunk;
@@ -271,7 +278,8 @@ class StemRender {
  * manifest, and streams them as written to the mix through `job.port`.
  */
 export async function renderStemGroupJob(job: StemGroupJob): Promise<StemResult[]> {
-  const sender = new ChunkSender<MixChunk>(job.port, MIX_WINDOW);
+  let sum: GroupSum | null = null;
+  const sender = new ChunkSender<MixChunk>(job.port, MIX_WINDOW, (buffers) => sum?.reuse(buffers));
   const renders: StemRender[] = [];
   const results: StemResult[] = [];
   try {
@@ -281,13 +289,14 @@ export async function renderStemGroupJob(job: StemGroupJob): Promise<StemResult[
     const exact = job.format !== 'float32';
     const latencies = renders.map((r) => r.graph.latency);
     const capacity = MIX_CHUNK + 2 * STEP + Math.max(...latencies) - Math.min(...latencies);
-    const sum = new GroupSum(exact ? [renders[0]!.stemIndex] : renders.map((r) => r.stemIndex), renders[0]!.graph.channels, capacity, job.frames, sender);
+    const group = new GroupSum(exact ? [renders[0]!.stemIndex] : renders.map((r) => r.stemIndex), renders[0]!.graph.channels, capacity, job.frames, sender);
+    sum = group;
     for (let position = 0; renders.some((r) => !r.done); position += STEP) {
       const live = renders.filter((r) => !r.done);
       const reads = live.flatMap((r) => r.reads(position));
       if (reads.length) await Promise.all(reads);
-      await Promise.all(live.map((r) => r.render(position, (frame, count) => sum.target(exact ? 0 : renders.indexOf(r), frame, count))));
-      await sum.flush(Math.min(...renders.map((r) => r.wet.written)));
+      await Promise.all(live.map((r) => r.render(position, (frame, count) => group.target(exact ? 0 : renders.indexOf(r), frame, count))));
+      await group.flush(Math.min(...renders.map((r) => r.wet.written)));
     }
     for (const r of renders) results.push(await r.finish());
     return results;

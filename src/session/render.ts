@@ -161,6 +161,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
         const got = await Promise.all(receivers.map((r) => r.next()));
         const parts = got.flatMap((c) => c.parts).sort((a, b) => a.stem - b.stem);
         await mix!.push(got[0]!.start, got[0]!.frames, parts.map((p) => p.planar));
+        got.forEach((chunk, g) => receivers[g]!.release(chunk.parts.flatMap((p) => p.planar.map((x) => x.buffer as ArrayBuffer))));
         options.onProgress?.('stems', (k + 1) / chunks);
       }
     })().catch((err) => {
