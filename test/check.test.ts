@@ -73,6 +73,29 @@ describe('check: timing', () => {
     expect(report.null!.passed).toBe(false);
   });
 
+  it('timing.offset reads 37 on a sample-exact loop too, where a copy a bar away matches almost as well', async () => {
+    // A programmed bass: one 0.5 s bar of a held note with a plucked attack, repeated sample for sample.
+    const bar = Math.round(0.5 * RATE);
+    const loop = (c: number) => {
+      const x = new Float32Array(SECONDS * RATE);
+      for (let i = 0; i < x.length; i++) {
+        const t = (i % bar) / RATE;
+        x[i] = Math.round(0.3 * Math.exp(-3 * t) * Math.sin(2 * Math.PI * 55 * t + c) * 2 ** 23) / 2 ** 23;
+      }
+      return x;
+    };
+    const stems = baseStems();
+    stems[1]!.audio = [loop(0), loop(0.2)];
+    const mix = sum(stems.map((s) => s.audio));
+    stems[1]!.audio = stems[1]!.audio.map((c) => {
+      const late = new Float32Array(c.length);
+      late.set(c.subarray(0, c.length - 37), 37);
+      return late;
+    });
+    const report = await check(stems, mix);
+    expect(only(report, 'timing.offset').map((f) => [f.stem, f.value])).toEqual([['Bass', 37]]);
+  });
+
   it('timing.offset finds an early stem too (−512 samples)', async () => {
     const stems = baseStems();
     const mix = sum(stems.map((s) => s.audio));

@@ -102,15 +102,17 @@ export async function probeOffset(stems: AudioSource[], mix: AudioSource, k: num
   const maxLag = Math.round(MAX_LAG_SECONDS * rate);
   const start = Math.max(0, Math.min(loudestStart, mix.format.frames - PROBE_FRAMES));
   const probe = await monoExcerpt(stems[k]!, start, PROBE_FRAMES);
-  const wide = await monoExcerpt(mix, start - maxLag, PROBE_FRAMES + 2 * maxLag);
-  const candidates = findLags(probe, wide, maxLag);
-  // The residual of everything else over the probe window: mix − Σ_{j≠k} s_j.
-  const rest = wide.slice(maxLag, maxLag + PROBE_FRAMES);
+  // What the mix holds of this stem: mix − Σ_{j≠k} s_j over the whole search range. Correlating
+  // against it rather than the mix keeps the other stems out of the way: where only this stem is
+  // misplaced it is an exact shifted copy, so even a sustained bass note gives one clear peak.
+  const restWide = await monoExcerpt(mix, start - maxLag, PROBE_FRAMES + 2 * maxLag);
   for (let j = 0; j < stems.length; j++) {
     if (j === k) continue;
-    const x = await monoExcerpt(stems[j]!, start, PROBE_FRAMES);
-    for (let i = 0; i < PROBE_FRAMES; i++) rest[i] = rest[i]! - x[i]!;
+    const x = await monoExcerpt(stems[j]!, start - maxLag, PROBE_FRAMES + 2 * maxLag);
+    for (let i = 0; i < x.length; i++) restWide[i] = restWide[i]! - x[i]!;
   }
+  const candidates = findLags(probe, restWide, maxLag);
+  const rest = restWide.subarray(maxLag, maxLag + PROBE_FRAMES);
   const stemWide = await monoExcerpt(stems[k]!, start - maxLag, PROBE_FRAMES + 2 * maxLag);
   const energyAt = (lag: number) => {
     // A stem late by `lag` means mix(t) contains stem(t + lag).
@@ -130,7 +132,9 @@ export async function probeOffset(stems: AudioSource[], mix: AudioSource, k: num
       if (Math.abs(c) > maxLag || tried.has(c)) continue;
       tried.add(c);
       const e = energyAt(c);
-      if (e < best.energy) best = { lag: c, energy: e };
+      // On a sample-exact loop a bar away nulls just as well: of equal fits, the smallest shift.
+      const tie = Math.abs(e - best.energy) <= 1e-9 * Math.max(e, best.energy);
+      if ((e < best.energy && !tie) || (tie && Math.abs(c) < Math.abs(best.lag))) best = { lag: c, energy: e };
     }
   }
   return { lag: best.lag, improvementDb: db(best.energy / Math.max(atZero, 1e-30)) };

@@ -3,12 +3,17 @@ import FFT from 'fft.js';
 /**
  * Finds where a short excerpt `probe` best matches inside a longer `haystack`: the lag d such that
  * probe[i] ≈ haystack[i + maxLag − d], for |d| ≤ maxLag. A coarse search runs by FFT on an 8×
- * decimated copy; the best coarse candidates are then refined by direct correlation at full rate,
- * so the answer is exact to the sample without a full-rate FFT of the whole range.
+ * decimated copy (normalised cross-correlation); the best coarse candidates are then refined by
+ * direct correlation at full rate, so the answer is exact to the sample without a full-rate FFT
+ * of the whole range. Meant for a haystack that holds a copy of the probe (check correlates a stem
+ * with mix − the other stems): plain correlation is the matched filter for that; a whitened one
+ * (GCC-PHAT) loses narrow-band material such as a sustained bass note.
  */
 const DECIMATION = 8;
 /** Coarse candidates refined at full rate: periodic material (bass, tones) has several near-equal peaks. */
 const CANDIDATES = 5;
+/** Coarse peaks at least this fraction of the best count as "nearly as strong". */
+const NEARLY_AS_STRONG = 0.98;
 
 export interface LagCandidate {
   lag: number;
@@ -32,11 +37,7 @@ function nextPow2(n: number): number {
   return p;
 }
 
-/**
- * r[k] = Σ_i a[i]·b[i+k] for k in [0, b.length − a.length], by FFT, with the cross-spectrum
- * whitened (GCC-PHAT): tonal material (bass notes, pads) otherwise gives a comb of near-equal
- * peaks, while the phase transform leaves one sharp peak at the true lag.
- */
+/** r[k] = Σ_i a[i]·b[i+k] for k in [0, b.length − a.length], by FFT. */
 function correlateFft(a: Float64Array, b: Float64Array): Float64Array {
   const size = nextPow2(a.length + b.length);
   const fft = new FFT(size);
@@ -56,17 +57,32 @@ function correlateFft(a: Float64Array, b: Float64Array): Float64Array {
     const ai = -A[2 * i + 1]!;
     const br = B[2 * i]!;
     const bi = B[2 * i + 1]!;
-    const re = ar * br - ai * bi;
-    const im = ar * bi + ai * br;
-    const magnitude = Math.hypot(re, im) || 1;
-    product[2 * i] = re / magnitude;
-    product[2 * i + 1] = im / magnitude;
+    product[2 * i] = ar * br - ai * bi;
+    product[2 * i + 1] = ar * bi + ai * br;
   }
   const out = fft.createComplexArray();
   fft.inverseTransform(out, product);
   const r = new Float64Array(b.length - a.length + 1);
   for (let k = 0; k < r.length; k++) r[k] = out[2 * k]!;
   return r;
+}
+
+/**
+ * r[k] / √(Σa² · Σ b[k … k + a.length)²): the normalised cross-correlation, so a loud passage
+ * elsewhere in the haystack cannot outscore the place that actually matches (which reads ±1).
+ */
+function normalise(r: Float64Array, a: Float64Array, b: Float64Array): Float64Array {
+  let ea = 0;
+  for (let i = 0; i < a.length; i++) ea += a[i]! * a[i]!;
+  let window = 0;
+  for (let i = 0; i < a.length; i++) window += b[i]! * b[i]!;
+  const out = new Float64Array(r.length);
+  for (let k = 0; k < r.length; k++) {
+    if (k > 0) window += b[k + a.length - 1]! * b[k + a.length - 1]! - b[k - 1]! * b[k - 1]!;
+    const norm = Math.sqrt(ea * Math.max(window, 0));
+    out[k] = norm > 0 ? r[k]! / norm : 0;
+  }
+  return out;
 }
 
 function directCorrelation(probe: Float32Array, haystack: Float32Array, offset: number): number {
@@ -85,7 +101,7 @@ function energy(x: Float32Array, from = 0, length = x.length): number {
 export function findLags(probe: Float32Array, haystack: Float32Array, maxLag: number): LagCandidate[] {
   const coarseProbe = decimate(probe, DECIMATION);
   const coarseHay = decimate(haystack, DECIMATION);
-  const coarse = correlateFft(coarseProbe, coarseHay);
+  const coarse = normalise(correlateFft(coarseProbe, coarseHay), coarseProbe, coarseHay);
   // Local maxima of |r|, strongest first.
   const peaks: number[] = [];
   for (let k = 0; k < coarse.length; k++) {
@@ -93,10 +109,17 @@ export function findLags(probe: Float32Array, haystack: Float32Array, maxLag: nu
     if ((k === 0 || v >= Math.abs(coarse[k - 1]!)) && (k === coarse.length - 1 || v >= Math.abs(coarse[k + 1]!))) peaks.push(k);
   }
   peaks.sort((x, y) => Math.abs(coarse[y]!) - Math.abs(coarse[x]!));
+  // Repetitive material (a loop, a held note) matches almost as well a period away, and decimation
+  // can rank a copy a period away above the real one: of the peaks nearly as strong as the best,
+  // the ones nearest lag 0 (plugin latency, a nudged region: what usually happens) join too.
+  const zero = maxLag / DECIMATION;
+  const best = peaks.length ? Math.abs(coarse[peaks[0]!]!) : 0;
+  const nearZero = peaks.filter((k) => Math.abs(coarse[k]!) >= NEARLY_AS_STRONG * best).sort((x, y) => Math.abs(x - zero) - Math.abs(y - zero));
+  const chosen = [...new Set([...peaks.slice(0, CANDIDATES), ...nearZero.slice(0, CANDIDATES)])];
   const probeEnergy = energy(probe);
   const seen = new Set<number>();
   const candidates: LagCandidate[] = [];
-  for (const k of peaks.slice(0, CANDIDATES)) {
+  for (const k of chosen) {
     let best = { offset: 0, value: -Infinity };
     const centre = k * DECIMATION;
     for (let offset = Math.max(0, centre - 2 * DECIMATION); offset <= Math.min(2 * maxLag, centre + 2 * DECIMATION); offset++) {
