@@ -32,6 +32,14 @@ async function check(stems: FixtureStem[], mix: Float32Array[] | null | 'sum', o
   return checkPackage(await discoverPackage(dir), options.profile ? { profile: options.profile } : {});
 }
 
+/** The audio `samples` later, same length. */
+const delayed = (audio: Float32Array[], samples: number) =>
+  audio.map((c) => {
+    const late = new Float32Array(c.length);
+    late.set(c.subarray(0, c.length - samples), samples);
+    return late;
+  });
+
 const rules = (r: CheckReport, severity?: Finding['severity']) => [...new Set(r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.rule))];
 const only = (r: CheckReport, rule: string) => r.findings.filter((f) => f.rule === rule);
 
@@ -58,11 +66,7 @@ describe('check: timing', () => {
   it('timing.offset reads a 37-sample plugin latency exactly and says how to fix it', async () => {
     const stems = baseStems();
     const mix = sum(stems.map((s) => s.audio));
-    stems[1]!.audio = stems[1]!.audio.map((c) => {
-      const late = new Float32Array(c.length);
-      late.set(c.subarray(0, c.length - 37), 37);
-      return late;
-    });
+    stems[1]!.audio = delayed(stems[1]!.audio, 37);
     const report = await check(stems, mix);
     const offsets = only(report, 'timing.offset');
     expect(offsets).toHaveLength(1);
@@ -87,11 +91,7 @@ describe('check: timing', () => {
     const stems = baseStems();
     stems[1]!.audio = [loop(0), loop(0.2)];
     const mix = sum(stems.map((s) => s.audio));
-    stems[1]!.audio = stems[1]!.audio.map((c) => {
-      const late = new Float32Array(c.length);
-      late.set(c.subarray(0, c.length - 37), 37);
-      return late;
-    });
+    stems[1]!.audio = delayed(stems[1]!.audio, 37);
     const report = await check(stems, mix);
     expect(only(report, 'timing.offset').map((f) => [f.stem, f.value])).toEqual([['Bass', 37]]);
   });
