@@ -96,6 +96,21 @@ describe('check: timing', () => {
     expect(only(report, 'timing.offset').map((f) => [f.stem, f.value])).toEqual([['Bass', 37]]);
   });
 
+  it('diagnoses several broken stems at once: an offset, an inverted stem and a wrong gain, each on its own stem', async () => {
+    const stems = baseStems();
+    const mix = sum(stems.map((s) => s.audio));
+    stems[1]!.audio = delayed(stems[1]!.audio, 37);
+    stems[2]!.audio = stems[2]!.audio.map((c) => c.map((v) => -v));
+    stems[3]!.audio = stems[3]!.audio.map((c) => c.map((v) => Math.round(v * 0.8 * 2 ** 23) / 2 ** 23));
+    const report = await check(stems, mix);
+    expect(only(report, 'timing.offset').map((f) => [f.stem, f.value])).toEqual([['Bass', 37]]);
+    expect(only(report, 'null.polarity').map((f) => f.stem)).toEqual(['Keys']);
+    const gain = only(report, 'null.gain-mismatch');
+    expect(gain.map((f) => f.stem)).toEqual(['Vocals']);
+    expect(gain[0]!.value as number).toBeCloseTo(1.94, 1);
+    expect(gain[0]!.fix).toMatch(/raise Vocals by 1\.9/);
+  });
+
   it('timing.offset finds an early stem too (−512 samples)', async () => {
     const stems = baseStems();
     const mix = sum(stems.map((s) => s.audio));

@@ -15,6 +15,11 @@ import { measurePass } from './run-pass.js';
 import { unreadable } from './rules/format.js';
 import type { CheckedFile, CheckReport, Finding, NullSummary } from './types.js';
 
+/** A probed lag counts when it lowers the residual over the probe by at least 10 dB. */
+const CONFIRMED_LAG_DB = -10;
+/** A probed gain is used for the other stems' next round when it leaves at most this much of the stem. */
+const TRUSTED_FIT_DB = -20;
+
 export interface CheckOptions {
   /** Profile name; default: the package's stemkit.json "profile", else "music". */
   profile?: string;
@@ -99,6 +104,8 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
   let nullSummary: NullSummary | null = null;
   let gains = null;
   const offsets = new Map<CheckedFile, OffsetResult>();
+  /** Every probed stem's lag and gain (the null failed), for diagnosing several stems at once. */
+  const probes = new Map<CheckedFile, OffsetResult>();
   if (pass?.residual && mixReadable) {
     const residualPeak = Math.max(...pass.residual.signal.peak);
     const mixRms = rmsOf(pass.files[passIndex.get(mixReadable)!]!.signal);
@@ -111,13 +118,28 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
       try {
         for (const f of files) sources.push(await openAudio(f.path));
         const mixSource = sources.at(-1)!;
-        for (const [k, stem] of readableStems.entries()) {
-          const fp = pass.files[k]!;
-          if (fp.loudestEnergy <= 0) continue;
-          const result = await probeOffset(sources.slice(0, -1), mixSource, k, fp.loudestStart);
-          // A lag counts only when the residual confirms it decisively.
-          if (result.lag !== 0 && result.improvementDb <= -10) offsets.set(stem, result);
+        // Two rounds: first every stem against the others at their jointly fitted gains, then against
+        // the others as their own probes placed them (several broken stems at once).
+        let others: { gains: number[]; lags: number[] } = { gains: gains.joint, lags: gains.joint.map(() => 0) };
+        for (let round = 0; round < 2; round++) {
+          for (const [k, stem] of readableStems.entries()) {
+            if (pass.files[k]!.loudestEnergy <= 0) continue;
+            probes.set(stem, await probeOffset(sources.slice(0, -1), mixSource, k, pass.files[k]!.loudestStart, others));
+          }
+          // Only what a probe established carries into the next round.
+          others = {
+            gains: readableStems.map((s, k) => {
+              const p = probes.get(s);
+              return p && p.fitRelativeDb <= TRUSTED_FIT_DB ? p.gain : gains!.joint[k]!;
+            }),
+            lags: readableStems.map((s) => {
+              const p = probes.get(s);
+              return p && p.improvementDb <= CONFIRMED_LAG_DB ? p.lag : 0;
+            }),
+          };
         }
+        // A lag counts only when the residual confirms it decisively.
+        for (const [stem, result] of probes) if (result.lag !== 0 && result.improvementDb <= CONFIRMED_LAG_DB) offsets.set(stem, result);
       } finally {
         await Promise.all(sources.map((s) => s.close()));
       }
@@ -136,7 +158,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     };
   }
 
-  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets };
+  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes };
   const findings: Finding[] = Object.values(RULES)
     .flatMap((rule) => rule(ctx))
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);

@@ -35,6 +35,9 @@ export interface GainDiagnosis {
   globalRelativeDb: number;
   /** Per stem, the gain that best fits with the other stems at unity, and the residual it leaves. */
   perStem: { gain: number; relativeDb: number }[];
+  /** All stems' gains fitted together (least squares); finite, 1 where a stem cannot be fitted. */
+  joint: number[];
+  jointRelativeDb: number;
 }
 
 const db = (ratio: number) => 10 * Math.log10(Math.max(ratio, 1e-30));
@@ -62,11 +65,14 @@ export function diagnoseGains(gram: number[][], withMix: number[], mixEnergy: nu
     const gains = ones.map((g, j) => (j === k ? gain : g));
     return { gain, relativeDb: db(residualEnergy(gram, withMix, mixEnergy, gains) / mixEnergy) };
   });
+  const joint = solve(gram, withMix).map((g) => (Number.isFinite(g) ? g : 1));
   return {
     unityRelativeDb: db(unity / mixEnergy),
     globalGain,
     globalRelativeDb: db(residualEnergy(gram, withMix, mixEnergy, ones.map(() => globalGain)) / mixEnergy),
     perStem,
+    joint,
+    jointRelativeDb: db(residualEnergy(gram, withMix, mixEnergy, joint) / mixEnergy),
   };
 }
 
@@ -90,14 +96,26 @@ export interface OffsetResult {
   lag: number;
   /** Residual energy over the probe with the stem at this lag, relative to unity placement (dB; negative = better). */
   improvementDb: number;
+  /** The stem's best gain at that lag over the probe (negative: inverted polarity)… */
+  gain: number;
+  /** …and what is left with lag and gain applied, relative to the stem's part of the mix (dB). */
+  fitRelativeDb: number;
 }
 
 /**
- * The lag of stem `k` against the mix, exact to the sample: cross-correlation around the stem's
- * loudest passage proposes candidate lags; the residual (mix − other stems − shifted stem) over
- * the same excerpt decides among them, so periodic material cannot fool it.
+ * The lag of stem `k` against the mix, exact to the sample, and its gain there: cross-correlation
+ * around the stem's loudest passage proposes candidate lags; the residual (mix − other stems −
+ * shifted stem) over the same excerpt decides among them, so periodic material cannot fool it.
+ * The other stems are taken at `others` gains and lags (the joint least-squares fit, then what
+ * their own probes found), so one stem's wrong gain, polarity or offset does not hide another's.
  */
-export async function probeOffset(stems: AudioSource[], mix: AudioSource, k: number, loudestStart: number): Promise<OffsetResult> {
+export async function probeOffset(
+  stems: AudioSource[],
+  mix: AudioSource,
+  k: number,
+  loudestStart: number,
+  others: { gains?: number[]; lags?: number[] } = {},
+): Promise<OffsetResult> {
   const rate = mix.format.sampleRate;
   const maxLag = Math.round(MAX_LAG_SECONDS * rate);
   const start = Math.max(0, Math.min(loudestStart, mix.format.frames - PROBE_FRAMES));
@@ -108,20 +126,27 @@ export async function probeOffset(stems: AudioSource[], mix: AudioSource, k: num
   const restWide = await monoExcerpt(mix, start - maxLag, PROBE_FRAMES + 2 * maxLag);
   for (let j = 0; j < stems.length; j++) {
     if (j === k) continue;
-    const x = await monoExcerpt(stems[j]!, start - maxLag, PROBE_FRAMES + 2 * maxLag);
-    for (let i = 0; i < x.length; i++) restWide[i] = restWide[i]! - x[i]!;
+    const x = await monoExcerpt(stems[j]!, start - maxLag + (others.lags?.[j] ?? 0), PROBE_FRAMES + 2 * maxLag);
+    const g = others.gains?.[j] ?? 1;
+    for (let i = 0; i < x.length; i++) restWide[i] = restWide[i]! - g * x[i]!;
   }
   const candidates = findLags(probe, restWide, maxLag);
   const rest = restWide.subarray(maxLag, maxLag + PROBE_FRAMES);
   const stemWide = await monoExcerpt(stems[k]!, start - maxLag, PROBE_FRAMES + 2 * maxLag);
+  let restEnergy = 0;
+  for (let i = 0; i < PROBE_FRAMES; i++) restEnergy += rest[i]! * rest[i]!;
+  // What is left of `rest` with the stem at `lag` and its best gain there (so an inverted or
+  // mis-levelled stem is still placed right): ‖rest‖² − ⟨rest, s⟩² / ‖s‖².
   const energyAt = (lag: number) => {
     // A stem late by `lag` means mix(t) contains stem(t + lag).
-    let e = 0;
+    let cross = 0;
+    let self = 0;
     for (let i = 0; i < PROBE_FRAMES; i++) {
-      const r = rest[i]! - stemWide[maxLag + i + lag]!;
-      e += r * r;
+      const x = stemWide[maxLag + i + lag]!;
+      cross += rest[i]! * x;
+      self += x * x;
     }
-    return e;
+    return Math.max(0, self > 0 ? restEnergy - (cross * cross) / self : restEnergy);
   };
   const atZero = energyAt(0);
   let best = { lag: 0, energy: atZero };
@@ -137,5 +162,14 @@ export async function probeOffset(stems: AudioSource[], mix: AudioSource, k: num
       if ((e < best.energy && !tie) || (tie && Math.abs(c) < Math.abs(best.lag))) best = { lag: c, energy: e };
     }
   }
-  return { lag: best.lag, improvementDb: db(best.energy / Math.max(atZero, 1e-30)) };
+  // The stem's gain at the chosen lag, and what that leaves of its part of the mix.
+  let cross = 0;
+  let self = 0;
+  for (let i = 0; i < PROBE_FRAMES; i++) {
+    const x = stemWide[maxLag + i + best.lag]!;
+    cross += rest[i]! * x;
+    self += x * x;
+  }
+  const gain = self > 0 ? cross / self : 1;
+  return { lag: best.lag, improvementDb: db(best.energy / Math.max(atZero, 1e-30)), gain, fitRelativeDb: db(best.energy / Math.max(restEnergy, 1e-30)) };
 }

@@ -20,6 +20,8 @@ export interface RuleContext {
   gains: GainDiagnosis | null;
   nullSummary: NullSummary | null;
   offsets: Map<CheckedFile, OffsetResult>;
+  /** Lag and gain of every stem probed when the null failed (empty when it passed). */
+  probes: Map<CheckedFile, OffsetResult>;
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];

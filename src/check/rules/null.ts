@@ -1,6 +1,7 @@
 import { round } from '../../dsp/decibels.js';
 import { finding, fmtDb, toSeconds, type Rule, type RuleContext } from './context.js';
-import type { Finding } from '../types.js';
+import type { CheckedFile, Finding } from '../types.js';
+import type { OffsetResult } from '../diagnose.js';
 
 /** A correction explains the failure when it leaves at most this much residual relative to the mix… */
 const EXPLAINED_RELATIVE_DB = -40;
@@ -78,17 +79,39 @@ export const gainMismatch: Rule = (ctx) => {
     });
   }
   if (g.globalGain > 0 && explains(ctx, g.globalRelativeDb) && Math.abs(20 * Math.log10(g.globalGain)) >= 0.05) {
-    const dB = 20 * Math.log10(g.globalGain);
+    return globalGainFinding(ctx, g.globalGain, g.globalRelativeDb);
+  }
+  if (perStem.length > 1 || explains(ctx, g.globalRelativeDb) || g.perStem.some((s) => explains(ctx, s.relativeDb))) return [];
+  // Several stems off at once (no single stem or global gain explains it): each stem's own probe.
+  return probed(ctx, (p) => p.gain > 0 && Math.abs(20 * Math.log10(p.gain)) >= 0.05).flatMap(({ stem, probe }) => {
+    const dB = 20 * Math.log10(probe.gain);
     return finding('null.gain-mismatch', 'error', {
-      file: ctx.mix,
-      message: `the mix is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'louder' : 'quieter'} than the sum of the stems; with that gain the sum nulls (residual ${fmtDb(g.globalRelativeDb)} relative)`,
+      file: stem,
+      message: `${stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix (${fmtDb(probe.fitRelativeDb)} left of it with that gain${probe.lag ? ` and its ${probe.lag}-sample offset` : ''})`,
       value: round(dB),
       limit: 0,
-      fix: `the master fader or a gain stage after the stem buses differs: ${dB > 0 ? 'lower' : 'raise'} the mix by ${Math.abs(dB).toFixed(2)} dB or re-export both with the same master gain`,
+      fix: `${dB > 0 ? 'raise' : 'lower'} ${stem.name} by ${Math.abs(dB).toFixed(2)} dB (check its bus fader or a pre-fader export)`,
     });
-  }
-  return [];
+  });
 };
+
+/** Stems whose probe (run when the null failed) fits them decisively and matches `test`. */
+function probed(ctx: RuleContext, test: (probe: OffsetResult) => boolean): { stem: CheckedFile; probe: OffsetResult }[] {
+  return [...ctx.probes]
+    .filter(([, probe]) => probe.fitRelativeDb <= EXPLAINED_RELATIVE_DB && test(probe))
+    .map(([stem, probe]) => ({ stem, probe }));
+}
+
+function globalGainFinding(ctx: RuleContext, gain: number, relativeDb: number): Finding[] {
+  const dB = 20 * Math.log10(gain);
+  return finding('null.gain-mismatch', 'error', {
+    file: ctx.mix,
+    message: `the mix is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'louder' : 'quieter'} than the sum of the stems; with that gain the sum nulls (residual ${fmtDb(relativeDb)} relative)`,
+    value: round(dB),
+    limit: 0,
+    fix: `the master fader or a gain stage after the stem buses differs: ${dB > 0 ? 'lower' : 'raise'} the mix by ${Math.abs(dB).toFixed(2)} dB or re-export both with the same master gain`,
+  });
+}
 
 export const polarity: Rule = (ctx) => {
   const g = ctx.gains;
@@ -114,5 +137,14 @@ export const polarity: Rule = (ctx) => {
       fix: 'invert the mix (or every stem) so they share polarity',
     });
   }
-  return [];
+  if (flipped.length > 1 || explains(ctx, g.globalRelativeDb) || g.perStem.some((s) => explains(ctx, s.relativeDb))) return [];
+  // Several stems off at once: each stem's own probe.
+  return probed(ctx, (p) => p.gain < 0 && Math.abs(20 * Math.log10(-p.gain)) < 0.5).flatMap(({ stem, probe }) =>
+    finding('null.polarity', 'error', {
+      file: stem,
+      message: `${stem.name} is polarity-inverted against the mix (${fmtDb(probe.fitRelativeDb)} left of its part once inverted)`,
+      value: 'inverted',
+      fix: `invert ${stem.name}'s polarity (check a phase switch on its bus) and re-export`,
+    }),
+  );
 };
