@@ -126,7 +126,9 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
             if (pass.files[k]!.loudestEnergy <= 0) continue;
             probes.set(stem, await probeOffset(sources.slice(0, -1), mixSource, k, pass.files[k]!.loudestStart, others));
           }
-          // Only what a probe established carries into the next round.
+          // Only what a probe established carries into the next round, and a round that would
+          // place the other stems as before is not repeated.
+          const previous = others;
           others = {
             gains: readableStems.map((s, k) => {
               const p = probes.get(s);
@@ -137,6 +139,8 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
               return p && p.improvementDb <= CONFIRMED_LAG_DB ? p.lag : 0;
             }),
           };
+          const moved = others.lags.some((lag, k) => lag !== previous.lags[k]) || others.gains.some((g, k) => Math.abs(g - previous.gains[k]!) > 0.01 * Math.abs(previous.gains[k]!));
+          if (!moved) break;
         }
         // A lag counts only when the residual confirms it decisively.
         for (const [stem, result] of probes) if (result.lag !== 0 && result.improvementDb <= CONFIRMED_LAG_DB) offsets.set(stem, result);

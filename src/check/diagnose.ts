@@ -83,11 +83,16 @@ const REFINE_RADIUS = 8;
 /** Probe excerpt length: 2^15 frames (0.68 s at 48 kHz). */
 const PROBE_FRAMES = 1 << 15;
 
-async function monoExcerpt(source: AudioSource, start: number, frames: number): Promise<Float32Array> {
-  const out = new Float32Array(frames);
+/**
+ * Σ channels of `source` over [start, start + frames) (zeros outside the file), into `out` if
+ * given; reads go through `scratch` (planar, at least `frames` long) so probing allocates no
+ * per-read buffers.
+ */
+async function monoExcerpt(source: AudioSource, start: number, frames: number, scratch: Float32Array[], out = new Float32Array(frames)): Promise<Float32Array> {
+  out.fill(0, 0, frames);
   const from = Math.max(0, start);
   const skip = from - start;
-  const planar = await source.read(from, Math.max(0, frames - skip));
+  const planar = await source.read(from, Math.max(0, frames - skip), scratch.slice(0, source.format.channels));
   for (const channel of planar) for (let i = 0; i < channel.length; i++) out[skip + i] = out[skip + i]! + channel[i]!;
   return out;
 }
@@ -119,20 +124,24 @@ export async function probeOffset(
   const rate = mix.format.sampleRate;
   const maxLag = Math.round(MAX_LAG_SECONDS * rate);
   const start = Math.max(0, Math.min(loudestStart, mix.format.frames - PROBE_FRAMES));
-  const probe = await monoExcerpt(stems[k]!, start, PROBE_FRAMES);
+  const wideFrames = PROBE_FRAMES + 2 * maxLag;
+  const channels = Math.max(mix.format.channels, ...stems.map((x) => x.format.channels));
+  const scratch = Array.from({ length: channels }, () => new Float32Array(wideFrames));
+  const probe = await monoExcerpt(stems[k]!, start, PROBE_FRAMES, scratch);
   // What the mix holds of this stem: mix − Σ_{j≠k} s_j over the whole search range. Correlating
   // against it rather than the mix keeps the other stems out of the way: where only this stem is
   // misplaced it is an exact shifted copy, so even a sustained bass note gives one clear peak.
-  const restWide = await monoExcerpt(mix, start - maxLag, PROBE_FRAMES + 2 * maxLag);
+  const restWide = await monoExcerpt(mix, start - maxLag, wideFrames, scratch);
+  const other = new Float32Array(wideFrames);
   for (let j = 0; j < stems.length; j++) {
     if (j === k) continue;
-    const x = await monoExcerpt(stems[j]!, start - maxLag + (others.lags?.[j] ?? 0), PROBE_FRAMES + 2 * maxLag);
+    const x = await monoExcerpt(stems[j]!, start - maxLag + (others.lags?.[j] ?? 0), wideFrames, scratch, other);
     const g = others.gains?.[j] ?? 1;
     for (let i = 0; i < x.length; i++) restWide[i] = restWide[i]! - g * x[i]!;
   }
   const candidates = findLags(probe, restWide, maxLag);
   const rest = restWide.subarray(maxLag, maxLag + PROBE_FRAMES);
-  const stemWide = await monoExcerpt(stems[k]!, start - maxLag, PROBE_FRAMES + 2 * maxLag);
+  const stemWide = await monoExcerpt(stems[k]!, start - maxLag, wideFrames, scratch);
   let restEnergy = 0;
   for (let i = 0; i < PROBE_FRAMES; i++) restEnergy += rest[i]! * rest[i]!;
   // What is left of `rest` with the stem at `lag` and its best gain there (so an inverted or
