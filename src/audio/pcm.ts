@@ -145,32 +145,40 @@ function decodeInt24LE(src: Uint8Array, frames: number, channels: number, out: F
  * check hot paths); the last samples that do not fill a group of four take the byte path.
  */
 function decodeInt24Words(src: Uint8Array, frames: number, channels: number, out: Float32Array[], o: number): void {
-  const scale = 1 / 8388608;
   const samples = frames * channels;
   const groups = Math.floor(samples / 4);
-  const words = new Int32Array(src.buffer, src.byteOffset, groups * 3);
-  if (channels === 1) {
-    const y = out[0]!;
-    for (let g = 0, w = 0, k = o; g < groups; g++, w += 3, k += 4) {
-      const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!;
-      y[k] = ((w0 << 8) >> 8) * scale;
-      y[k + 1] = (((w1 << 16) >> 8) | (w0 >>> 24)) * scale;
-      y[k + 2] = (((w2 << 24) >> 8) | (w1 >>> 16)) * scale;
-      y[k + 3] = (w2 >> 8) * scale;
-    }
-  } else {
-    const l = out[0]!, r = out[1]!;
-    for (let g = 0, w = 0, k = o; g < groups; g++, w += 3, k += 2) {
-      const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!;
-      l[k] = ((w0 << 8) >> 8) * scale;
-      r[k] = (((w1 << 16) >> 8) | (w0 >>> 24)) * scale;
-      l[k + 1] = (((w2 << 24) >> 8) | (w1 >>> 16)) * scale;
-      r[k + 1] = (w2 >> 8) * scale;
-    }
-  }
+  // The last samples (fewer than 4) first: the word loops must be the last thing their functions
+  // do, or V8 deoptimizes their on-the-fly compiled code on every call (see dsp/peak.ts).
   for (let s = groups * 4; s < samples; s++) {
     const p = s * 3;
-    out[s % channels]![o + Math.floor(s / channels)] = (((src[p + 2]! << 24) | (src[p + 1]! << 16) | (src[p]! << 8)) >> 8) * scale;
+    out[s % channels]![o + Math.floor(s / channels)] = (((src[p + 2]! << 24) | (src[p + 1]! << 16) | (src[p]! << 8)) >> 8) * INT24_SCALE;
+  }
+  const words = new Int32Array(src.buffer, src.byteOffset, groups * 3);
+  if (channels === 1) decodeInt24WordsMono(words, groups, out[0]!, o);
+  else decodeInt24WordsStereo(words, groups, out[0]!, out[1]!, o);
+}
+
+const INT24_SCALE = 1 / 8388608;
+
+function decodeInt24WordsMono(words: Int32Array, groups: number, y: Float32Array, o: number): void {
+  const scale = INT24_SCALE;
+  for (let g = 0, w = 0, k = o; g < groups; g++, w += 3, k += 4) {
+    const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!;
+    y[k] = ((w0 << 8) >> 8) * scale;
+    y[k + 1] = (((w1 << 16) >> 8) | (w0 >>> 24)) * scale;
+    y[k + 2] = (((w2 << 24) >> 8) | (w1 >>> 16)) * scale;
+    y[k + 3] = (w2 >> 8) * scale;
+  }
+}
+
+function decodeInt24WordsStereo(words: Int32Array, groups: number, l: Float32Array, r: Float32Array, o: number): void {
+  const scale = INT24_SCALE;
+  for (let g = 0, w = 0, k = o; g < groups; g++, w += 3, k += 2) {
+    const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!;
+    l[k] = ((w0 << 8) >> 8) * scale;
+    r[k] = (((w1 << 16) >> 8) | (w0 >>> 24)) * scale;
+    l[k + 1] = (((w2 << 24) >> 8) | (w1 >>> 16)) * scale;
+    r[k + 1] = (w2 >> 8) * scale;
   }
 }
 

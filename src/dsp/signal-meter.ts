@@ -128,9 +128,7 @@ export class SignalMeter {
     this.runStart = new Array<number>(n).fill(0);
     this.atStart = new Array<boolean>(n).fill(true);
     this.histogram = new Uint32Array(LEVEL_BINS);
-    this.pieceSum = new Float64Array(n);
-    this.pieceSquares = new Float64Array(n);
-    this.pieceMax = new Float64Array(n);
+    this.piece = new Float64Array(Math.max(8, 3 * n));
   }
 
   push(planar: Float32Array[], frames: number): void {
@@ -149,13 +147,16 @@ export class SignalMeter {
     // stereo); clipping and non-finite values are resolved per sample only in pieces that have them.
     for (let c = begin; c < frames; ) {
       const e = overview ? Math.min(frames, overview.columnEnd(globalStart + c) - globalStart) : frames;
-      if (stereo) this.stereoPiece(planar[0]!, planar[1]!, c, e);
-      else for (let ch = 0; ch < n; ch++) this.monoPiece(ch, planar[ch]!, c, e);
+      const piece = this.piece;
+      if (stereo) {
+        stereoPiece(planar[0]!, planar[1]!, c, e, piece);
+        this.stereoExtras(planar[0]!, planar[1]!, c, e);
+      } else for (let ch = 0; ch < n; ch++) monoPiece(planar[ch]!, c, e, piece, 3 * ch);
       for (let ch = 0; ch < n; ch++) {
         const x = planar[ch]!;
-        let cs = this.pieceSum[ch]!;
-        let cq = this.pieceSquares[ch]!;
-        let cmax = this.pieceMax[ch]!;
+        let cs = piece[3 * ch]!;
+        let cq = piece[3 * ch + 1]!;
+        let cmax = piece[3 * ch + 2]!;
         if (!(cq < Infinity)) {
           this.exactChunk(ch, x, c, e, globalStart);
           const part = this.partial;
@@ -190,56 +191,14 @@ export class SignalMeter {
     this.s.frames += frames - begin;
   }
 
-  private readonly pieceSum: Float64Array;
-  private readonly pieceSquares: Float64Array;
-  private readonly pieceMax: Float64Array;
+  /** Per channel Σx, Σx², max|x| of the current piece; then Σ L·R and Σ (L − R)² (stereo). */
+  private readonly piece: Float64Array;
 
-  /** Σx, Σx² and max|x| of x[from, to) into the piece arrays. */
-  private monoPiece(ch: number, x: Float32Array, from: number, to: number): void {
-    let sum = 0;
-    let squares = 0;
-    let max = 0;
-    for (let i = from; i < to; i++) {
-      const v = x[i]!;
-      sum += v;
-      squares += v * v;
-      const a = Math.abs(v);
-      max = a > max ? a : max;
-    }
-    this.pieceSum[ch] = sum;
-    this.pieceSquares[ch] = squares;
-    this.pieceMax[ch] = max;
-  }
-
-  /** monoPiece for L and R in one loop, plus Σ L·R (skipped when non-finite). */
-  private stereoPiece(l: Float32Array, r: Float32Array, from: number, to: number): void {
-    let sumL = 0, squaresL = 0, maxL = 0;
-    let sumR = 0, squaresR = 0, maxR = 0;
-    let lr = 0;
-    let side = 0;
-    for (let i = from; i < to; i++) {
-      const u = l[i]!;
-      const v = r[i]!;
-      sumL += u;
-      squaresL += u * u;
-      const a = Math.abs(u);
-      maxL = a > maxL ? a : maxL;
-      sumR += v;
-      squaresR += v * v;
-      const b = Math.abs(v);
-      maxR = b > maxR ? b : maxR;
-      lr += u * v;
-      const d = u - v;
-      side += d * d;
-    }
-    this.pieceSum[0] = sumL;
-    this.pieceSquares[0] = squaresL;
-    this.pieceMax[0] = maxL;
-    this.pieceSum[1] = sumR;
-    this.pieceSquares[1] = squaresR;
-    this.pieceMax[1] = maxR;
+  /** Σ L·R of a stereo piece, and the dual-mono witness (non-finite pieces compared per sample). */
+  private stereoExtras(l: Float32Array, r: Float32Array, from: number, to: number): void {
+    const lr = this.piece[6]!;
+    const side = this.piece[7]!;
     if (lr === lr) this.s.sumLR += lr;
-    // Dual mono only needs a witness that L and R differ somewhere; non-finite pieces are compared per sample.
     if (this.s.maxSideAbs === 0 && side !== 0) {
       if (side < Infinity) this.s.maxSideAbs = Math.sqrt(side / (to - from));
       else {
@@ -419,4 +378,58 @@ export class SignalMeter {
     const samples = state.frames * state.channels;
     return samples ? near / samples : 0;
   }
+}
+
+/*
+ * The piece loops are module-level leaf functions on purpose: V8 compiles a long loop on the fly
+ * (on-stack replacement) and re-enters that code on later calls, and code after the loop that it
+ * has not seen run (a method's property accesses) then deoptimizes it on every call.
+ */
+
+/** Σx, Σx² and max|x| of x[from, to) into out[at … at + 2]. */
+function monoPiece(x: Float32Array, from: number, to: number, out: Float64Array, at: number): void {
+  let sum = 0;
+  let squares = 0;
+  let max = 0;
+  for (let i = from; i < to; i++) {
+    const v = x[i]!;
+    sum += v;
+    squares += v * v;
+    const a = Math.abs(v);
+    max = a > max ? a : max;
+  }
+  out[at] = sum;
+  out[at + 1] = squares;
+  out[at + 2] = max;
+}
+
+/** monoPiece for L and R in one loop (out[0 … 5]), plus Σ L·R (out[6]) and Σ (L − R)² (out[7]). */
+function stereoPiece(l: Float32Array, r: Float32Array, from: number, to: number, out: Float64Array): void {
+  let sumL = 0, squaresL = 0, maxL = 0;
+  let sumR = 0, squaresR = 0, maxR = 0;
+  let lr = 0;
+  let side = 0;
+  for (let i = from; i < to; i++) {
+    const u = l[i]!;
+    const v = r[i]!;
+    sumL += u;
+    squaresL += u * u;
+    const a = Math.abs(u);
+    maxL = a > maxL ? a : maxL;
+    sumR += v;
+    squaresR += v * v;
+    const b = Math.abs(v);
+    maxR = b > maxR ? b : maxR;
+    lr += u * v;
+    const d = u - v;
+    side += d * d;
+  }
+  out[0] = sumL;
+  out[1] = squaresL;
+  out[2] = maxL;
+  out[3] = sumR;
+  out[4] = squaresR;
+  out[5] = maxR;
+  out[6] = lr;
+  out[7] = side;
 }

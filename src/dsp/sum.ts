@@ -47,3 +47,8 @@ function addFourFrom(out: Float32Array, partial: Float64Array, inputs: Float32Ar
   else if (b) for (let k = 0; k < n; k++) out[k] = partial[k]! + a[k]! + b[k]!;
   else for (let k = 0; k < n; k++) out[k] = partial[k]! + a[k]!;
 }
+
+/** out[i] = x[i] · gain for i < frames (rounded to float32). */
+export function scaleInto(out: Float32Array, x: Float64Array | Float32Array, gain: number, frames: number): void {
+  for (let i = 0; i < frames; i++) out[i] = x[i]! * gain;
+}

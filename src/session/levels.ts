@@ -1,5 +1,6 @@
 import { channelLayout, loudnessWeight } from '../audio/channels.js';
 import { LoudnessMeter } from '../dsp/loudness.js';
+import { peakOf } from '../dsp/peak.js';
 import { TruePeakMeter } from '../dsp/true-peak.js';
 
 /** What the package manifest records of each rendered file. */
@@ -24,15 +25,7 @@ export class OutputLevels {
   }
 
   push(planar: Float32Array[], frames: number): void {
-    let peak = this.peak;
-    for (const x of planar) {
-      for (let i = 0; i < frames; i++) {
-        const v = x[i]!;
-        const a = v < 0 ? -v : v;
-        if (a > peak) peak = a;
-      }
-    }
-    this.peak = peak;
+    this.peak = peakOf(planar, frames, this.peak);
     this.truePeak.push(planar, frames);
     this.loudness.push(planar, frames);
   }

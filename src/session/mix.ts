@@ -1,6 +1,7 @@
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
 import { createWavWriter, type AudioSink } from '../audio/wav/write.js';
 import { dbToGain } from '../dsp/decibels.js';
+import { scaleInto } from '../dsp/sum.js';
 import type { Chain } from './chain.js';
 import { OutputLevels, type StemLevels } from './levels.js';
 import type { ResolvedSession } from './load.js';
@@ -76,12 +77,7 @@ export class MixWriter {
   async push(start: number, frames: number, parts: Float64Array[][]): Promise<void> {
     const sum = sumParts(parts, frames);
     const live = Math.max(0, Math.min(frames, this.holdFrom - start));
-    for (let ch = 0; ch < this.channels; ch++) {
-      const x = sum[ch]!;
-      const y = this.block[ch]!;
-      const g = this.gain;
-      for (let i = 0; i < frames; i++) y[i] = x[i]! * g;
-    }
+    for (let ch = 0; ch < this.channels; ch++) scaleInto(this.block[ch]!, sum[ch]!, this.gain, frames);
     if (live < frames) {
       this.held.push(this.block.map((y) => y.slice(live, frames)));
     }
