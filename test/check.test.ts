@@ -384,7 +384,12 @@ describe('check: parallel segments', () => {
     const pkg = await discoverPackage(dir);
     const pool = new WorkerPool(2);
     try {
-      const [serial, parallel] = [await checkPackage(pkg), await checkPackage(pkg, { pool })];
+      const progress: number[] = [];
+      const [serial, parallel] = [await checkPackage(pkg), await checkPackage(pkg, { pool, onProgress: (f) => progress.push(f) })];
+      // Progress comes from within the segments, not only as each one ends, and never goes back.
+      expect(progress.length).toBeGreaterThan(10);
+      expect(progress.every((f, i) => i === 0 || f >= progress[i - 1]!)).toBe(true);
+      expect(progress.at(-1)).toBe(1);
       const strip = (r: CheckReport) => JSON.parse(JSON.stringify({ ...r, elapsedMs: 0 }));
       expect(strip(parallel)).toEqual(strip(serial));
       expect(only(serial, 'null.residual')[0]!.ranges[0]![0]).toBeCloseTo(20, 1);

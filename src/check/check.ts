@@ -80,7 +80,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
         },
         sampleRate!,
         options.pool ?? null,
-        (done, total) => options.onProgress?.(done / total),
+        (fraction) => options.onProgress?.(fraction),
       );
     } catch (err) {
       // A file that breaks mid-stream (truncated on disk, bad FLAC frame) is a finding, not a crash.

@@ -108,17 +108,21 @@ export function workerReady(): boolean {
   return true;
 }
 
-export async function runPass(input: PassInput): Promise<PassResult> {
+/** Progress reports per pass: often enough for a smooth bar, few enough to cost nothing. */
+const PROGRESS_STEPS = 50;
+
+/** Measures a segment; `report` (the pool's progress channel) gets the fraction done now and then. */
+export async function runPass(input: PassInput, report?: (fraction: number) => void): Promise<PassResult> {
   const sources: AudioSource[] = [];
   try {
     for (const path of input.paths) sources.push(await openAudio(path));
-    return await measure(sources, input);
+    return await measure(sources, input, report);
   } finally {
     await Promise.all(sources.map((s) => s.close()));
   }
 }
 
-async function measure(sources: AudioSource[], input: PassInput): Promise<PassResult> {
+async function measure(sources: AudioSource[], input: PassInput, report?: (fraction: number) => void): Promise<PassResult> {
   const { start, end, totalFrames } = input;
   const rate = sources[0]!.format.sampleRate;
   const preRoll = Math.min(start, Math.round(PRE_ROLL_SECONDS * rate));
@@ -179,7 +183,13 @@ async function measure(sources: AudioSource[], input: PassInput): Promise<PassRe
   let sumScratch = new Float64Array(0);
   let picks = new Int32Array(0);
 
-  for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers })) {
+  let reported = 0;
+  const onProgress = report
+    ? ({ fraction }: { fraction: number }) => {
+        if (fraction >= 1 || fraction - reported >= 1 / PROGRESS_STEPS) report((reported = fraction));
+      }
+    : undefined;
+  for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers, ...(onProgress ? { onProgress } : {}) })) {
     const n = block.frames;
     const stemData = block.data.slice(0, stemCount);
     if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {

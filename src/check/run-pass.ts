@@ -28,33 +28,34 @@ export async function measurePass(
   input: Omit<PassInput, 'start' | 'end'>,
   sampleRate: number,
   pool: WorkerPool | null,
-  onSegmentDone?: (done: number, total: number) => void,
+  onProgress?: (fraction: number) => void,
 ): Promise<PassResult> {
   const total = input.totalFrames;
-  if (!pool || total < MIN_PARALLEL_SECONDS * sampleRate) {
-    const result = await runPass({ ...input, start: 0, end: total });
-    onSegmentDone?.(1, 1);
-    return result;
-  }
+  if (!pool || total < MIN_PARALLEL_SECONDS * sampleRate) return runPass({ ...input, start: 0, end: total }, onProgress);
   // Two segments per worker whatever the length: a worker's memory then does not depend on the
   // duration (each segment leaves garbage the collector takes its time over), and two keep the
-  // workers balanced when one segment is slower. Progress moves per segment.
+  // workers balanced when one segment is slower. Workers report progress within their segments.
   const count = Math.min(MAX_SEGMENTS, SEGMENTS_PER_WORKER * pool.size);
   const segments = splitRange(0, total, count, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
+  const done = segments.map(() => 0);
+  const update = (index: number, fraction: number) => {
+    done[index] = fraction * (segments[index]!.end - segments[index]!.start);
+    onProgress?.(done.reduce((a, b) => a + b, 0) / Math.max(1, total));
+  };
   // Parts are merged in time order as they arrive, so the main thread holds a few at a time (a
   // part carries every file's loudness histograms), not one per segment.
   const merger = new PassMerger();
   const waiting = new Map<number, PassResult>();
   let next = 0;
-  let done = 0;
   await Promise.all(
     segments.map(async (segment, index) => {
-      waiting.set(index, await pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment }));
-      for (let part = waiting.get(next); part; part = waiting.get(next)) {
+      const part = await pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment }, [], (f) => update(index, f));
+      waiting.set(index, part);
+      for (let ready = waiting.get(next); ready; ready = waiting.get(next)) {
         waiting.delete(next++);
-        merger.add(part);
+        merger.add(ready);
       }
-      onSegmentDone?.(++done, segments.length);
+      update(index, 1);
     }),
   );
   return merger.result();

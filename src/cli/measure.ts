@@ -22,7 +22,7 @@ export async function measureFiles(paths: string[], pool: WorkerPool | null, onP
         { paths: [path], hasMix: false, summable: false, totalFrames: format.frames, residualThreshold: 1, columns: 1 },
         format.sampleRate,
         pool,
-        (done, total) => onProgress?.(path, done / total),
+        (fraction) => onProgress?.(path, fraction),
       );
       entries.push({ path, format: info, ...fileMeasure(pass.files[0]!, format) });
     } catch (err) {

@@ -5,6 +5,7 @@ import { StemkitError, type StemkitErrorCode } from '../errors.js';
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
+  onProgress?: (progress: number) => void;
 }
 
 interface Slot {
@@ -46,15 +47,22 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `exportName(input)` from `moduleUrl` on a worker; input and output must be structured-cloneable.
-   * `transfer` moves objects in `input` to the worker instead of copying them (a MessagePort through
-   * which the job streams results while it runs, large buffers).
+   * Runs `exportName(input, report)` from `moduleUrl` on a worker; input and output must be
+   * structured-cloneable. `transfer` moves objects in `input` to the worker instead of copying them
+   * (a MessagePort through which the job streams results while it runs, large buffers). What the
+   * job passes to `report` reaches `onProgress`.
    */
-  run<I, O>(moduleUrl: string | URL, exportName: string, input: I, transfer: readonly TransferListItem[] = []): Promise<O> {
+  run<I, O>(
+    moduleUrl: string | URL,
+    exportName: string,
+    input: I,
+    transfer: readonly TransferListItem[] = [],
+    onProgress?: (progress: number) => void,
+  ): Promise<O> {
     if (this.closed) return Promise.reject(new StemkitError('E_ABORTED', 'the worker pool is closed', { hint: 'create a new pool' }));
     return new Promise<O>((resolve, reject) => {
       const message = { id: this.nextId++, moduleUrl: String(moduleUrl), exportName, input };
-      this.queue.push({ message, transfer, pending: { resolve: resolve as (v: unknown) => void, reject } });
+      this.queue.push({ message, transfer, pending: { resolve: resolve as (v: unknown) => void, reject, ...(onProgress ? { onProgress } : {}) } });
       this.dispatch();
     });
   }
@@ -84,9 +92,13 @@ export class WorkerPool {
       : new Worker(WORKER_URL);
     worker.unref();
     const slot: Slot = { worker, busy: false };
-    worker.on('message', (reply: { id: number; ok: boolean; output?: unknown; error?: ErrorPayload }) => {
+    worker.on('message', (reply: { id: number; ok: boolean; output?: unknown; error?: ErrorPayload; progress?: number }) => {
       const entry = this.inFlight.get(reply.id);
       if (!entry) return;
+      if (reply.progress !== undefined) {
+        entry.pending.onProgress?.(reply.progress);
+        return;
+      }
       this.inFlight.delete(reply.id);
       slot.busy = false;
       if (reply.ok) entry.pending.resolve(reply.output);

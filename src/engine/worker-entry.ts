@@ -1,7 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import { isStemkitError } from '../errors.js';
 
-/** Worker side of the pool: imports the job's module, runs the named export, posts the result. */
+/**
+ * Worker side of the pool: imports the job's module, runs the named export with its input and a
+ * `report(progress)` callback (forwarded to the caller's onProgress), posts the result.
+ */
 interface JobMessage {
   id: number;
   moduleUrl: string;
@@ -11,10 +14,10 @@ interface JobMessage {
 
 parentPort?.on('message', async (message: JobMessage) => {
   try {
-    const mod = (await import(message.moduleUrl)) as Record<string, (input: unknown) => unknown>;
+    const mod = (await import(message.moduleUrl)) as Record<string, (input: unknown, report: (progress: number) => void) => unknown>;
     const fn = mod[message.exportName];
     if (typeof fn !== 'function') throw new Error(`${message.moduleUrl} has no export ${message.exportName}`);
-    const output = await fn(message.input);
+    const output = await fn(message.input, (progress) => parentPort!.postMessage({ id: message.id, progress }));
     parentPort!.postMessage({ id: message.id, ok: true, output });
   } catch (err) {
     const error = isStemkitError(err)
