@@ -109,6 +109,8 @@ describe('check: timing', () => {
     expect(gain.map((f) => f.stem)).toEqual(['Vocals']);
     expect(gain[0]!.value as number).toBeCloseTo(1.94, 1);
     expect(gain[0]!.fix).toMatch(/raise Vocals by 1\.9/);
+    // The residual points at the stems the diagnosis named.
+    expect(only(report, 'null.residual')[0]!.message).toMatch(/start with the findings on Bass, Vocals, Keys/);
   });
 
   it('timing.offset finds an early stem too (−512 samples)', async () => {

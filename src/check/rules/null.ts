@@ -46,16 +46,20 @@ export const residual: Rule = (ctx) => {
       fix: 'none needed for a peak-limited printmaster; confirm the limiter is the only difference',
     });
   }
+  // The diagnosis rules may already name the cause (a stem's offset, gain or polarity, the mix's gain).
+  const causes = [...new Set([...[...ctx.offsets.keys()].map((f) => f.name), ...[...gainMismatch(ctx), ...polarity(ctx)].map((f) => f.stem ?? 'Mix')])];
   findings.push(
     ...finding('null.residual', ctx.profile.nullSeverity, {
       file: ctx.mix,
-      message: `mix − Σ stems does not null: ${level}${where}`,
+      message: `mix − Σ stems does not null${causes.length ? ` (start with the findings on ${causes.join(', ')})` : ''}: ${level}${where}`,
       value: summary.residualPeakDbfs,
       limit: summary.thresholdDbfs,
       ranges,
-      fix: ranges.length
-        ? `listen to the regions listed: something in the mix is missing from the stems (or vice versa), or the master bus processes the mix`
-        : 'compare the routing of the stem export and the mix export',
+      fix: causes.length
+        ? `fix ${causes.join(', ')} as their findings say and check again; a residual that remains is something else (missing content, master processing)`
+        : ranges.length
+          ? `listen to the regions listed: something in the mix is missing from the stems (or vice versa), or the master bus processes the mix`
+          : 'compare the routing of the stem export and the mix export',
     }),
   );
   return findings;
