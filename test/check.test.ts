@@ -113,6 +113,17 @@ describe('check: timing', () => {
     expect(only(report, 'null.residual')[0]!.message).toMatch(/start with the findings on Bass, Vocals, Keys/);
   });
 
+  it('finds both an offset and a gain error on the same stem', async () => {
+    const stems = baseStems();
+    const mix = sum(stems.map((s) => s.audio));
+    stems[1]!.audio = delayed(stems[1]!.audio, 37).map((c) => c.map((v) => Math.round(v * 0.8 * 2 ** 23) / 2 ** 23));
+    const report = await check(stems, mix);
+    expect(only(report, 'timing.offset').map((f) => [f.stem, f.value])).toEqual([['Bass', 37]]);
+    const gain = only(report, 'null.gain-mismatch');
+    expect(gain.map((f) => f.stem)).toEqual(['Bass']);
+    expect(gain[0]!.value as number).toBeCloseTo(1.94, 1);
+  });
+
   it('timing.offset finds an early stem too (−512 samples)', async () => {
     const stems = baseStems();
     const mix = sum(stems.map((s) => s.audio));

@@ -56,7 +56,7 @@ export const residual: Rule = (ctx) => {
       limit: summary.thresholdDbfs,
       ranges,
       fix: causes.length
-        ? `fix ${causes.join(', ')} as their findings say and check again; a residual that remains is something else (missing content, master processing)`
+        ? `fix what the findings on ${causes.join(', ')} say and check again; a residual that remains is something else (missing content, master processing)`
         : ranges.length
           ? `listen to the regions listed: something in the mix is missing from the stems (or vice versa), or the master bus processes the mix`
           : 'compare the routing of the stem export and the mix export',
