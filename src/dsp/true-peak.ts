@@ -36,6 +36,7 @@
  * Pure math: no Node APIs, runs in browsers too.
  */
 import type { SegmentPosition } from './segment.js';
+import { besselI0 } from './kaiser.js';
 
 export type TruePeakInterpolator = 'sinc' | 'bs1770';
 
@@ -65,17 +66,6 @@ export const BS1770_PHASE1 = [
 /** Half-width of the sinc interpolator in input samples: 2·12 = 24 taps per phase. */
 const SINC_HALF_WIDTH = 12;
 const SINC_KAISER_BETA = 6;
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < 1e-17 * sum) break;
-  }
-  return sum;
-}
 
 /**
  * Taps of the fractional phase φ (0 < φ < 1) of the Kaiser-windowed sinc: coefficient j multiplies

@@ -7,17 +7,7 @@
  * and one symmetric FIR of c + 1 taps on the even indices; the decimator likewise. Both have an
  * exact group delay of c samples at the high rate.
  */
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 200; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < 1e-17 * sum) break;
-  }
-  return sum;
-}
+import { besselI0 } from '../kaiser.js';
 
 /**
  * Half-band taps h[0 … 2c] (c odd): Kaiser(β)-windowed ½·sinc(n/2), with the even-index taps
