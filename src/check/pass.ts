@@ -373,7 +373,7 @@ export class PassMerger {
   private readonly signals: { files: SignalMeterState[]; sum: SignalMeterState | null; residual: SignalMeterState | null }[] = [];
 
   add(part: PassResult): void {
-    this.merged = this.merged ? mergePasses([this.merged, part]) : part;
+    this.merged = this.merged ? mergeParts([this.merged, part], false) : part;
     this.starts.push(part.start);
     this.signals.push({ files: part.files.map((f) => f.signal), sum: part.sum?.signal ?? null, residual: part.residual?.signal ?? null });
   }
@@ -390,13 +390,19 @@ export class PassMerger {
 
 /** Joins segment passes (in time order) into the whole-package measurement. */
 export function mergePasses(parts: PassResult[]): PassResult {
+  return mergeParts(parts, true);
+}
+
+/** mergePasses; without `signals` the signal states are the first part's (PassMerger stitches them once, at the end). */
+function mergeParts(parts: PassResult[], signals: boolean): PassResult {
   const first = parts[0]!;
   const starts = parts.map((p) => p.start);
+  const signal = (states: SignalMeterState[]) => (signals ? SignalMeter.merge(states, starts) : states[0]!);
   const files = first.files.map((_, i) => {
     const all = parts.map((p) => p.files[i]!);
     const loudest = all.reduce((best, f) => (f.loudestEnergy > best.loudestEnergy ? f : best));
     return {
-      signal: SignalMeter.merge(all.map((f) => f.signal), starts),
+      signal: signal(all.map((f) => f.signal)),
       loudness: LoudnessMeter.merge(all.map((f) => f.loudness)),
       truePeak: TruePeakMeter.merge(all.map((f) => f.truePeak)),
       overview: Overview.merge(all.map((f) => f.overview)),
@@ -405,12 +411,12 @@ export function mergePasses(parts: PassResult[]): PassResult {
     };
   });
   const sum = first.sum && {
-    signal: SignalMeter.merge(parts.map((p) => p.sum!.signal), starts),
+    signal: signal(parts.map((p) => p.sum!.signal)),
     truePeak: first.sum.truePeak ? TruePeakMeter.merge(parts.map((p) => p.sum!.truePeak!)) : null,
     overview: Overview.merge(parts.map((p) => p.sum!.overview)),
   };
   const residual = first.residual && {
-    signal: SignalMeter.merge(parts.map((p) => p.residual!.signal), starts),
+    signal: signal(parts.map((p) => p.residual!.signal)),
     overview: Overview.merge(parts.map((p) => p.residual!.overview)),
     ranges: parts.flatMap((p) => p.residual!.ranges),
     energyNearPeaks: parts.reduce((a, p) => a + p.residual!.energyNearPeaks, 0),
