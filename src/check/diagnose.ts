@@ -127,7 +127,9 @@ export async function probeOffset(
   const wideFrames = PROBE_FRAMES + 2 * maxLag;
   const channels = Math.max(mix.format.channels, ...stems.map((x) => x.format.channels));
   const scratch = Array.from({ length: channels }, () => new Float32Array(wideFrames));
-  const probe = await monoExcerpt(stems[k]!, start, PROBE_FRAMES, scratch);
+  // The stem over the whole search range; the probe is its middle.
+  const stemWide = await monoExcerpt(stems[k]!, start - maxLag, wideFrames, scratch);
+  const probe = stemWide.subarray(maxLag, maxLag + PROBE_FRAMES);
   // What the mix holds of this stem: mix − Σ_{j≠k} s_j over the whole search range. Correlating
   // against it rather than the mix keeps the other stems out of the way: where only this stem is
   // misplaced it is an exact shifted copy, so even a sustained bass note gives one clear peak.
@@ -141,12 +143,11 @@ export async function probeOffset(
   }
   const candidates = findLags(probe, restWide, maxLag);
   const rest = restWide.subarray(maxLag, maxLag + PROBE_FRAMES);
-  const stemWide = await monoExcerpt(stems[k]!, start - maxLag, wideFrames, scratch);
   let restEnergy = 0;
   for (let i = 0; i < PROBE_FRAMES; i++) restEnergy += rest[i]! * rest[i]!;
   // What is left of `rest` with the stem at `lag` and its best gain there (so an inverted or
   // mis-levelled stem is still placed right): ‖rest‖² − ⟨rest, s⟩² / ‖s‖².
-  const energyAt = (lag: number) => {
+  const fitAt = (lag: number) => {
     // A stem late by `lag` means mix(t) contains stem(t + lag).
     let cross = 0;
     let self = 0;
@@ -155,30 +156,26 @@ export async function probeOffset(
       cross += rest[i]! * x;
       self += x * x;
     }
-    return Math.max(0, self > 0 ? restEnergy - (cross * cross) / self : restEnergy);
+    return { lag, energy: Math.max(0, self > 0 ? restEnergy - (cross * cross) / self : restEnergy), gain: self > 0 ? cross / self : 1 };
   };
-  const atZero = energyAt(0);
-  let best = { lag: 0, energy: atZero };
+  const atZero = fitAt(0);
+  let best = atZero;
   // The residual decides, around each candidate: correlation peaks can sit a few samples off.
   const tried = new Set<number>([0]);
   for (const candidate of candidates.map((x) => x.lag)) {
     for (let c = candidate - REFINE_RADIUS; c <= candidate + REFINE_RADIUS; c++) {
       if (Math.abs(c) > maxLag || tried.has(c)) continue;
       tried.add(c);
-      const e = energyAt(c);
+      const fit = fitAt(c);
       // On a sample-exact loop a bar away nulls just as well: of equal fits, the smallest shift.
-      const tie = Math.abs(e - best.energy) <= 1e-9 * Math.max(e, best.energy);
-      if ((e < best.energy && !tie) || (tie && Math.abs(c) < Math.abs(best.lag))) best = { lag: c, energy: e };
+      const tie = Math.abs(fit.energy - best.energy) <= 1e-9 * Math.max(fit.energy, best.energy);
+      if ((fit.energy < best.energy && !tie) || (tie && Math.abs(c) < Math.abs(best.lag))) best = fit;
     }
   }
-  // The stem's gain at the chosen lag, and what that leaves of its part of the mix.
-  let cross = 0;
-  let self = 0;
-  for (let i = 0; i < PROBE_FRAMES; i++) {
-    const x = stemWide[maxLag + i + best.lag]!;
-    cross += rest[i]! * x;
-    self += x * x;
-  }
-  const gain = self > 0 ? cross / self : 1;
-  return { lag: best.lag, improvementDb: db(best.energy / Math.max(atZero, 1e-30)), gain, fitRelativeDb: db(best.energy / Math.max(restEnergy, 1e-30)) };
+  return {
+    lag: best.lag,
+    improvementDb: db(best.energy / Math.max(atZero.energy, 1e-30)),
+    gain: best.gain,
+    fitRelativeDb: db(best.energy / Math.max(restEnergy, 1e-30)),
+  };
 }
