@@ -100,6 +100,26 @@ function binOf(energy: number): number {
   return b < 0 ? 0 : b >= LOUDNESS_HISTOGRAM_BINS ? LOUDNESS_HISTOGRAM_BINS - 1 : b;
 }
 
+/** Counted windows of one length: how many, the loudest, and the gated energy histogram. */
+class GatedWindows {
+  windows = 0;
+  maxEnergy = 0;
+  readonly counts = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+  readonly energies = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+
+  /** Counts a window of mean energy `e`; e < 0 marks a window with non-finite samples (skipped). */
+  count(e: number): void {
+    if (e < 0) return;
+    this.windows++;
+    if (e > this.maxEnergy) this.maxEnergy = e;
+    if (e > ABSOLUTE_GATE_ENERGY) {
+      const b = binOf(e);
+      this.counts[b]++;
+      this.energies[b] += e;
+    }
+  }
+}
+
 export class LoudnessMeter {
   readonly sampleRate: number;
   readonly channelWeights: number[];
@@ -121,14 +141,9 @@ export class LoudnessMeter {
   private readonly ring = new Float64Array(SHORT_TERM_HOPS);
   /** Per ring slot: hop had non-finite samples. */
   private readonly ringBad = new Uint8Array(SHORT_TERM_HOPS);
-  private readonly blockCounts = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
-  private readonly blockEnergies = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
-  private readonly shortTermCounts = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
-  private readonly shortTermEnergies = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
-  private blocks = 0;
-  private shortTermWindows = 0;
-  private momentaryMaxEnergy = 0;
-  private shortTermMaxEnergy = 0;
+  /** 400 ms gating blocks and 3 s short-term windows. */
+  private readonly momentary = new GatedWindows();
+  private readonly shortTerm = new GatedWindows();
 
   constructor(options: LoudnessMeterOptions) {
     const { sampleRate, channelWeights } = options;
@@ -206,30 +221,8 @@ export class LoudnessMeter {
     const end = this.position;
     this.nextBoundary = this.boundary(k + 1);
     if (end <= this.countFrom) return; // ends before countFrom: another segment counts this window
-    if (k - MOMENTARY_HOPS >= this.firstFullHop) {
-      const e = this.windowEnergy(k, MOMENTARY_HOPS);
-      if (e >= 0) {
-        this.blocks++;
-        if (e > this.momentaryMaxEnergy) this.momentaryMaxEnergy = e;
-        if (e > ABSOLUTE_GATE_ENERGY) {
-          const b = binOf(e);
-          this.blockCounts[b]++;
-          this.blockEnergies[b] += e;
-        }
-      }
-    }
-    if (k - SHORT_TERM_HOPS >= this.firstFullHop) {
-      const e = this.windowEnergy(k, SHORT_TERM_HOPS);
-      if (e >= 0) {
-        this.shortTermWindows++;
-        if (e > this.shortTermMaxEnergy) this.shortTermMaxEnergy = e;
-        if (e > ABSOLUTE_GATE_ENERGY) {
-          const b = binOf(e);
-          this.shortTermCounts[b]++;
-          this.shortTermEnergies[b] += e;
-        }
-      }
-    }
+    if (k - MOMENTARY_HOPS >= this.firstFullHop) this.momentary.count(this.windowEnergy(k, MOMENTARY_HOPS));
+    if (k - SHORT_TERM_HOPS >= this.firstFullHop) this.shortTerm.count(this.windowEnergy(k, SHORT_TERM_HOPS));
   }
 
   /** Mean weighted energy of hops [k − hops, k); −1 if any of them had non-finite samples. */
@@ -248,14 +241,14 @@ export class LoudnessMeter {
     return {
       sampleRate: this.sampleRate,
       channelWeights: [...this.channelWeights],
-      blockCounts: this.blockCounts.slice(),
-      blockEnergies: this.blockEnergies.slice(),
-      shortTermCounts: this.shortTermCounts.slice(),
-      shortTermEnergies: this.shortTermEnergies.slice(),
-      blocks: this.blocks,
-      shortTermWindows: this.shortTermWindows,
-      momentaryMaxEnergy: this.momentaryMaxEnergy,
-      shortTermMaxEnergy: this.shortTermMaxEnergy,
+      blockCounts: this.momentary.counts.slice(),
+      blockEnergies: this.momentary.energies.slice(),
+      shortTermCounts: this.shortTerm.counts.slice(),
+      shortTermEnergies: this.shortTerm.energies.slice(),
+      blocks: this.momentary.windows,
+      shortTermWindows: this.shortTerm.windows,
+      momentaryMaxEnergy: this.momentary.maxEnergy,
+      shortTermMaxEnergy: this.shortTerm.maxEnergy,
     };
   }
 
