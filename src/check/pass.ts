@@ -7,7 +7,7 @@ import { RangeCollector, type FrameRange } from '../dsp/ranges.js';
 import { PRE_ROLL_SECONDS } from '../dsp/segment.js';
 import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
 import { pickInGroupOf8 } from '../dsp/random.js';
-import { sumInto } from '../dsp/sum.js';
+import { allocateIndices, allocateSamples, dot, pickedMono, releaseSamples, residual as difference, unitySum } from '../dsp/simd.js';
 import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
 import { lockstep, LockstepBuffers } from '../engine/lockstep.js';
 
@@ -85,10 +85,8 @@ const CANCELLATION_DB = -3;
 const NEAR_PEAK_FRACTION = 0.7;
 
 /** Σ x[t]·y[t] over picked frames [t0, t1), scaled to the frames they stand for; NaN (non-finite input) counts as 0. */
-function dot(x: Float32Array, y: Float32Array, t0: number, t1: number): number {
-  let d = 0;
-  for (let t = t0; t < t1; t++) d += x[t]! * y[t]!;
-  d *= CROSS_STRIDE;
+function pickedDot(x: Float32Array, y: Float32Array, t0: number, t1: number): number {
+  const d = CROSS_STRIDE * dot(x, y, t0, t1);
   return d === d ? d : 0;
 }
 
@@ -177,11 +175,13 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
   const windowDot = new Float64Array(pairs.length);
   let windowStart = Math.floor(start / pairWindow) * pairWindow;
 
+  // Work buffers in the SIMD kernels' memory, sized for the first (largest) block.
   let sumPlanar: Float32Array[] = [];
   let residualPlanar: Float32Array[] = [];
   let mono: Float32Array[] = [];
-  let sumScratch = new Float64Array(0);
-  let picks = new Int32Array(0);
+  let picks: Int32Array = new Int32Array(0);
+  const owned: (Float32Array | Int32Array)[] = [];
+  const own = <T extends Float32Array | Int32Array>(x: T): T => (owned.push(x), x);
 
   let reported = 0;
   const onProgress = report
@@ -189,126 +189,113 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         if (fraction >= 1 || fraction - reported >= 1 / PROGRESS_STEPS) report((reported = fraction));
       }
     : undefined;
-  for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers, ...(onProgress ? { onProgress } : {}) })) {
-    const n = block.frames;
-    const stemData = block.data.slice(0, stemCount);
-    if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
-      sumPlanar = Array.from({ length: channels }, () => new Float32Array(n));
-      residualPlanar = Array.from({ length: channels }, () => new Float32Array(n));
-      mono = Array.from({ length: monoCount }, () => new Float32Array(Math.ceil(n / CROSS_STRIDE) + 1));
-      picks = new Int32Array(Math.ceil(n / CROSS_STRIDE) + 1);
-    }
-    // Cross products sample one frame in 8 (pickInGroupOf8): diagnosis needs proportions, not
-    // every sample, and this is the pass's O(stems²) part.
-    const counted = Math.max(0, start - block.start);
-    let pickCount = 0;
-    for (let q = Math.floor((block.start + counted) / CROSS_STRIDE); q * CROSS_STRIDE < block.start + n; q++) {
-      const k = q * CROSS_STRIDE + pickInGroupOf8(q) - block.start;
-      if (k >= counted && k < n) picks[pickCount++] = k;
-    }
-    block.data.forEach((planar, i) => {
-      const f = files[i]!;
-      f.signal.push(planar, n);
-      f.loudness.push(planar, n);
-      f.truePeak.push(planar, n);
-      // The mono downmix (Σ channels) of the picked frames, packed.
-      const m = mono[i]!;
-      const x0 = planar[0]!;
-      for (let t = 0; t < pickCount; t++) m[t] = x0[picks[t]!]!;
-      for (let ch = 1; ch < planar.length; ch++) {
-        const x = planar[ch]!;
-        for (let t = 0; t < pickCount; t++) m[t] = m[t]! + x[picks[t]!]!;
+  try {
+    for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers, ...(onProgress ? { onProgress } : {}) })) {
+      const n = block.frames;
+      const stemData = block.data.slice(0, stemCount);
+      if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
+        sumPlanar = Array.from({ length: channels }, () => own(allocateSamples(n)));
+        residualPlanar = Array.from({ length: channels }, () => own(allocateSamples(n)));
+        mono = Array.from({ length: monoCount }, () => own(allocateSamples(Math.ceil(n / CROSS_STRIDE) + 1)));
+        picks = own(allocateIndices(Math.ceil(n / CROSS_STRIDE) + 1));
       }
-    });
-    const sums = sumPlanar.map((a) => a.subarray(0, n));
-    if (sum) {
-      if (sumScratch.length < n) sumScratch = new Float64Array(n);
-      for (let ch = 0; ch < channels; ch++) sumInto(sums[ch]!, stemData.map((planar) => planar[ch]!), n, sumScratch);
-      sum.signal.push(sums, n);
-      sum.truePeak?.push(sums, n);
-    }
-    if (residual) {
-      const res = residualPlanar.map((a) => a.subarray(0, n));
-      const mixData = block.data[mixIndex]!;
-      const first = Math.max(0, start - block.start);
-      const threshold = input.residualThreshold;
-      let over = false;
-      for (let ch = 0; ch < channels; ch++) {
-        const out = res[ch]!;
-        const m = mixData[ch]!;
-        const s = sums[ch]!;
-        for (let k = 0; k < first; k++) out[k] = m[k]! - s[k]!;
-        for (let k = first; k < n; k++) {
-          const r = m[k]! - s[k]!;
-          out[k] = r;
-          if (r > threshold || r < -threshold) over = true;
-        }
+      // Cross products sample one frame in 8 (pickInGroupOf8): diagnosis needs proportions, not
+      // every sample, and this is the pass's O(stems²) part.
+      const counted = Math.max(0, start - block.start);
+      let pickCount = 0;
+      for (let q = Math.floor((block.start + counted) / CROSS_STRIDE); q * CROSS_STRIDE < block.start + n; q++) {
+        const k = q * CROSS_STRIDE + pickInGroupOf8(q) - block.start;
+        if (k >= counted && k < n) picks[pickCount++] = k;
       }
-      residual.signal.push(res, n);
-      // Residual location on a 10 ms grid (only in blocks that have some); only windows above the
-      // threshold look at the mix, to tell a residual at the mix's loudest moments (limiting) from
-      // one anywhere (missing content).
-      const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
-      for (let w = over ? first : n; w < n; ) {
-        const globalW = block.start + w;
-        const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
-        let peak = 0;
-        for (let ch = 0; ch < channels; ch++) {
-          const r = res[ch]!;
-          for (let k = w; k < wEnd; k++) {
-            const a = r[k]! < 0 ? -r[k]! : r[k]!;
-            if (a > peak) peak = a;
-          }
-        }
-        if (peak > threshold) {
-          residual.ranges.add(block.start + w, block.start + wEnd);
-          let mixPeak = 0;
-          let energy = 0;
+      block.data.forEach((planar, i) => {
+        const f = files[i]!;
+        f.signal.push(planar, n);
+        f.loudness.push(planar, n);
+        f.truePeak.push(planar, n);
+        // The mono downmix (Σ channels) of the picked frames, packed.
+        pickedMono(mono[i]!, planar, picks, pickCount);
+      });
+      const sums = sumPlanar.map((a) => a.subarray(0, n));
+      if (sum) {
+        for (let ch = 0; ch < channels; ch++) unitySum(sums[ch]!, stemData.map((planar) => planar[ch]!), n);
+        sum.signal.push(sums, n);
+        sum.truePeak?.push(sums, n);
+      }
+      if (residual) {
+        const res = residualPlanar.map((a) => a.subarray(0, n));
+        const mixData = block.data[mixIndex]!;
+        const first = Math.max(0, start - block.start);
+        const threshold = input.residualThreshold;
+        let over = false;
+        for (let ch = 0; ch < channels; ch++) if (difference(res[ch]!, mixData[ch]!, sums[ch]!, first, n, threshold)) over = true;
+        residual.signal.push(res, n);
+        // Residual location on a 10 ms grid (only in blocks that have some); only windows above the
+        // threshold look at the mix, to tell a residual at the mix's loudest moments (limiting) from
+        // one anywhere (missing content).
+        const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
+        for (let w = over ? first : n; w < n; ) {
+          const globalW = block.start + w;
+          const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
+          let peak = 0;
           for (let ch = 0; ch < channels; ch++) {
             const r = res[ch]!;
-            const m = mixData[ch]!;
             for (let k = w; k < wEnd; k++) {
-              mixPeak = Math.max(mixPeak, Math.abs(m[k]!));
-              energy += r[k]! * r[k]!;
+              const a = r[k]! < 0 ? -r[k]! : r[k]!;
+              if (a > peak) peak = a;
             }
           }
-          if (mixPeak >= NEAR_PEAK_FRACTION * mixPeakSoFar && energy === energy) residual.energyNearPeaks += energy;
+          if (peak > threshold) {
+            residual.ranges.add(block.start + w, block.start + wEnd);
+            let mixPeak = 0;
+            let energy = 0;
+            for (let ch = 0; ch < channels; ch++) {
+              const r = res[ch]!;
+              const m = mixData[ch]!;
+              for (let k = w; k < wEnd; k++) {
+                mixPeak = Math.max(mixPeak, Math.abs(m[k]!));
+                energy += r[k]! * r[k]!;
+              }
+            }
+            if (mixPeak >= NEAR_PEAK_FRACTION * mixPeakSoFar && energy === energy) residual.energyNearPeaks += energy;
+          }
+          w = wEnd;
         }
-        w = wEnd;
       }
-    }
 
-    // Cross products and windowed pair analysis over counted frames only.
-    let k0 = counted;
-    let t0 = 0;
-    while (k0 < n) {
-      const g = block.start + k0;
-      const boundary = windowStart + pairWindow;
-      const k1 = Math.min(n, boundary - block.start);
-      let t1 = t0;
-      while (t1 < pickCount && picks[t1]! < k1) t1++;
-      for (let i = 0; i < stemCount; i++) {
-        const x = mono[i]!;
-        const e = dot(x, x, t0, t1);
-        windowEnergy[i] = windowEnergy[i]! + e;
-        gram[i]![i] = gram[i]![i]! + e;
-        if (mixIndex >= 0) withMix[i] = withMix[i]! + dot(x, mono[mixIndex]!, t0, t1);
+      // Cross products and windowed pair analysis over counted frames only.
+      let k0 = counted;
+      let t0 = 0;
+      while (k0 < n) {
+        const g = block.start + k0;
+        const boundary = windowStart + pairWindow;
+        const k1 = Math.min(n, boundary - block.start);
+        let t1 = t0;
+        while (t1 < pickCount && picks[t1]! < k1) t1++;
+        for (let i = 0; i < stemCount; i++) {
+          const x = mono[i]!;
+          const e = pickedDot(x, x, t0, t1);
+          windowEnergy[i] = windowEnergy[i]! + e;
+          gram[i]![i] = gram[i]![i]! + e;
+          if (mixIndex >= 0) withMix[i] = withMix[i]! + pickedDot(x, mono[mixIndex]!, t0, t1);
+        }
+        if (mixIndex >= 0) mixEnergy += pickedDot(mono[mixIndex]!, mono[mixIndex]!, t0, t1);
+        for (let index = 0; index < pairs.length; index++) {
+          const p = pairs[index]!;
+          const d = pickedDot(mono[p.a]!, mono[p.b]!, t0, t1);
+          windowDot[index] = windowDot[index]! + d;
+          gram[p.a]![p.b] = gram[p.a]![p.b]! + d;
+          gram[p.b]![p.a] = gram[p.b]![p.a]! + d;
+        }
+        if (g + (k1 - k0) >= boundary || block.start + k1 >= end) {
+          closeWindow(windowStart, block.start + k1);
+          windowStart = boundary;
+        }
+        k0 = k1;
+        t0 = t1;
       }
-      if (mixIndex >= 0) mixEnergy += dot(mono[mixIndex]!, mono[mixIndex]!, t0, t1);
-      for (let index = 0; index < pairs.length; index++) {
-        const p = pairs[index]!;
-        const d = dot(mono[p.a]!, mono[p.b]!, t0, t1);
-        windowDot[index] = windowDot[index]! + d;
-        gram[p.a]![p.b] = gram[p.a]![p.b]! + d;
-        gram[p.b]![p.a] = gram[p.b]![p.a]! + d;
-      }
-      if (g + (k1 - k0) >= boundary || block.start + k1 >= end) {
-        closeWindow(windowStart, block.start + k1);
-        windowStart = boundary;
-      }
-      k0 = k1;
-      t0 = t1;
     }
+  } finally {
+    for (const x of owned) releaseSamples(x);
   }
 
   function closeWindow(wStart: number, wEnd: number): void {

@@ -4,8 +4,9 @@
  * The standard tabulates coefficients for 48 kHz only and asks for the same response at other rates.
  * Like libebur128, the Rust `ebur128` crate and FFmpeg, we derive both biquads from the analog
  * parameters (bilinear transform with frequency pre-warping); at 48 kHz this reproduces the table to
- * about 14 digits. Pure math: no Node APIs, runs in browsers too.
+ * about 14 digits.
  */
+import { kWeightPair } from './simd.js';
 
 /** A biquad with a0 normalised to 1: y = b0 x + b1 x₋₁ + b2 x₋₂ − a1 y₋₁ − a2 y₋₂. */
 export interface BiquadCoefficients {
@@ -68,6 +69,8 @@ export class KWeightingFilter {
   readonly coefficients: KWeightingCoefficients;
   /** Per channel: shelf s1, s2, high-pass s1, s2. */
   private readonly z: Float64Array;
+  /** The coefficients as kWeightPair takes them: shelf b0, b1, b2, a1, a2, high-pass a1, a2. */
+  private readonly packed: Float64Array;
 
   constructor(
     readonly sampleRate: number,
@@ -76,6 +79,8 @@ export class KWeightingFilter {
     if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be a positive integer, got ${channels}`);
     this.coefficients = kWeightingCoefficients(sampleRate);
     this.z = new Float64Array(4 * channels);
+    const { shelf, highPass } = this.coefficients;
+    this.packed = Float64Array.of(shelf.b0, shelf.b1, shelf.b2, shelf.a1, shelf.a2, highPass.a1, highPass.a2);
   }
 
   /** Filters input[from, to) of channel `ch` into output[from, to) (output may be input: in place). */
@@ -134,48 +139,11 @@ export class KWeightingFilter {
 
   /**
    * sumSquares for channels `a` and `b` at once, into acc[a] and acc[b]. Each channel's arithmetic is
-   * exactly that of sumSquares (bit-identical sums); running two independent recursions in one loop
-   * lets the CPU overlap them, about 1.6× faster than two calls.
+   * exactly that of sumSquares (bit-identical sums), run in the two float64 lanes of a SIMD kernel
+   * (assembly/kweighting.ts), about 1.5× faster than the scalar loop over both channels.
    */
   sumSquaresPair(a: number, b: number, inputA: Float32Array, inputB: Float32Array, from: number, to: number, acc: Float64Array): void {
-    const { shelf, highPass } = this.coefficients;
-    const b0 = shelf.b0, b1 = shelf.b1, b2 = shelf.b2, a1 = shelf.a1, a2 = shelf.a2;
-    const c1 = highPass.a1, c2 = highPass.a2;
-    const z = this.z;
-    const oa = a * 4;
-    const ob = b * 4;
-    let s1 = z[oa]!, s2 = z[oa + 1]!, t1 = z[oa + 2]!, t2 = z[oa + 3]!;
-    let r1 = z[ob]!, r2 = z[ob + 1]!, u1 = z[ob + 2]!, u2 = z[ob + 3]!;
-    let sumA = acc[a]!;
-    let sumB = acc[b]!;
-    for (let i = from; i < to; i++) {
-      const x = inputA[i]!;
-      const y = b0 * x + s1;
-      s1 = b1 * x - a1 * y + s2;
-      s2 = b2 * x - a2 * y;
-      const w = y + t1;
-      t1 = t2 - 2 * y - c1 * w;
-      t2 = y - c2 * w;
-      sumA += w * w;
-      const v = inputB[i]!;
-      const q = b0 * v + r1;
-      r1 = b1 * v - a1 * q + r2;
-      r2 = b2 * v - a2 * q;
-      const e = q + u1;
-      u1 = u2 - 2 * q - c1 * e;
-      u2 = q - c2 * e;
-      sumB += e * e;
-    }
-    z[oa] = s1;
-    z[oa + 1] = s2;
-    z[oa + 2] = t1;
-    z[oa + 3] = t2;
-    z[ob] = r1;
-    z[ob + 1] = r2;
-    z[ob + 2] = u1;
-    z[ob + 3] = u2;
-    acc[a] = sumA;
-    acc[b] = sumB;
+    kWeightPair(inputA, inputB, from, to, this.packed, this.z, a, b, acc);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Overview } from './overview.js';
 import { pickInGroupOf8 } from './random.js';
+import { monoStats, stereoStats } from './simd.js';
 import type { SegmentPosition } from './segment.js';
 
 /**
@@ -149,9 +150,9 @@ export class SignalMeter {
       const e = overview ? Math.min(frames, overview.columnEnd(globalStart + c) - globalStart) : frames;
       const piece = this.piece;
       if (stereo) {
-        stereoPiece(planar[0]!, planar[1]!, c, e, piece);
+        stereoStats(planar[0]!, planar[1]!, c, e, piece);
         this.stereoExtras(planar[0]!, planar[1]!, c, e);
-      } else for (let ch = 0; ch < n; ch++) monoPiece(planar[ch]!, c, e, piece, 3 * ch);
+      } else for (let ch = 0; ch < n; ch++) monoStats(planar[ch]!, c, e, piece, 3 * ch);
       for (let ch = 0; ch < n; ch++) {
         const x = planar[ch]!;
         let cs = piece[3 * ch]!;
@@ -378,58 +379,4 @@ export class SignalMeter {
     const samples = state.frames * state.channels;
     return samples ? near / samples : 0;
   }
-}
-
-/*
- * The piece loops are module-level leaf functions on purpose: V8 compiles a long loop on the fly
- * (on-stack replacement) and re-enters that code on later calls, and code after the loop that it
- * has not seen run (a method's property accesses) then deoptimizes it on every call.
- */
-
-/** Σx, Σx² and max|x| of x[from, to) into out[at … at + 2]. */
-function monoPiece(x: Float32Array, from: number, to: number, out: Float64Array, at: number): void {
-  let sum = 0;
-  let squares = 0;
-  let max = 0;
-  for (let i = from; i < to; i++) {
-    const v = x[i]!;
-    sum += v;
-    squares += v * v;
-    const a = Math.abs(v);
-    max = a > max ? a : max;
-  }
-  out[at] = sum;
-  out[at + 1] = squares;
-  out[at + 2] = max;
-}
-
-/** monoPiece for L and R in one loop (out[0 … 5]), plus Σ L·R (out[6]) and Σ (L − R)² (out[7]). */
-function stereoPiece(l: Float32Array, r: Float32Array, from: number, to: number, out: Float64Array): void {
-  let sumL = 0, squaresL = 0, maxL = 0;
-  let sumR = 0, squaresR = 0, maxR = 0;
-  let lr = 0;
-  let side = 0;
-  for (let i = from; i < to; i++) {
-    const u = l[i]!;
-    const v = r[i]!;
-    sumL += u;
-    squaresL += u * u;
-    const a = Math.abs(u);
-    maxL = a > maxL ? a : maxL;
-    sumR += v;
-    squaresR += v * v;
-    const b = Math.abs(v);
-    maxR = b > maxR ? b : maxR;
-    lr += u * v;
-    const d = u - v;
-    side += d * d;
-  }
-  out[0] = sumL;
-  out[1] = squaresL;
-  out[2] = maxL;
-  out[3] = sumR;
-  out[4] = squaresR;
-  out[5] = maxR;
-  out[6] = lr;
-  out[7] = side;
 }

@@ -1,5 +1,6 @@
 import { StemkitError } from '../errors.js';
 import type { AudioSource } from '../audio/types.js';
+import { allocateSamples, releaseSamples } from '../dsp/simd.js';
 
 /** One block of every source at the same timeline position. */
 export interface LockstepBlock {
@@ -49,6 +50,7 @@ export class LockstepBuffers {
     const shape = `${frames}:${sources.map((s) => s.format.channels).join(',')}`;
     if (this.inUse) return [allocate(sources, frames), allocate(sources, frames)];
     if (!this.sets || shape !== this.shape) {
+      if (this.sets) release(this.sets);
       this.sets = [allocate(sources, frames), allocate(sources, frames)];
       this.shape = shape;
     }
@@ -58,6 +60,7 @@ export class LockstepBuffers {
 
   release(sets: Float32Array[][][]): void {
     if (sets === this.sets) this.inUse = false;
+    else release(sets);
   }
 }
 
@@ -108,10 +111,16 @@ export async function* lockstep(sources: AudioSource[], options: LockstepOptions
   } finally {
     // A consumer that stops early leaves a read-ahead in flight: it must land before the buffers go back.
     await pending?.catch(() => undefined);
-    options.buffers?.release(sets);
+    if (options.buffers) options.buffers.release(sets);
+    else release(sets);
   }
 }
 
+/** Block buffers live in the SIMD kernels' memory, where the meters use them in place. */
 function allocate(sources: AudioSource[], frames: number): Float32Array[][] {
-  return sources.map((s) => Array.from({ length: s.format.channels }, () => new Float32Array(frames)));
+  return sources.map((s) => Array.from({ length: s.format.channels }, () => allocateSamples(frames)));
+}
+
+function release(sets: Float32Array[][][]): void {
+  for (const set of sets) for (const buffers of set) for (const channel of buffers) releaseSamples(channel);
 }

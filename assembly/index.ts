@@ -1,0 +1,6 @@
+// The SIMD kernels, one WebAssembly module: src/dsp/simd.ts loads it and documents each export.
+export { monoStats, stereoStats } from './stats';
+export { addScaled, addScaled2, addScaled4, scale, unitySum } from './mix';
+export { truePeak } from './true-peak';
+export { kWeightPair } from './kweighting';
+export { residual, pickedMono, dot } from './pass';

@@ -1,0 +1,32 @@
+// K-weighting (BS.1770's shelf and high-pass biquads, transposed direct form II) for two channels
+// at once, one per float64 lane: the same operations in the same order as src/dsp/kweighting.ts,
+// so the filtered values and their sums of squares are bit-identical to the scalar code.
+
+/**
+ * Filters a[0, n) and b[0, n) and adds the squares of the outputs, in order, to acc[0] and acc[1].
+ * coef: shelf b0, b1, b2, a1, a2, high-pass a1, a2 (its numerator is 1, −2, 1).
+ * state: shelf s1, s2 and high-pass t1, t2, each as an (a, b) pair of float64s.
+ */
+export function kWeightPair(a: usize, b: usize, n: i32, coef: usize, state: usize, acc: usize): void {
+  const b0 = f64x2.splat(load<f64>(coef)), b1 = f64x2.splat(load<f64>(coef, 8)), b2 = f64x2.splat(load<f64>(coef, 16));
+  const a1 = f64x2.splat(load<f64>(coef, 24)), a2 = f64x2.splat(load<f64>(coef, 32));
+  const c1 = f64x2.splat(load<f64>(coef, 40)), c2 = f64x2.splat(load<f64>(coef, 48));
+  const two = f64x2.splat(2);
+  let s1 = v128.load(state), s2 = v128.load(state, 16), t1 = v128.load(state, 32), t2 = v128.load(state, 48);
+  let sum = v128.load(acc);
+  for (let i = 0; i < n; i++) {
+    const x = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(a + (<usize>i << 2))), 1, <f64>load<f32>(b + (<usize>i << 2)));
+    const y = f64x2.add(f64x2.mul(b0, x), s1);
+    s1 = f64x2.add(f64x2.sub(f64x2.mul(b1, x), f64x2.mul(a1, y)), s2);
+    s2 = f64x2.sub(f64x2.mul(b2, x), f64x2.mul(a2, y));
+    const w = f64x2.add(y, t1);
+    t1 = f64x2.sub(f64x2.sub(t2, f64x2.mul(two, y)), f64x2.mul(c1, w));
+    t2 = f64x2.sub(y, f64x2.mul(c2, w));
+    sum = f64x2.add(sum, f64x2.mul(w, w));
+  }
+  v128.store(state, s1);
+  v128.store(state, s2, 16);
+  v128.store(state, t1, 32);
+  v128.store(state, t2, 48);
+  v128.store(acc, sum);
+}

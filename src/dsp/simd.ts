@@ -1,0 +1,387 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The WebAssembly SIMD kernels (AssemblyScript sources in assembly/, built to wasm/kernels.wasm by
+ * `npm run build:wasm`) and the memory they work in. Float32 streaming work (mixing, meters' sums
+ * and peaks) runs four lanes at a time there, several times faster than scalar JavaScript.
+ *
+ * Each thread has its own instance and memory. Sample buffers that live in that memory
+ * (`allocateSamples`) are used in place; any other Float32Array is copied through a staging area
+ * in chunks, so every kernel accepts every array and only the speed differs.
+ */
+
+interface Exports {
+  monoStats(x: number, n: number, out: number): void;
+  stereoStats(l: number, r: number, n: number, out: number): void;
+  addScaled(y: number, x: number, c: number, n: number): void;
+  addScaled2(x: number, y0: number, c0: number, y1: number, c1: number, n: number): void;
+  addScaled4(x: number, y0: number, c0: number, y1: number, c1: number, y2: number, c2: number, y3: number, c3: number, n: number): void;
+  scale(y: number, x: number, c: number, n: number): void;
+  unitySum(out: number, inputs: number, count: number, n: number, scratch: number): void;
+  residual(out: number, mix: number, sum: number, from: number, n: number, threshold: number): number;
+  pickedMono(out: number, channels: number, channelCount: number, picks: number, count: number): void;
+  dot(x: number, y: number, from: number, to: number): number;
+  kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
+  truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
+}
+
+const PAGE = 65536;
+/**
+ * Address space reserved per thread. Untouched pages cost no memory (the system maps them on first
+ * write), and a fixed size means the memory never grows, so views into it are never detached.
+ */
+const ARENA_BYTES = 256 * 1024 * 1024;
+/** Frames per staging chunk for arrays outside the arena. */
+const STAGE_FRAMES = 16384;
+/** Staging slots: the most arrays one kernel call takes. */
+const STAGE_SLOTS = 5;
+/** Pointer tables (unitySum's inputs) hold this many entries. */
+const MAX_INPUTS = 1024;
+
+// Layout: [0, PAGE) is the module's own; then results, the pointer table, the float64 scratch,
+// the staging slots, and the arena for sample buffers.
+const RESULTS = PAGE;
+const TAPS = RESULTS + 8 * 32;
+const POINTERS = TAPS + 8 * 64;
+const SCRATCH = POINTERS + 4 * MAX_INPUTS;
+const STAGING = SCRATCH + 8 * 1024; // unitySum's tile (SUM_TILE in assembly/mix.ts)
+const ARENA = STAGING + 4 * STAGE_FRAMES * STAGE_SLOTS;
+
+function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
+  const url = new URL('../../wasm/kernels.wasm', import.meta.url);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(url);
+  } catch {
+    throw new Error(`stemkit's SIMD kernels are not built (${url.pathname}): run \`npm run build:wasm\``);
+  }
+  const memory = new WebAssembly.Memory({ initial: ARENA_BYTES / PAGE, maximum: ARENA_BYTES / PAGE });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  return { exports: instance.exports as unknown as Exports, memory };
+}
+
+const { exports: k, memory } = instantiate();
+const buffer = memory.buffer;
+const f32 = new Float32Array(buffer);
+const results = new Float64Array(buffer, RESULTS, 32);
+// results[8 …]: kWeightPair's coefficients (7), interleaved state (8) and sums (2).
+const KW_COEF = RESULTS + 8 * 8;
+const KW_STATE = KW_COEF + 8 * 8;
+const KW_ACC = KW_STATE + 8 * 8;
+const pointers = new Uint32Array(buffer, POINTERS, MAX_INPUTS);
+const taps = new Float64Array(buffer, TAPS, 64);
+/** The filter taps now in `taps` (kernels that take taps share the region). */
+let tapsLoaded: Float64Array | null = null;
+
+function loadTaps(values: Float64Array): void {
+  if (values === tapsLoaded) return;
+  if (values.length > taps.length) throw new RangeError(`simd: ${values.length} taps do not fit the ${taps.length}-tap region`);
+  taps.set(values);
+  tapsLoaded = values;
+}
+
+/** Arena blocks handed out and free blocks, by address → bytes. */
+const allocated = new Map<number, number>();
+const freeBlocks = new Map<number, number>();
+/** The arena's high-water mark: everything from here on is free. */
+let top = ARENA;
+
+/**
+ * A Float32Array of `frames` zeros in the kernels' memory when there is room (else an ordinary
+ * one: correct, only slower). Give it back with releaseSamples when done.
+ */
+export function allocateSamples(frames: number): Float32Array {
+  const at = reserve(frames * 4);
+  return at < 0 ? new Float32Array(frames) : new Float32Array(buffer, at, frames).fill(0);
+}
+
+/** allocateSamples for frame indices (the check pass's picked frames). */
+export function allocateIndices(count: number): Int32Array {
+  const at = reserve(count * 4);
+  return at < 0 ? new Int32Array(count) : new Int32Array(buffer, at, count).fill(0);
+}
+
+/**
+ * The address of `byteLength` free bytes (16-byte aligned), or −1 when the arena is full. A free
+ * block of the same size first (streams reuse a few sizes), then fresh space, then any larger
+ * free block. Allocations are per stream or job, never per block, so linear scans are fine.
+ */
+function reserve(byteLength: number): number {
+  const bytes = Math.ceil(byteLength / 16) * 16;
+  if (bytes === 0) return -1;
+  let found = -1;
+  for (const [at, size] of freeBlocks) if (size === bytes) found = at;
+  if (found < 0 && top + bytes <= ARENA_BYTES) {
+    found = top;
+    top += bytes;
+    allocated.set(found, bytes);
+    return found;
+  }
+  if (found < 0) for (const [at, size] of freeBlocks) if (size > bytes && (found < 0 || size < freeBlocks.get(found)!)) found = at;
+  if (found < 0) return -1;
+  allocated.set(found, freeBlocks.get(found)!);
+  freeBlocks.delete(found);
+  return found;
+}
+
+/** Returns an allocateSamples or allocateIndices array to the arena; it must not be used afterwards. Other arrays are ignored. */
+export function releaseSamples(x: Float32Array | Int32Array): void {
+  if (x.buffer !== buffer) return;
+  const bytes = allocated.get(x.byteOffset);
+  if (bytes === undefined) return;
+  allocated.delete(x.byteOffset);
+  freeBlocks.set(x.byteOffset, bytes);
+  // Free blocks at the top lower the high-water mark, so released space serves any size again.
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const [at, size] of freeBlocks) {
+      if (at + size === top) {
+        top = at;
+        freeBlocks.delete(at);
+        moved = true;
+      }
+    }
+  }
+}
+
+/** Whether `x` lives in the kernels' memory (then kernels use it in place). */
+export function inArena(x: Float32Array): boolean {
+  return x.buffer === buffer;
+}
+
+/** Bytes of arena handed out and not yet released (tests watch it for leaks). */
+export function arenaInUse(): number {
+  let bytes = 0;
+  for (const size of allocated.values()) bytes += size;
+  return bytes;
+}
+
+/** Runs `body(offset, count)` over [0, n) in one piece when every array is in the arena, else in staging-sized chunks. */
+function chunks(arrays: Float32Array[], n: number, body: (offset: number, count: number) => void): void {
+  const staged = arrays.some((x) => x.buffer !== buffer);
+  const step = staged ? STAGE_FRAMES : n;
+  for (let offset = 0; offset < n; offset += step) body(offset, Math.min(step, n - offset));
+}
+
+/** The address of x[from …] for `count` frames: in place, or copied into staging slot `slot`. */
+function input(x: Float32Array, from: number, count: number, slot: number): number {
+  if (x.buffer === buffer) return x.byteOffset + 4 * from;
+  const at = STAGING + 4 * STAGE_FRAMES * slot;
+  f32.set(x.subarray(from, from + count), at / 4);
+  return at;
+}
+
+/** After a kernel wrote into `input`'s address for x: copies staged results back. */
+function output(x: Float32Array, from: number, count: number, slot: number): void {
+  if (x.buffer === buffer) return;
+  const at = (STAGING + 4 * STAGE_FRAMES * slot) / 4;
+  x.set(f32.subarray(at, at + count), from);
+}
+
+/** Σx, Σx², max|x| of x[from, to), into out[at … at + 2] (a non-finite sample makes the sums non-finite). */
+export function monoStats(x: Float32Array, from: number, to: number, out: Float64Array, at: number): void {
+  if (x.buffer === buffer) {
+    k.monoStats(x.byteOffset + 4 * from, to - from, RESULTS);
+    out[at] = results[0]!;
+    out[at + 1] = results[1]!;
+    out[at + 2] = results[2]!;
+    return;
+  }
+  let sum = 0, squares = 0, max = 0;
+  chunks([x], to - from, (offset, count) => {
+    k.monoStats(input(x, from + offset, count, 0), count, RESULTS);
+    sum += results[0]!;
+    squares += results[1]!;
+    max = Math.max(max, results[2]!);
+  });
+  out[at] = sum;
+  out[at + 1] = squares;
+  out[at + 2] = max;
+}
+
+/** monoStats of l and r into out[0 … 5], then Σ L·R (out[6]) and Σ (L − R)² (out[7]). */
+export function stereoStats(l: Float32Array, r: Float32Array, from: number, to: number, out: Float64Array): void {
+  if (l.buffer === buffer && r.buffer === buffer) {
+    k.stereoStats(l.byteOffset + 4 * from, r.byteOffset + 4 * from, to - from, RESULTS);
+    for (let j = 0; j < 8; j++) out[j] = results[j]!;
+    return;
+  }
+  out.fill(0, 0, 8);
+  chunks([l, r], to - from, (offset, count) => {
+    k.stereoStats(input(l, from + offset, count, 0), input(r, from + offset, count, 1), count, RESULTS);
+    for (let j = 0; j < 8; j++) out[j] = j === 2 || j === 5 ? Math.max(out[j]!, results[j]!) : out[j]! + results[j]!;
+  });
+}
+
+/**
+ * K-weights a[from, to) and b[from, to) (assembly/kweighting.ts) and adds each channel's squared
+ * outputs, in order, to acc[ca] and acc[cb]. `coef`: shelf b0, b1, b2, a1, a2, high-pass a1, a2.
+ * `z` holds 4 states per channel (shelf s1, s2, high-pass t1, t2); channels ca and cb are updated.
+ */
+export function kWeightPair(a: Float32Array, b: Float32Array, from: number, to: number, coef: Float64Array, z: Float64Array, ca: number, cb: number, acc: Float64Array): void {
+  results.set(coef, (KW_COEF - RESULTS) / 8);
+  const state = (KW_STATE - RESULTS) / 8;
+  for (let j = 0; j < 4; j++) {
+    results[state + 2 * j] = z[4 * ca + j]!;
+    results[state + 2 * j + 1] = z[4 * cb + j]!;
+  }
+  const sums = (KW_ACC - RESULTS) / 8;
+  results[sums] = acc[ca]!;
+  results[sums + 1] = acc[cb]!;
+  if (a.buffer === buffer && b.buffer === buffer) k.kWeightPair(a.byteOffset + 4 * from, b.byteOffset + 4 * from, to - from, KW_COEF, KW_STATE, KW_ACC);
+  else {
+    chunks([a, b], to - from, (offset, count) => {
+      k.kWeightPair(input(a, from + offset, count, 0), input(b, from + offset, count, 1), count, KW_COEF, KW_STATE, KW_ACC);
+    });
+  }
+  for (let j = 0; j < 4; j++) {
+    z[4 * ca + j] = results[state + 2 * j]!;
+    z[4 * cb + j] = results[state + 2 * j + 1]!;
+  }
+  acc[ca] = results[sums]!;
+  acc[cb] = results[sums + 1]!;
+}
+
+/** y[i] += c·x[i] for i < n (float32 arithmetic). */
+export function addScaled(y: Float32Array, x: Float32Array, c: number, n: number): void {
+  if (y.buffer === buffer && x.buffer === buffer) return k.addScaled(y.byteOffset, x.byteOffset, c, n);
+  chunks([y, x], n, (o, m) => {
+    k.addScaled(input(y, o, m, 0), input(x, o, m, 1), c, m);
+    output(y, o, m, 0);
+  });
+}
+
+/** y0 += c0·x and y1 += c1·x over n samples: a mono source panned into two outputs. */
+export function addScaled2(x: Float32Array, y0: Float32Array, c0: number, y1: Float32Array, c1: number, n: number): void {
+  if (x.buffer === buffer && y0.buffer === buffer && y1.buffer === buffer) return k.addScaled2(x.byteOffset, y0.byteOffset, c0, y1.byteOffset, c1, n);
+  chunks([x, y0, y1], n, (o, m) => {
+    k.addScaled2(input(x, o, m, 0), input(y0, o, m, 1), c0, input(y1, o, m, 2), c1, m);
+    output(y0, o, m, 1);
+    output(y1, o, m, 2);
+  });
+}
+
+/** addScaled2 into four outputs (a panned track and its stereo send). */
+export function addScaled4(
+  x: Float32Array,
+  y0: Float32Array, c0: number,
+  y1: Float32Array, c1: number,
+  y2: Float32Array, c2: number,
+  y3: Float32Array, c3: number,
+  n: number,
+): void {
+  chunks([x, y0, y1, y2, y3], n, (o, m) => {
+    k.addScaled4(input(x, o, m, 0), input(y0, o, m, 1), c0, input(y1, o, m, 2), c1, input(y2, o, m, 3), c2, input(y3, o, m, 4), c3, m);
+    for (const [y, slot] of [[y0, 1], [y1, 2], [y2, 3], [y3, 4]] as const) output(y, o, m, slot);
+  });
+}
+
+/** y[i] = c·x[i] for i < n; y may be x. */
+export function scale(y: Float32Array, x: Float32Array, c: number, n: number): void {
+  if (y.buffer === buffer && x.buffer === buffer) return k.scale(y.byteOffset, x.byteOffset, c, n);
+  chunks([y, x], n, (o, m) => {
+    const py = input(y, o, m, 0);
+    k.scale(py, y === x ? py : input(x, o, m, 1), c, m);
+    output(y, o, m, 0);
+  });
+}
+
+/**
+ * out[k] = Σ inputs[j][k] for k < n, added in float64 in input order and rounded to float32 once
+ * (the value of a float64 running sum), so every unity sum in stemkit agrees to the bit.
+ */
+export function unitySum(out: Float32Array, inputs: Float32Array[], n: number): void {
+  if (inputs.length === 0) {
+    out.fill(0, 0, n);
+    return;
+  }
+  if (out.buffer === buffer && inputs.length <= MAX_INPUTS && inputs.every((x) => x.buffer === buffer)) {
+    inputs.forEach((x, j) => (pointers[j] = x.byteOffset));
+    k.unitySum(out.byteOffset, POINTERS, inputs.length, n, SCRATCH);
+    return;
+  }
+  // Outside the arena: a float64 running sum in JavaScript (the same arithmetic, so the same value).
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    for (const x of inputs) acc += x[i]!;
+    out[i] = acc;
+  }
+}
+
+/** True-peak interpolators: the windowed sinc at ×4 or ×2, or BS.1770's 48-tap table at ×4. */
+export type TruePeakKernel = 'sinc4' | 'sinc2' | 'bs1770';
+const KERNEL_ID = { sinc4: 4, sinc2: 2, bs1770: 1770 } as const;
+/** Frames before `from` that each interpolator reads. */
+export const TRUE_PEAK_HISTORY = { sinc4: 23, sinc2: 23, bs1770: 11 } as const;
+
+/**
+ * The running true peak (from `peak`) after x[from, to), where x[from − history, from) is
+ * history: assembly/true-peak.ts. `kernelTaps` in that file's layout; the gains are the skip
+ * test's bounds (see TruePeakMeter).
+ */
+export function truePeak(
+  x: Float32Array,
+  from: number,
+  to: number,
+  peak: number,
+  kernel: TruePeakKernel,
+  kernelTaps: Float64Array,
+  worstGain: number,
+  linearGain: number,
+  curvatureGain: number,
+): number {
+  loadTaps(kernelTaps);
+  const id = KERNEL_ID[kernel];
+  if (x.buffer === buffer) return k.truePeak(x.byteOffset, from, to, peak, id, TAPS, worstGain, linearGain, curvatureGain);
+  // Staged in chunks that carry their own history.
+  const H = TRUE_PEAK_HISTORY[kernel];
+  for (let at = from; at < to; ) {
+    const count = Math.min(STAGE_FRAMES - H, to - at);
+    peak = k.truePeak(input(x, at - H, H + count, 0), H, H + count, peak, id, TAPS, worstGain, linearGain, curvatureGain);
+    at += count;
+  }
+  return peak;
+}
+
+/**
+ * out[k] = mix[k] − sum[k] (float32) for k < n; whether some |out[k]| with k ≥ from exceeds
+ * `threshold` (NaN never does).
+ */
+export function residual(out: Float32Array, mix: Float32Array, sum: Float32Array, from: number, n: number, threshold: number): boolean {
+  if (out.buffer === buffer && mix.buffer === buffer && sum.buffer === buffer) {
+    return k.residual(out.byteOffset, mix.byteOffset, sum.byteOffset, from, n, threshold) !== 0;
+  }
+  let over = false;
+  chunks([out, mix, sum], n, (o, m) => {
+    const p = input(out, o, m, 0);
+    const start = Math.min(m, Math.max(0, from - o));
+    if (k.residual(p, input(mix, o, m, 1), input(sum, o, m, 2), start, m, threshold)) over = true;
+    output(out, o, m, 0);
+  });
+  return over;
+}
+
+/** out[t] = Σ over channels of channel[picks[t]], for t < count: the mono downmix of picked frames. */
+export function pickedMono(out: Float32Array, channels: Float32Array[], picks: Int32Array, count: number): void {
+  if (out.buffer === buffer && picks.buffer === buffer && channels.length <= MAX_INPUTS && channels.every((x) => x.buffer === buffer)) {
+    channels.forEach((x, c) => (pointers[c] = x.byteOffset));
+    k.pickedMono(out.byteOffset, POINTERS, channels.length, picks.byteOffset, count);
+    return;
+  }
+  // Outside the arena (a gather cannot be staged in chunks): the same sums in JavaScript.
+  for (let t = 0; t < count; t++) {
+    let m = 0;
+    for (const x of channels) m = Math.fround(m + x[picks[t]!]!);
+    out[t] = m;
+  }
+}
+
+/** Σ x[t]·y[t] over [from, to), float32 products summed in groups of 16 per lane (error within 2⁻²⁰ of Σ|x·y|). */
+export function dot(x: Float32Array, y: Float32Array, from: number, to: number): number {
+  if (x.buffer === buffer && y.buffer === buffer) return k.dot(x.byteOffset, y.byteOffset, from, to);
+  let d = 0;
+  chunks([x, y], to - from, (o, m) => {
+    d += k.dot(input(x, from + o, m, 0), input(y, from + o, m, 1), 0, m);
+  });
+  return d;
+}
