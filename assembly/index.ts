@@ -2,5 +2,5 @@
 export { monoStats, stereoStats } from './stats';
 export { addScaled, addScaled2, addScaled4, scale, unitySum } from './mix';
 export { truePeak } from './true-peak';
-export { kWeightPair } from './kweighting';
+export { kWeightPair, kWeightQuad } from './kweighting';
 export { residual, pickedMono, dot } from './pass';

@@ -134,11 +134,15 @@ function interpolate2(x: usize, from: i32, to: i32, taps: usize): f64 {
 export function truePeak(x: usize, from: i32, to: i32, peak: f64, kind: i32, taps: usize, worstGain: f64, linearGain: f64, curvatureGain: f64): f64 {
   const history = kind === TABLE4 ? TABLE_HISTORY : HISTORY;
   const centre = (history + 1) / 2 - 1; // outputs fall between x[i − centre − 1] and x[i − centre]
+  // The window of a run's outputs, [r0 − history, r1), lies within the previous run and its own
+  // (history < RUN), so one peak per run serves the first test.
+  let previous = <f64>peakOf(x, from - history, from);
   for (let r0 = from; r0 < to; r0 += RUN) {
     const r1 = min(to, r0 + RUN);
-    const window = <f64>peakOf(x, r0 - history, r1);
-    if (!(window * worstGain > peak)) continue;
     const own = <f64>peakOf(x, r0, r1);
+    const window = max(previous, own);
+    previous = own;
+    if (!(window * worstGain > peak)) continue;
     if (own > peak) peak = own;
     const curvature = <f64>curvatureOf(x, r0 - history + 1, r1 - 1) + <f64>DIFFERENCE_SLACK * window;
     const near = (peak - curvatureGain * curvature) / linearGain;

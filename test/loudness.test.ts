@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { loudnessWeight } from '../src/audio/channels.js';
 import { KWeightingFilter, kWeightingCoefficients } from '../src/dsp/kweighting.js';
+import { kWeight } from '../src/dsp/simd.js';
 import { LOUDNESS_HISTOGRAM_BINS, LoudnessMeter, type LoudnessState, type LoudnessSummary } from '../src/dsp/loudness.js';
 import { PRE_ROLL_SECONDS } from '../src/dsp/segment.js';
 import { TruePeakMeter } from '../src/dsp/true-peak.js';
@@ -95,22 +96,68 @@ describe('K-weighting', () => {
     expect(inPlace).toEqual(Float32Array.from(y));
   });
 
-  it('filters two channels in one loop with bit-identical sums to one channel at a time', () => {
+  it('filters two or four channels at once (SIMD lanes) with bit-identical sums to one channel at a time', () => {
     const [l, r] = musicLike(FS, 2, 4);
-    const single = new KWeightingFilter(FS, 3);
-    const pair = new KWeightingFilter(FS, 3);
-    const want = [0, 0, 0];
-    const got = new Float64Array(3);
+    const [u, v] = musicLike(FS, 2, 5);
+    const inputs = [l!, r!, u!, v!];
+    const single = new KWeightingFilter(FS, 4);
+    const want = [0, 0, 0, 0];
+    const twoAtOnce = new KWeightingFilter(FS, 4);
+    const gotTwo = new Float64Array(4);
+    const fourAtOnce = new KWeightingFilter(FS, 4);
+    const gotFour = new Float64Array(4);
+    const two = [0, 1, 2, 3].map((ch) => twoAtOnce.channel(ch, gotTwo));
+    const four = [0, 1, 2, 3].map((ch) => fourAtOnce.channel(ch, gotFour));
+    [...two, ...four].forEach((c) => (c.input = inputs[c.ch]!));
     for (let i = 0; i < l!.length; i += 1000) {
       const end = Math.min(l!.length, i + 1000);
-      want[0] = single.sumSquares(0, l!, i, end, want[0]!);
-      want[2] = single.sumSquares(2, r!, i, end, want[2]!);
-      pair.sumSquaresPair(0, 2, l!, r!, i, end, got);
+      for (let ch = 0; ch < 4; ch++) want[ch] = single.sumSquares(ch, inputs[ch]!, i, end, want[ch]!);
+      kWeight([two[0]!, two[1]!], i, end, twoAtOnce.packed);
+      kWeight([two[2]!, two[3]!], i, end, twoAtOnce.packed);
+      kWeight(four, i, end, fourAtOnce.packed);
     }
-    expect(got[0]).toBe(want[0]);
-    expect(got[2]).toBe(want[2]);
-    expect(got[1]).toBe(0);
-    expect(want[0]).not.toBe(want[2]);
+    expect([...gotTwo]).toEqual(want);
+    expect([...gotFour]).toEqual(want);
+    expect(new Set(want).size).toBe(4);
+  });
+});
+
+describe('LoudnessMeter: several meters at once', () => {
+  it('pushTogether gives each meter exactly the state it gets on its own (stereo, 5.1 with LFE, mono, one at another position)', () => {
+    const [l, r] = musicLike(FS, 6, 21);
+    const [u, v] = musicLike(FS, 6, 22);
+    const surround = [l!, r!, u!, v!, l!.map((x) => 0.5 * x), r!.map((x) => -x)];
+    const layouts: { weights: number[]; planar: Float32Array[]; start?: number }[] = [
+      { weights: STEREO, planar: [l!, r!] },
+      { weights: [1, 1, 1, 0, 1.41, 1.41], planar: surround },
+      { weights: [1], planar: [u!] },
+      { weights: STEREO, planar: [v!, u!] },
+      { weights: STEREO, planar: [u!, l!], start: 6000 }, // joins the others when they reach it
+    ];
+    const fresh = () => layouts.map((x) => new LoudnessMeter({ sampleRate: FS, channelWeights: x.weights, startFrame: x.start ?? 0 }));
+    const alone = fresh();
+    alone.forEach((m, j) => run(m, layouts[j]!.planar, 3000, layouts[j]!.start ?? 0));
+    const together = fresh();
+    for (let i = 0; i < l!.length; i += 3000) {
+      const n = Math.min(3000, l!.length - i);
+      const ready = together.filter((_, j) => (layouts[j]!.start ?? 0) <= i);
+      LoudnessMeter.pushTogether(ready, ready.map((m) => layouts[together.indexOf(m)]!.planar.map((x) => x.subarray(i, i + n))), n);
+    }
+    together.forEach((m, j) => expect(m.state()).toEqual(alone[j]!.state()));
+
+    // Meters at different positions are pushed one by one, each with its own frames.
+    const early = new LoudnessMeter({ sampleRate: FS, channelWeights: STEREO });
+    const late = new LoudnessMeter({ sampleRate: FS, channelWeights: STEREO, startFrame: 4800 });
+    for (let i = 0; i + 4800 < l!.length; i += 3000) {
+      const n = Math.min(3000, l!.length - 4800 - i);
+      LoudnessMeter.pushTogether([early, late], [[l!.subarray(i, i + n), r!.subarray(i, i + n)], [u!.subarray(4800 + i, 4800 + i + n), l!.subarray(4800 + i, 4800 + i + n)]], n);
+    }
+    const earlyAlone = new LoudnessMeter({ sampleRate: FS, channelWeights: STEREO });
+    run(earlyAlone, [l!, r!], 3000, 0, l!.length - 4800);
+    expect(early.state()).toEqual(earlyAlone.state());
+    const lateAlone = new LoudnessMeter({ sampleRate: FS, channelWeights: STEREO, startFrame: 4800 });
+    run(lateAlone, [u!, l!], 3000, 4800);
+    expect(late.state()).toEqual(lateAlone.state());
   });
 });
 
@@ -302,12 +349,11 @@ describe('streaming and segments', () => {
     l!.fill(0, 3 * FS, 9 * FS);
     r!.fill(0, 0, 9 * FS);
     const meter = new LoudnessMeter({ sampleRate: FS, channelWeights: STEREO });
-    const pairs = vi.spyOn(KWeightingFilter.prototype, 'sumSquaresPair');
-    const singles = vi.spyOn(KWeightingFilter.prototype, 'sumSquares');
+    // A pair is filtered in a hop unless both channels are found silent: one `false` per filtered pair.
+    const silent = vi.spyOn(KWeightingFilter.prototype, 'silent');
     run(meter, [l!, r!], 4800);
-    const filtered = pairs.mock.calls.length + singles.mock.calls.length;
-    pairs.mockRestore();
-    singles.mockRestore();
+    const filtered = silent.mock.results.filter((result) => result.value === false).length;
+    silent.mockRestore();
     expect(filtered).toBeLessThan(100); // 120 hops, the silent middle (after the tails decay) skipped
     // Brute force: every sample through the filters, then the 400 ms blocks.
     const hopEnergy: number[] = [];

@@ -1,4 +1,5 @@
-import { constants } from 'node:fs';
+import { constants, readSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { open, type FileHandle } from 'node:fs/promises';
 import { StemkitError, fromFsError } from '../errors.js';
 
@@ -8,6 +9,13 @@ import { StemkitError, fromFsError } from '../errors.js';
  * It has no effect on regular files. Windows has no O_NONBLOCK and no FIFOs to open.
  */
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * A worker thread exists to run one job: there a read blocks the worker, not a process that has
+ * other things to do, and skips the thread-pool round trip (≈ 5 % of a check's time). The main
+ * thread always reads asynchronously.
+ */
+const BLOCKING_READS = !isMainThread;
 
 /**
  * A file read by byte ranges. Header parsers read through a small cache so walking many
@@ -69,7 +77,9 @@ export class RangeFile {
     let done = 0;
     try {
       while (done < target.length) {
-        const { bytesRead } = await this.handle.read(target, done, target.length - done, offset + done);
+        const bytesRead = BLOCKING_READS
+          ? readSync(this.handle.fd, target, done, target.length - done, offset + done)
+          : (await this.handle.read(target, done, target.length - done, offset + done)).bytesRead;
         if (bytesRead === 0) break;
         done += bytesRead;
       }

@@ -49,7 +49,7 @@ async function inspect(name: string, path: string): Promise<CheckedFile> {
 export async function checkPackage(pkg: StemPackage, options: CheckOptions = {}): Promise<CheckReport> {
   const began = Date.now();
   const profileName = options.profile ?? (typeof pkg.manifest?.profile === 'string' ? pkg.manifest.profile : 'music');
-  const profile = resolveProfile(profileName, pkg.manifest?.limits, `${pkg.dir}/stemkit.json`);
+  const profile = await resolveProfile(profileName, pkg.manifest?.limits, `${pkg.dir}/stemkit.json`);
   const stems = await Promise.all(pkg.stems.map((s) => inspect(s.name, s.path)));
   const mix = pkg.mix ? await inspect('Mix', pkg.mix.path) : null;
 

@@ -210,11 +210,12 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       block.data.forEach((planar, i) => {
         const f = files[i]!;
         f.signal.push(planar, n);
-        f.loudness.push(planar, n);
         f.truePeak.push(planar, n);
         // The mono downmix (Σ channels) of the picked frames, packed.
         pickedMono(mono[i]!, planar, picks, pickCount);
       });
+      // All files at once: the loudness meters K-weight two files' channel pairs at a time.
+      LoudnessMeter.pushTogether(files.map((f) => f.loudness), block.data, n);
       const sums = sumPlanar.map((a) => a.subarray(0, n));
       if (sum) {
         for (let ch = 0; ch < channels; ch++) unitySum(sums[ch]!, stemData.map((planar) => planar[ch]!), n);

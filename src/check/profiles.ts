@@ -1,50 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { StemkitError } from '../errors.js';
+import type { ProfileSchema } from './profile-schema.js';
 
 /** Severity of a finding; `off` disables a rule in a profile or a package's stemkit.json. */
 export type Severity = 'error' | 'warning' | 'info';
-const severity = z.enum(['error', 'warning', 'info', 'off']);
-
-/**
- * A delivery profile is data: limits and severities, no code. A package's stemkit.json may override
- * any of them under "limits". Levels in dBFS/dBTP/LUFS, counts as integers.
- */
-export const ProfileSchema = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    /** Allowed sample rates; empty = any, as long as all files agree. */
-    sampleRates: z.array(z.number().int().positive()),
-    sampleRateSeverity: severity,
-    /** Minimum integer bit depth; 32-bit float always passes. */
-    minBitDepth: z.number().int().min(8).max(32),
-    /** Stem sample-peak ceiling (level.headroom); null = not judged. */
-    stemPeakMaxDbfs: z.number().nullable(),
-    stemPeakSeverity: severity,
-    /** Stem true-peak ceiling (level.true-peak). */
-    stemTruePeakMaxDbtp: z.number().nullable(),
-    stemTruePeakSeverity: severity,
-    /** Unity-sum sample-peak ceiling (level.sum-headroom). */
-    sumPeakMaxDbfs: z.number().nullable(),
-    sumPeakSeverity: severity,
-    /** Mix integrated loudness target and tolerance (level.loudness), LUFS; null = not judged. */
-    mixLoudnessTargetLufs: z.number().nullable(),
-    mixLoudnessToleranceLu: z.number().nonnegative(),
-    /** Upper bound instead of a target (atmos-music: ≤ −18 LUFS). */
-    mixLoudnessMaxLufs: z.number().nullable(),
-    mixTruePeakMaxDbtp: z.number().nullable(),
-    loudnessSeverity: severity,
-    /** Null-test residual peak ceiling (null.residual), dBFS. */
-    nullResidualMaxDbfs: z.number(),
-    nullSeverity: severity,
-    /** Residual confined to the mix's loud peaks is reported as limiting, not as a broken package. */
-    tolerateLimiterResidual: z.boolean(),
-    stemCountMin: z.number().int().nonnegative(),
-    stemCountMax: z.number().int().positive().nullable(),
-    /** Free-text caveats printed with the report (e.g. what cannot be measured from public specs). */
-    notes: z.array(z.string()),
-  })
-  .strict();
 
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ProfileOverrides = Partial<Omit<Profile, 'name' | 'description'>>;
@@ -169,13 +128,18 @@ export const PROFILES: Record<string, Profile> = {
   },
 };
 
-/** The profile by name, with a package's overrides applied and validated. */
-export function resolveProfile(name: string, overrides: unknown = {}, source = 'stemkit.json'): Profile {
+/**
+ * The profile by name, with a package's overrides applied and validated. The schema (zod) is
+ * loaded only when there are overrides: most packages have none, and `check` starts sooner.
+ */
+export async function resolveProfile(name: string, overrides: unknown = {}, source = 'stemkit.json'): Promise<Profile> {
   const base = PROFILES[name];
   if (!base) {
     throw new StemkitError('E_USAGE', `unknown profile '${name}'`, { hint: `use one of: ${Object.keys(PROFILES).join(', ')}` });
   }
-  const parsed = ProfileSchema.partial().strict().safeParse(overrides ?? {});
+  if (overrides === undefined || overrides === null) return base;
+  const { ProfileSchema } = await import('./profile-schema.js');
+  const parsed = ProfileSchema.partial().strict().safeParse(overrides);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new StemkitError('E_USAGE', `${source}: limits.${issue.path.join('.')}: ${issue.message}`, {

@@ -5,8 +5,8 @@ import { PassMerger, runPass, type PassInput, type PassResult } from './pass.js'
 const PASS_JOB = siblingModule(import.meta.url, 'pass');
 /** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
 const MIN_PARALLEL_SECONDS = 40;
-/** Time segments per worker (each re-reads 3.5 s of pre-roll). */
-const SEGMENTS_PER_WORKER = 2;
+/** Time segments per worker (each re-reads 3.5 s of pre-roll, and the main thread merges every part). */
+const SEGMENTS_PER_WORKER = 1;
 /** Upper bound on time segments per pass. */
 const MAX_SEGMENTS = 16;
 /** Segment boundaries on the 400 ms pair-window grid keep windowed analyses identical to a serial run. */
@@ -32,9 +32,10 @@ export async function measurePass(
 ): Promise<PassResult> {
   const total = input.totalFrames;
   if (!pool || total < MIN_PARALLEL_SECONDS * sampleRate) return runPass({ ...input, start: 0, end: total }, onProgress);
-  // Two segments per worker whatever the length: a worker's memory then does not depend on the
-  // duration (each segment leaves garbage the collector takes its time over), and two keep the
-  // workers balanced when one segment is slower. Workers report progress within their segments.
+  // One segment per worker whatever the length: memory does not depend on the duration (block
+  // buffers are reused, meters are O(1)), and each extra segment costs a pre-roll and a merge of
+  // every file's histograms on the main thread, which shares the cores with the workers.
+  // Workers report progress within their segments.
   const count = Math.min(MAX_SEGMENTS, SEGMENTS_PER_WORKER * pool.size);
   const segments = splitRange(0, total, count, 10 * sampleRate, Math.round(GRID_SECONDS * sampleRate));
   const done = segments.map(() => 0);

@@ -6,7 +6,7 @@
  * parameters (bilinear transform with frequency pre-warping); at 48 kHz this reproduces the table to
  * about 14 digits.
  */
-import { kWeightPair } from './simd.js';
+import type { KWeightChannel } from './simd.js';
 
 /** A biquad with a0 normalised to 1: y = b0 x + b1 x₋₁ + b2 x₋₂ − a1 y₋₁ − a2 y₋₂. */
 export interface BiquadCoefficients {
@@ -69,8 +69,8 @@ export class KWeightingFilter {
   readonly coefficients: KWeightingCoefficients;
   /** Per channel: shelf s1, s2, high-pass s1, s2. */
   private readonly z: Float64Array;
-  /** The coefficients as kWeightPair takes them: shelf b0, b1, b2, a1, a2, high-pass a1, a2. */
-  private readonly packed: Float64Array;
+  /** The coefficients as the SIMD kernels take them: shelf b0, b1, b2, a1, a2, high-pass a1, a2. */
+  readonly packed: Float64Array;
 
   constructor(
     readonly sampleRate: number,
@@ -138,12 +138,12 @@ export class KWeightingFilter {
   }
 
   /**
-   * sumSquares for channels `a` and `b` at once, into acc[a] and acc[b]. Each channel's arithmetic is
-   * exactly that of sumSquares (bit-identical sums), run in the two float64 lanes of a SIMD kernel
-   * (assembly/kweighting.ts), about 1.5× faster than the scalar loop over both channels.
+   * Channel `ch` as the SIMD kernels take it (see kWeight in simd.ts), its squared outputs adding
+   * up in acc[ch]: K-weighting channels two or four at a time keeps each channel's arithmetic
+   * exactly that of sumSquares (bit-identical sums), in the float64 lanes of a SIMD kernel.
    */
-  sumSquaresPair(a: number, b: number, inputA: Float32Array, inputB: Float32Array, from: number, to: number, acc: Float64Array): void {
-    kWeightPair(inputA, inputB, from, to, this.packed, this.z, a, b, acc);
+  channel(ch: number, acc: Float64Array): KWeightChannel {
+    return { input: new Float32Array(0), z: this.z, ch, acc };
   }
 
   /**

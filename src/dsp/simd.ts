@@ -22,6 +22,7 @@ interface Exports {
   pickedMono(out: number, channels: number, channelCount: number, picks: number, count: number): void;
   dot(x: number, y: number, from: number, to: number): number;
   kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
+  kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
   truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
 }
 
@@ -41,7 +42,7 @@ const MAX_INPUTS = 1024;
 // Layout: [0, PAGE) is the module's own; then results, the pointer table, the float64 scratch,
 // the staging slots, and the arena for sample buffers.
 const RESULTS = PAGE;
-const TAPS = RESULTS + 8 * 32;
+const TAPS = RESULTS + 8 * 48;
 const POINTERS = TAPS + 8 * 64;
 const SCRATCH = POINTERS + 4 * MAX_INPUTS;
 const STAGING = SCRATCH + 8 * 1024; // unitySum's tile (SUM_TILE in assembly/mix.ts)
@@ -63,11 +64,11 @@ function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
 const { exports: k, memory } = instantiate();
 const buffer = memory.buffer;
 const f32 = new Float32Array(buffer);
-const results = new Float64Array(buffer, RESULTS, 32);
-// results[8 …]: kWeightPair's coefficients (7), interleaved state (8) and sums (2).
+const results = new Float64Array(buffer, RESULTS, 48);
+// results[8 …]: K-weighting's coefficients (7), interleaved states (8 per pair) and sums (2 per pair).
 const KW_COEF = RESULTS + 8 * 8;
 const KW_STATE = KW_COEF + 8 * 8;
-const KW_ACC = KW_STATE + 8 * 8;
+const KW_ACC = KW_STATE + 8 * 16;
 const pointers = new Uint32Array(buffer, POINTERS, MAX_INPUTS);
 const taps = new Float64Array(buffer, TAPS, 64);
 /** The filter taps now in `taps` (kernels that take taps share the region). */
@@ -213,33 +214,49 @@ export function stereoStats(l: Float32Array, r: Float32Array, from: number, to: 
   });
 }
 
+/** A channel to K-weight: its samples, its filter state (4 float64s at z[4·ch]), and where its Σ y² adds up (acc[ch]). */
+export interface KWeightChannel {
+  input: Float32Array;
+  z: Float64Array;
+  ch: number;
+  acc: Float64Array;
+}
+
 /**
- * K-weights a[from, to) and b[from, to) (assembly/kweighting.ts) and adds each channel's squared
- * outputs, in order, to acc[ca] and acc[cb]. `coef`: shelf b0, b1, b2, a1, a2, high-pass a1, a2.
- * `z` holds 4 states per channel (shelf s1, s2, high-pass t1, t2); channels ca and cb are updated.
+ * K-weights input[from, to) of two or four channels (assembly/kweighting.ts: a pair per float64x2,
+ * two pairs in flight at once) and adds each channel's squared outputs, in order, to its acc.
+ * `coef`: shelf b0, b1, b2, a1, a2, high-pass a1, a2.
  */
-export function kWeightPair(a: Float32Array, b: Float32Array, from: number, to: number, coef: Float64Array, z: Float64Array, ca: number, cb: number, acc: Float64Array): void {
+export function kWeight(channels: readonly KWeightChannel[], from: number, to: number, coef: Float64Array): void {
+  const count = channels.length;
+  if (count !== 2 && count !== 4) throw new RangeError(`kWeight takes 2 or 4 channels, got ${count}`);
   results.set(coef, (KW_COEF - RESULTS) / 8);
   const state = (KW_STATE - RESULTS) / 8;
-  for (let j = 0; j < 4; j++) {
-    results[state + 2 * j] = z[4 * ca + j]!;
-    results[state + 2 * j + 1] = z[4 * cb + j]!;
-  }
   const sums = (KW_ACC - RESULTS) / 8;
-  results[sums] = acc[ca]!;
-  results[sums + 1] = acc[cb]!;
-  if (a.buffer === buffer && b.buffer === buffer) k.kWeightPair(a.byteOffset + 4 * from, b.byteOffset + 4 * from, to - from, KW_COEF, KW_STATE, KW_ACC);
-  else {
-    chunks([a, b], to - from, (offset, count) => {
-      k.kWeightPair(input(a, from + offset, count, 0), input(b, from + offset, count, 1), count, KW_COEF, KW_STATE, KW_ACC);
+  for (let c = 0; c < count; c++) {
+    const { z, ch, acc } = channels[c]!;
+    const at = state + 8 * (c >> 1) + (c & 1);
+    for (let j = 0; j < 4; j++) results[at + 2 * j] = z[4 * ch + j]!;
+    results[sums + c] = acc[ch]!;
+  }
+  const [a, b, c, d] = channels;
+  if (channels.every((x) => x.input.buffer === buffer)) {
+    const at = (x: Float32Array) => x.byteOffset + 4 * from;
+    if (count === 2) k.kWeightPair(at(a!.input), at(b!.input), to - from, KW_COEF, KW_STATE, KW_ACC);
+    else k.kWeightQuad(at(a!.input), at(b!.input), at(c!.input), at(d!.input), to - from, KW_COEF, KW_STATE, KW_ACC);
+  } else {
+    chunks(channels.map((x) => x.input), to - from, (offset, m) => {
+      const p = channels.map((x, slot) => input(x.input, from + offset, m, slot));
+      if (count === 2) k.kWeightPair(p[0]!, p[1]!, m, KW_COEF, KW_STATE, KW_ACC);
+      else k.kWeightQuad(p[0]!, p[1]!, p[2]!, p[3]!, m, KW_COEF, KW_STATE, KW_ACC);
     });
   }
-  for (let j = 0; j < 4; j++) {
-    z[4 * ca + j] = results[state + 2 * j]!;
-    z[4 * cb + j] = results[state + 2 * j + 1]!;
+  for (let c = 0; c < count; c++) {
+    const { z, ch, acc } = channels[c]!;
+    const at = state + 8 * (c >> 1) + (c & 1);
+    for (let j = 0; j < 4; j++) z[4 * ch + j] = results[at + 2 * j]!;
+    acc[ch] = results[sums + c]!;
   }
-  acc[ca] = results[sums]!;
-  acc[cb] = results[sums + 1]!;
 }
 
 /** y[i] += c·x[i] for i < n (float32 arithmetic). */
