@@ -1,6 +1,7 @@
 // The SIMD kernels, one WebAssembly module: src/dsp/simd.ts loads it and documents each export.
-export { monoStats, stereoStats } from './stats';
+export { monoStats, stereoStats, samplePeak } from './stats';
 export { addScaled, addScaled2, addScaled4, scale, unitySum } from './mix';
 export { truePeak } from './true-peak';
 export { kWeightPair, kWeightQuad } from './kweighting';
 export { residual, pickedMono, dot } from './pass';
+export { encodeInt } from './encode';

@@ -107,3 +107,16 @@ export function stereoStats(l: usize, r: usize, n: i32, out: usize): void {
   store<f64>(out, tc, 48);
   store<f64>(out, td, 56);
 }
+
+/** max |x[i]| for i < n (0 when n is 0); NaN is passed over. */
+export function samplePeak(x: usize, n: i32): f32 {
+  let m = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>i << 2))));
+  let top = maxLane(m);
+  for (; i < n; i++) {
+    const a = abs(load<f32>(x + (<usize>i << 2)));
+    if (a > top) top = a;
+  }
+  return top;
+}

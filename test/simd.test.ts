@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { encodeInterleaved } from '../src/audio/pcm-encode.js';
 import {
   addScaled,
+  allocateBytes,
+  allocateDoubles,
   addScaled2,
   addScaled4,
   allocateIndices,
@@ -170,6 +173,46 @@ describe('SIMD kernels: the same answers as the obvious loops, in the arena and 
       expect(Math.abs(dot(out, place(want), 3, 590) - d)).toBeLessThanOrEqual(F32_PARTIALS * mag);
     }
     releaseSamples(picks);
+  });
+});
+
+describe('SIMD encoder', () => {
+  it('writes the bytes, counts and read-back sums of the JavaScript encoder: 16/24-bit, mono/stereo, clipping, NaN, odd lengths', () => {
+    for (const format of ['pcm16', 'pcm24'] as const) {
+      const bytes = format === 'pcm16' ? 2 : 3;
+      for (const channels of [1, 2]) {
+        for (const n of [0, 1, 3, 4, 7, 1000, 4099]) {
+          const planar = Array.from({ length: channels }, (_, c) => {
+            const x = noise(n, 50 + c + n, 1.2); // some samples beyond full scale
+            if (n > 10) {
+              x[3] = NaN;
+              x[5] = Infinity;
+              x[7] = -Infinity;
+              x[8] = 0.5 / 2 ** (8 * bytes - 1); // exactly half a step: rounds up
+              x[9] = -0.5 / 2 ** (8 * bytes - 1);
+            }
+            return x;
+          });
+          const offset = 5;
+          const encode = (place: (x: Float32Array) => Float32Array, out: Uint8Array, sums: Float64Array[]) => {
+            const stats = { clippedSamples: 0, nonFiniteSamples: 0 };
+            encodeInterleaved(planar.map(place), n, format, out, stats, null, { planar: sums, offset });
+            return stats;
+          };
+          const jsOut = new Uint8Array(n * channels * bytes);
+          const jsSums = planar.map(() => new Float64Array(n + offset).fill(0.25));
+          const jsStats = encode((x) => x.slice(), jsOut, jsSums);
+          const simdOut = allocateBytes(n * channels * bytes);
+          const simdSums = planar.map(() => allocateDoubles(n + offset).fill(0.25));
+          const simdStats = encode(inKernelMemory, simdOut, simdSums);
+          expect(simdStats).toEqual(jsStats);
+          expect(simdOut).toEqual(jsOut);
+          simdSums.forEach((x, c) => expect(x).toEqual(jsSums[c]));
+          if (n > 10) expect(jsStats.nonFiniteSamples).toBe(3 * channels); // NaN, +Inf, −Inf
+          if (n > 100) expect(jsStats.clippedSamples).toBeGreaterThan(0);
+        }
+      }
+    }
   });
 });
 

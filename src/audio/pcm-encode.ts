@@ -3,6 +3,8 @@
  * rounded (optionally with TPDF dither) and clipped, and every clipped sample is counted so the
  * writer can report it instead of hiding it.
  */
+import { encodeInt } from '../dsp/simd.js';
+
 export type WriteSampleFormat = 'pcm16' | 'pcm24' | 'pcm32' | 'float32';
 
 export const BYTES_PER_SAMPLE: Record<WriteSampleFormat, number> = { pcm16: 2, pcm24: 3, pcm32: 4, float32: 4 };
@@ -157,6 +159,13 @@ function roundChannel(src: Float32Array, frames: number, scale: number, dst: Int
  * a little-endian host: 2 stereo 24-bit frames are 3 words), several times cheaper than byte stores.
  */
 function encodeShortInt(planar: Float32Array[], frames: number, bytes: number, out: Uint8Array, stats: EncodeStats, sum: SumTarget | null): void {
+  // Buffers in the SIMD kernels' memory (the renderer's) are encoded there, to the same bytes.
+  const fast = encodeInt(planar, frames, bytes as 2 | 3, out, sum);
+  if (fast) {
+    stats.clippedSamples += fast.clipped;
+    stats.nonFiniteSamples += fast.nonFinite;
+    return;
+  }
   const channels = planar.length;
   if (rounded.length < channels || rounded[0]!.length < frames) {
     const length = Math.max(frames, rounded[0]?.length ?? 0);

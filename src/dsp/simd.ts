@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 interface Exports {
   monoStats(x: number, n: number, out: number): void;
   stereoStats(l: number, r: number, n: number, out: number): void;
+  samplePeak(x: number, n: number): number;
   addScaled(y: number, x: number, c: number, n: number): void;
   addScaled2(x: number, y0: number, c0: number, y1: number, c1: number, n: number): void;
   addScaled4(x: number, y0: number, c0: number, y1: number, c1: number, y2: number, c2: number, y3: number, c3: number, n: number): void;
@@ -21,6 +22,7 @@ interface Exports {
   residual(out: number, mix: number, sum: number, from: number, n: number, threshold: number): number;
   pickedMono(out: number, channels: number, channelCount: number, picks: number, count: number): void;
   dot(x: number, y: number, from: number, to: number): number;
+  encodeInt(a: number, b: number, stereo: number, n: number, bytes: number, out: number, sumA: number, sumB: number, results: number): void;
   kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
   kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
   truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
@@ -91,13 +93,25 @@ let top = ARENA;
  * A Float32Array of `frames` zeros in the kernels' memory when there is room (else an ordinary
  * one: correct, only slower). Give it back with releaseSamples when done.
  */
-export function allocateSamples(frames: number): Float32Array {
+export function allocateSamples(frames: number): Float32Array<ArrayBuffer> {
   const at = reserve(frames * 4);
   return at < 0 ? new Float32Array(frames) : new Float32Array(buffer, at, frames).fill(0);
 }
 
+/** allocateSamples for float64 values (the renderer's exact sums). */
+export function allocateDoubles(count: number): Float64Array<ArrayBuffer> {
+  const at = reserve(count * 8);
+  return at < 0 ? new Float64Array(count) : new Float64Array(buffer, at, count).fill(0);
+}
+
+/** allocateSamples for bytes (encoded audio on its way to a file). */
+export function allocateBytes(count: number): Uint8Array<ArrayBuffer> {
+  const at = reserve(count);
+  return at < 0 ? new Uint8Array(count) : new Uint8Array(buffer, at, count).fill(0);
+}
+
 /** allocateSamples for frame indices (the check pass's picked frames). */
-export function allocateIndices(count: number): Int32Array {
+export function allocateIndices(count: number): Int32Array<ArrayBuffer> {
   const at = reserve(count * 4);
   return at < 0 ? new Int32Array(count) : new Int32Array(buffer, at, count).fill(0);
 }
@@ -125,8 +139,8 @@ function reserve(byteLength: number): number {
   return found;
 }
 
-/** Returns an allocateSamples or allocateIndices array to the arena; it must not be used afterwards. Other arrays are ignored. */
-export function releaseSamples(x: Float32Array | Int32Array): void {
+/** Returns an array from allocateSamples (or allocateDoubles, …Bytes, …Indices) to the arena; it must not be used afterwards. Other arrays are ignored. */
+export function releaseSamples(x: ArrayBufferView): void {
   if (x.buffer !== buffer) return;
   const bytes = allocated.get(x.byteOffset);
   if (bytes === undefined) return;
@@ -257,6 +271,16 @@ export function kWeight(channels: readonly KWeightChannel[], from: number, to: n
     for (let j = 0; j < 4; j++) z[4 * ch + j] = results[at + 2 * j]!;
     acc[ch] = results[sums + c]!;
   }
+}
+
+/** max(start, max |x[i]|) over [from, to); NaN is passed over. */
+export function samplePeak(x: Float32Array, from: number, to: number, start = 0): number {
+  if (x.buffer === buffer) return Math.max(start, k.samplePeak(x.byteOffset + 4 * from, to - from));
+  let peak = start;
+  chunks([x], to - from, (offset, count) => {
+    peak = Math.max(peak, k.samplePeak(input(x, from + offset, count, 0), count));
+  });
+  return peak;
 }
 
 /** y[i] += c·x[i] for i < n (float32 arithmetic). */
@@ -401,4 +425,26 @@ export function dot(x: Float32Array, y: Float32Array, from: number, to: number):
     d += k.dot(input(x, from + o, m, 0), input(y, from + o, m, 1), 0, m);
   });
   return d;
+}
+
+/**
+ * Float32 → 16/24-bit little-endian PCM, mono or stereo interleaved, rounded halves up and clipped
+ * (assembly/encode.ts), each written value also added to `sum` when given. Returns the clipped and
+ * non-finite counts, or null when an array is outside the arena (the caller then encodes in
+ * JavaScript, which gives the same bytes).
+ */
+export function encodeInt(
+  planar: Float32Array[],
+  frames: number,
+  bytes: 2 | 3,
+  out: Uint8Array,
+  sum: { planar: Float64Array[]; offset: number } | null,
+): { clipped: number; nonFinite: number } | null {
+  const channels = planar.length;
+  if (channels < 1 || channels > 2 || out.buffer !== buffer || planar.some((x) => x.buffer !== buffer)) return null;
+  if (sum && sum.planar.some((x) => x.buffer !== buffer)) return null;
+  const at = (ch: number) => (sum ? sum.planar[ch]!.byteOffset + 8 * sum.offset : 0);
+  const [a, b] = planar;
+  k.encodeInt(a!.byteOffset, b ? b.byteOffset : 0, channels === 2 ? 1 : 0, frames, bytes, out.byteOffset, at(0), channels === 2 ? at(1) : 0, RESULTS);
+  return { clipped: results[0]!, nonFinite: results[1]! };
 }

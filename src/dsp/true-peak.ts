@@ -36,7 +36,7 @@
  */
 import type { SegmentPosition } from './segment.js';
 import { besselI0 } from './kaiser.js';
-import { TRUE_PEAK_HISTORY, truePeak, type TruePeakKernel } from './simd.js';
+import { samplePeak, TRUE_PEAK_HISTORY, truePeak, type TruePeakKernel } from './simd.js';
 
 export type TruePeakInterpolator = 'sinc' | 'bs1770';
 
@@ -231,7 +231,7 @@ export class TruePeakMeter {
     if (this.kernel) {
       this.peaks[ch] = truePeak(buf, from, to, this.peaks[ch]!, this.kernel, this.taps, this.worstCaseGain, this.linearGain, this.curvatureGain);
     } else {
-      this.peaks[ch] = Math.max(this.peaks[ch]!, samplePeak(buf, from, to));
+      this.peaks[ch] = samplePeak(buf, from, to, this.peaks[ch]!);
     }
   }
 
@@ -249,16 +249,6 @@ export class TruePeakMeter {
     }
     return { truePeak };
   }
-}
-
-/** max |buf[i]| over [from, to), NaN passed over (no oversampling at 192 kHz and above). */
-function samplePeak(buf: Float32Array, from: number, to: number): number {
-  let peak = 0;
-  for (let i = from; i < to; i++) {
-    const a = Math.abs(buf[i]!);
-    peak = a > peak ? a : peak;
-  }
-  return peak;
 }
 
 /** dBTP of a linear true peak; null for 0 (nothing above digital silence). */

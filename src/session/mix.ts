@@ -1,6 +1,7 @@
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
 import { createWavWriter, type AudioSink } from '../audio/wav/write.js';
 import { dbToGain } from '../dsp/decibels.js';
+import { allocateSamples, releaseSamples } from '../dsp/simd.js';
 import { scaleInto } from '../dsp/sum.js';
 import type { Chain } from './chain.js';
 import { OutputLevels, type StemLevels } from './levels.js';
@@ -58,7 +59,8 @@ export class MixWriter {
   ) {
     this.levels = new OutputLevels(rate, channels);
     this.gain = dbToGain(masterGainDb);
-    this.block = Array.from({ length: channels }, () => new Float32Array(maxChunk));
+    // In the SIMD kernels' memory, where the encoder reads it in place (released when the mix ends).
+    this.block = Array.from({ length: channels }, () => allocateSamples(maxChunk));
     this.skip = master.latency;
   }
 
@@ -103,6 +105,7 @@ export class MixWriter {
     for (const y of this.block) y.fill(0);
     while (this.written < frames) await this.run(this.block, Math.min(this.maxChunk, frames - this.written + this.skip), frames);
     const report = await this.sink.commit();
+    this.release();
     return { levels: this.levels.result(), clippedSamples: report.clippedSamples };
   }
 
@@ -121,5 +124,11 @@ export class MixWriter {
 
   async abort(): Promise<void> {
     await this.sink.abort();
+    this.release();
+  }
+
+  private release(): void {
+    for (const x of this.block) releaseSamples(x);
+    this.block.length = 0;
   }
 }

@@ -10,6 +10,7 @@ import { buildStemGraph, type StemGraph } from './stem-graph.js';
 import { StemMixer } from './stem-mixer.js';
 import { OutputLevels, type StemLevels } from './levels.js';
 import { dbToGain } from '../dsp/decibels.js';
+import { allocateDoubles, allocateSamples, releaseSamples } from '../dsp/simd.js';
 import { TrackStream } from './track-stream.js';
 
 export interface StemGroupJob {
@@ -132,7 +133,12 @@ class GroupSum {
     private readonly frames: number,
     private readonly sender: ChunkSender<MixChunk>,
   ) {
-    this.parts = stems.map(() => Array.from({ length: channels }, () => new Float64Array(capacity)));
+    // In the SIMD kernels' memory, where the encoder adds the written stems in place.
+    this.parts = stems.map(() => Array.from({ length: channels }, () => allocateDoubles(capacity)));
+  }
+
+  dispose(): void {
+    for (const planar of this.parts) for (const x of planar) releaseSamples(x);
   }
 
   reuse(buffers: ArrayBuffer[]): void {
@@ -187,8 +193,9 @@ class StemRender {
     readonly dry: AlignedWriter | null,
   ) {
     this.spans = streams.map((stream) => ({ start: stream.start, end: stream.end }));
-    this.wetStep = Array.from({ length: graph.channels }, () => new Float32Array(STEP));
-    this.dryStep = dry ? Array.from({ length: graph.channels }, () => new Float32Array(STEP)) : null;
+    // In the SIMD kernels' memory (released by close), where the encoder reads them in place.
+    this.wetStep = Array.from({ length: graph.channels }, () => allocateSamples(STEP));
+    this.dryStep = dry ? Array.from({ length: graph.channels }, () => allocateSamples(STEP)) : null;
   }
 
   static async open(job: StemGroupJob, stemIndex: number, fileName: string, opened: StemRender[]): Promise<void> {
@@ -272,6 +279,8 @@ class StemRender {
   }
 
   async close(): Promise<void> {
+    this.mixer.dispose();
+    for (const x of [...this.wetStep, ...(this.dryStep ?? [])]) releaseSamples(x);
     await Promise.all(this.streams.map((s) => s.close()));
   }
 }
@@ -310,6 +319,7 @@ export async function renderStemGroupJob(job: StemGroupJob): Promise<StemResult[
     throw err;
   } finally {
     await Promise.all(renders.map((r) => r.close()));
+    sum?.dispose();
     sender.close();
   }
 }

@@ -1,6 +1,7 @@
 import { openAudio } from '../audio/open.js';
 import type { AudioSource } from '../audio/types.js';
 import { Resampler } from '../dsp/resampler.js';
+import { allocateSamples, releaseSamples } from '../dsp/simd.js';
 
 /** Frames read from a track file at a time: large reads are an order of magnitude cheaper than block-sized ones. */
 const CHUNK = 1 << 14;
@@ -30,7 +31,8 @@ export class TrackStream {
   ) {
     this.outputFrames = Math.round(inputFrames * ratio);
     this.bufferStart = offset;
-    this.buffer = Array.from({ length: channels }, () => new Float32Array(CHUNK * 2));
+    // In the SIMD kernels' memory, so the mixer reads views of it in place (released by close).
+    this.buffer = Array.from({ length: channels }, () => allocateSamples(CHUNK * 2));
   }
 
   /** The first frame of the track on the timeline. */
@@ -105,8 +107,9 @@ export class TrackStream {
   private ensureCapacity(frames: number): void {
     if (this.buffer[0]!.length >= this.bufferLength + frames) return;
     this.buffer = this.buffer.map((x) => {
-      const next = new Float32Array(Math.max(x.length * 2, this.bufferLength + frames));
+      const next = allocateSamples(Math.max(x.length * 2, this.bufferLength + frames));
       next.set(x.subarray(0, this.bufferLength));
+      releaseSamples(x);
       return next;
     });
   }
@@ -139,6 +142,8 @@ export class TrackStream {
   }
 
   async close(): Promise<void> {
+    for (const x of this.buffer) releaseSamples(x);
+    this.buffer = [];
     this.resampler?.destroy();
     await this.source?.close();
   }

@@ -1,5 +1,6 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { StemkitError } from '../../errors.js';
+import { allocateBytes, releaseSamples } from '../../dsp/simd.js';
 import { AtomicFile } from '../atomic-file.js';
 import { asciiBytes, concatBytes } from '../bytes.js';
 import { defaultChannelMask } from '../channels.js';
@@ -268,8 +269,18 @@ class WavSink implements AudioSink {
   private scratchFor(length: number): Uint8Array {
     if (this.pending >= 2) return new Uint8Array(length);
     [this.scratch, this.spare] = [this.spare, this.scratch];
-    if (this.scratch.length < length) this.scratch = new Uint8Array(length);
+    if (this.scratch.length < length) {
+      // In the SIMD kernels' memory, where the encoder writes in place (released when the file ends).
+      releaseSamples(this.scratch);
+      this.scratch = allocateBytes(length);
+    }
     return this.scratch.subarray(0, length);
+  }
+
+  private releaseScratch(): void {
+    releaseSamples(this.scratch);
+    releaseSamples(this.spare);
+    this.scratch = this.spare = new Uint8Array(0);
   }
 
   /**
@@ -280,6 +291,7 @@ class WavSink implements AudioSink {
   async commit(options: { rename?: boolean } = {}): Promise<WriteReport> {
     try {
       await this.writing;
+      this.releaseScratch();
       if (this.failed) throw this.failed;
       const layout: WavLayout = {
         dataStart: this.dataStart,
@@ -304,6 +316,7 @@ class WavSink implements AudioSink {
       await this.file.commit();
       return report;
     } catch (err) {
+      this.releaseScratch();
       await this.file.abort();
       throw err;
     }
@@ -311,6 +324,7 @@ class WavSink implements AudioSink {
 
   async abort(): Promise<void> {
     await this.writing.catch(() => undefined);
+    this.releaseScratch();
     await this.file.abort();
   }
 }
