@@ -5,3 +5,5 @@ export { truePeak } from './true-peak';
 export { kWeightPair, kWeightQuad } from './kweighting';
 export { residual, pickedMono, dot } from './pass';
 export { encodeInt } from './encode';
+export { reverbFused } from './reverb';
+export { biquadPair } from './biquad';

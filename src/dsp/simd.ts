@@ -23,6 +23,8 @@ interface Exports {
   pickedMono(out: number, channels: number, channelCount: number, picks: number, count: number): void;
   dot(x: number, y: number, from: number, to: number): number;
   encodeInt(a: number, b: number, stereo: number, n: number, bytes: number, out: number, sumA: number, sumB: number, results: number): void;
+  reverbFused(lines: number, index: number, params: number, x0: number, x1: number, xin: number, len: number): void;
+  biquadPair(a: number, b: number, scratch: number, n: number, coef: number, sections: number, state: number, fromScratch: number, toScratch: number): void;
   kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
   kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
   truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
@@ -47,7 +49,12 @@ const RESULTS = PAGE;
 const TAPS = RESULTS + 8 * 48;
 const POINTERS = TAPS + 8 * 64;
 const SCRATCH = POINTERS + 4 * MAX_INPUTS;
-const STAGING = SCRATCH + 8 * 1024; // unitySum's tile (SUM_TILE in assembly/mix.ts)
+const BIQUAD_COEF = SCRATCH + 8 * 1024; // after unitySum's tile (SUM_TILE in assembly/mix.ts)
+const BIQUAD_STATE = BIQUAD_COEF + 8 * 20;
+/** Frames per biquadPair call: its float64 lane pairs between groups of sections fit here. */
+const BIQUAD_FRAMES = 4096;
+const BIQUAD_SCRATCH = BIQUAD_STATE + 8 * 16;
+const STAGING = BIQUAD_SCRATCH + 16 * BIQUAD_FRAMES;
 const ARENA = STAGING + 4 * STAGE_FRAMES * STAGE_SLOTS;
 
 function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
@@ -73,6 +80,8 @@ const KW_STATE = KW_COEF + 8 * 8;
 const KW_ACC = KW_STATE + 8 * 16;
 const pointers = new Uint32Array(buffer, POINTERS, MAX_INPUTS);
 const taps = new Float64Array(buffer, TAPS, 64);
+const biquadCoef = new Float64Array(buffer, BIQUAD_COEF, 20);
+const biquadState = new Float64Array(buffer, BIQUAD_STATE, 16);
 /** The filter taps now in `taps` (kernels that take taps share the region). */
 let tapsLoaded: Float64Array | null = null;
 
@@ -160,7 +169,7 @@ export function releaseSamples(x: ArrayBufferView): void {
 }
 
 /** Whether `x` lives in the kernels' memory (then kernels use it in place). */
-export function inArena(x: Float32Array): boolean {
+export function inArena(x: ArrayBufferView): boolean {
   return x.buffer === buffer;
 }
 
@@ -447,4 +456,49 @@ export function encodeInt(
   const [a, b] = planar;
   k.encodeInt(a!.byteOffset, b ? b.byteOffset : 0, channels === 2 ? 1 : 0, frames, bytes, out.byteOffset, at(0), channels === 2 ? at(1) : 0, RESULTS);
   return { clipped: results[0]!, nonFinite: results[1]! };
+}
+
+/**
+ * The reverb's fused feedback-delay-network pass (assembly/reverb.ts) over x0/x1[off, off + len):
+ * every array in the arena (the caller checks; see Reverb).
+ */
+export function reverbFused(lines: Float64Array, index: Int32Array, params: Float64Array, x0: Float32Array, x1: Float32Array | null, off: number, xin: Float64Array, len: number): void {
+  k.reverbFused(lines.byteOffset, index.byteOffset, params.byteOffset, x0.byteOffset + 4 * off, x1 ? x1.byteOffset + 4 * off : 0, xin.byteOffset, len);
+}
+
+/**
+ * A biquad cascade (b0, b1, b2, a1, a2 per section in `coef`) over channels a and b in place,
+ * frames [from, from + n): assembly/biquad.ts, four sections a pass, float64 between them. `z`
+ * holds z1, z2 per section per channel, channel-major (z[2·(ch·S + s)]); chA's and chB's are
+ * updated. Returns false, doing nothing, when a or b is outside the arena.
+ */
+export function biquadPair(a: Float32Array, b: Float32Array, from: number, n: number, coef: Float64Array, z: Float64Array, chA: number, chB: number): boolean {
+  if (a.buffer !== buffer || b.buffer !== buffer) return false;
+  const S = coef.length / 5;
+  const groups = Math.ceil(S / 4);
+  for (let at = 0; at < n; at += BIQUAD_FRAMES) {
+    const m = Math.min(BIQUAD_FRAMES, n - at);
+    for (let g = 0; g < groups; g++) {
+      const count = Math.min(4, S - 4 * g);
+      biquadCoef.fill(0);
+      biquadCoef.set(coef.subarray(20 * g, 20 * g + 5 * count));
+      for (let s = 0; s < count; s++) {
+        const za = 2 * (chA * S + 4 * g + s), zb = 2 * (chB * S + 4 * g + s);
+        biquadState[4 * s] = z[za]!;
+        biquadState[4 * s + 1] = z[zb]!;
+        biquadState[4 * s + 2] = z[za + 1]!;
+        biquadState[4 * s + 3] = z[zb + 1]!;
+      }
+      const pa = a.byteOffset + 4 * (from + at), pb = b.byteOffset + 4 * (from + at);
+      k.biquadPair(pa, pb, BIQUAD_SCRATCH, m, BIQUAD_COEF, count, BIQUAD_STATE, g > 0 ? 1 : 0, g < groups - 1 ? 1 : 0);
+      for (let s = 0; s < count; s++) {
+        const za = 2 * (chA * S + 4 * g + s), zb = 2 * (chB * S + 4 * g + s);
+        z[za] = biquadState[4 * s]!;
+        z[zb] = biquadState[4 * s + 1]!;
+        z[za + 1] = biquadState[4 * s + 2]!;
+        z[zb + 1] = biquadState[4 * s + 3]!;
+      }
+    }
+  }
+  return true;
 }

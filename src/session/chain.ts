@@ -15,6 +15,11 @@ export class Chain {
   process(planar: Float32Array[], frames: number): void {
     for (const p of this.processors) p.process(planar, frames);
   }
+
+  /** See Processor.dispose. */
+  dispose(): void {
+    for (const p of this.processors) p.dispose?.();
+  }
 }
 
 /** Impulse responses by the name used in the session, already at the session rate. */

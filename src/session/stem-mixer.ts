@@ -121,8 +121,9 @@ export class StemMixer {
     return { wet: bus, dry: wantDry ? this.dry : null };
   }
 
-  /** Gives the mixer's buffers back to the SIMD arena; the mixer must not be used afterwards. */
+  /** Gives the mixer's buffers and its processors' state back to the SIMD arena; no use afterwards. */
   dispose(): void {
     for (const set of [this.bus, this.dry, ...this.returns, ...this.inputs]) for (const x of set) releaseSamples(x);
+    for (const chain of [this.graph.bus, ...this.graph.tracks.map((t) => t.chain), ...this.graph.returns.map((r) => r.chain)]) chain.dispose();
   }
 }

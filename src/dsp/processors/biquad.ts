@@ -4,6 +4,7 @@
  * transposed direct form II with Float64 state. Pure math: no Node APIs.
  */
 import type { BiquadCoefficients } from '../kweighting.js';
+import { biquadPair } from '../simd.js';
 
 export type { BiquadCoefficients };
 
@@ -151,6 +152,8 @@ export class BiquadCascade {
    * with exactly the arithmetic of `run`, so the results are bit-identical.
    */
   runPair(ch: number, left: Float32Array, right: Float32Array, from: number, n: number, scratchL: Float64Array, scratchR: Float64Array): void {
+    // In the SIMD kernels' memory the pair runs there, every section of a frame in one pass.
+    if (biquadPair(left, right, from, n, this.coef, this.z, ch, ch + 1)) return;
     for (let i = 0; i < n; i++) {
       scratchL[i] = left[from + i]!;
       scratchR[i] = right[from + i]!;

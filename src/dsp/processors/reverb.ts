@@ -35,6 +35,7 @@
  * the same in any chunking (and in both paths), so output is bit-identical whatever the caller's
  * block sizes. Zero latency.
  */
+import { allocateDoubles, allocateIndices, inArena, releaseSamples, reverbFused } from '../simd.js';
 import type { ReverbSpec } from './schema.js';
 import { checkBelowNyquist, checkPlanar, msToSamples, type Processor, type ProcessorContext, TAIL_FLOOR_DB } from './types.js';
 
@@ -117,6 +118,10 @@ export class Reverb implements Processor {
   private readonly base: Int32Array;
   /** N = 8 and ≤ 2 channels: the fused per-frame path. */
   private readonly fast: boolean;
+  /** The fused path runs in the SIMD module (assembly/reverb.ts) with these positions and parameters. */
+  private readonly kernel: boolean;
+  private readonly index: Int32Array;
+  private readonly params: Float64Array;
   private readonly pos: Int32Array;
   private readonly lp: Float64Array;
   private readonly pre: Float64Array;
@@ -174,13 +179,26 @@ export class Reverb implements Processor {
     // All lines in one array: the fused loop then indexes one buffer (one base, one bounds check)
     // instead of eight, which is markedly faster in V8.
     const bases = this.lengths.map((_, i) => this.lengths.slice(0, i).reduce((a, m) => a + m + this.chunk, 0));
-    this.store = new Float64Array(bases[n - 1]! + this.lengths[n - 1]! + this.chunk);
+    this.fast = n === 8 && ctx.channels <= 2;
+    // The fused path's state lives in the SIMD kernels' memory (see dispose): lines, input, and the
+    // kernel's positions and parameters, the damping states among them.
+    const storeLength = bases[n - 1]! + this.lengths[n - 1]! + this.chunk;
+    this.store = this.fast ? allocateDoubles(storeLength) : new Float64Array(storeLength);
+    this.index = this.fast ? allocateIndices(16) : new Int32Array(16);
+    this.params = this.fast ? allocateDoubles(32) : new Float64Array(32);
     this.base = Int32Array.from(bases);
     this.lines = this.lengths.map((m, i) => this.store.subarray(bases[i]!, bases[i]! + m + this.chunk));
-    this.fast = n === 8 && ctx.channels <= 2;
     this.pos = new Int32Array(n);
-    this.lp = new Float64Array(n);
-    this.xin = new Float64Array(this.chunk);
+    this.lp = this.params.subarray(16, 16 + Math.min(8, n));
+    if (n > 8) this.lp = new Float64Array(n);
+    this.xin = this.fast ? allocateDoubles(this.chunk) : new Float64Array(this.chunk);
+    this.kernel = this.fast && inArena(this.store) && inArena(this.xin) && inArena(this.index) && inArena(this.params);
+    if (this.kernel) {
+      const two = ctx.channels === 2;
+      this.params.set(this.gains, 0);
+      this.params.set(this.inject, 8);
+      this.params.set([this.damp, this.mix * this.outScale, 1 - this.mix, this.onset[0]!, two ? this.onset[1]! : 0, two ? this.onset[2]! : 0, two ? this.onset[3]! : 0], 24);
+    }
     this.block = new Float64Array(n * this.chunk);
     this.acc = new Float64Array(this.chunk);
     // Tail: decay from the worst-case build-up (ℓ1 bound of a unit-energy response over its effective
@@ -369,6 +387,20 @@ export class Reverb implements Processor {
    * one pass. Same operations in the same order as runBlocks, so the results are bit-identical.
    */
   private runFused(planar: Float32Array[], off: number, len: number): void {
+    if (this.kernel && inArena(planar[0]!) && (this.channels === 1 || inArena(planar[1]!))) {
+      const index = this.index, pos = this.pos, base = this.base, lengths = this.lengths, taps = this.taps;
+      for (let i = 0; i < 8; i++) {
+        index[i] = base[i]! + pos[i]!;
+        if (this.channels === 2) {
+          const m = lengths[i]!;
+          const p = pos[i]! + m - taps[8 + i]!;
+          index[8 + i] = base[i]! + (p >= m ? p - m : p);
+        }
+      }
+      this.params[31] = this.onsetHistory[this.onsetLength - 1]!;
+      reverbFused(this.store, index, this.params, planar[0]!, this.channels === 2 ? planar[1]! : null, off, this.xin, len);
+      return;
+    }
     const C = this.channels;
     const xin = this.xin;
     const L = this.store;
@@ -454,5 +486,10 @@ export class Reverb implements Processor {
     this.zero();
     this.phase = 0;
     this.silentFor = 0;
+  }
+
+  /** Gives the state held in the SIMD kernels' memory back; the reverb must not be used afterwards. */
+  dispose(): void {
+    for (const x of [this.store, this.xin, this.index, this.params]) releaseSamples(x);
   }
 }

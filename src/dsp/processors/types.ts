@@ -21,6 +21,8 @@ export interface Processor {
   process(planar: Float32Array[], frames: number): void;
   /** Restores the state right after construction (silence in the delay lines, unity gains). */
   reset(): void;
+  /** Gives back state held in the SIMD kernels' memory (processors that have some); no use afterwards. */
+  dispose?(): void;
 }
 
 export interface ProcessorContext {
