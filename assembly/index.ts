@@ -7,3 +7,4 @@ export { residual, pickedMono, dot } from './pass';
 export { encodeInt } from './encode';
 export { reverbFused } from './reverb';
 export { biquadPair } from './biquad';
+export { compress } from './compressor';

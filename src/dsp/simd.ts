@@ -25,6 +25,7 @@ interface Exports {
   encodeInt(a: number, b: number, stereo: number, n: number, bytes: number, out: number, sumA: number, sumB: number, results: number): void;
   reverbFused(lines: number, index: number, params: number, x0: number, x1: number, xin: number, len: number): void;
   biquadPair(a: number, b: number, scratch: number, n: number, coef: number, sections: number, state: number, fromScratch: number, toScratch: number): void;
+  compress(a: number, b: number, n: number, rms: number, params: number, phase: number, startBits: number, lnTable: number): void;
   kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
   kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
   truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
@@ -54,7 +55,10 @@ const BIQUAD_STATE = BIQUAD_COEF + 8 * 20;
 /** Frames per biquadPair call: its float64 lane pairs between groups of sections fit here. */
 const BIQUAD_FRAMES = 4096;
 const BIQUAD_SCRATCH = BIQUAD_STATE + 8 * 16;
-const STAGING = BIQUAD_SCRATCH + 16 * BIQUAD_FRAMES;
+const COMPRESSOR_PARAMS = BIQUAD_SCRATCH + 16 * BIQUAD_FRAMES;
+const COMPRESSOR_PHASE = COMPRESSOR_PARAMS + 8 * 16;
+const LN_TABLE = COMPRESSOR_PHASE + 16;
+const STAGING = LN_TABLE + 8 * 4112;
 const ARENA = STAGING + 4 * STAGE_FRAMES * STAGE_SLOTS;
 
 function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
@@ -66,13 +70,16 @@ function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
     throw new Error(`stemkit's SIMD kernels are not built (${url.pathname}): run \`npm run build:wasm\``);
   }
   const memory = new WebAssembly.Memory({ initial: ARENA_BYTES / PAGE, maximum: ARENA_BYTES / PAGE });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  // The compressor's logarithms and exponentials are the host's, so its results match the scalar code's.
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, log: Math.log, exp: Math.exp } });
   return { exports: instance.exports as unknown as Exports, memory };
 }
 
 const { exports: k, memory } = instantiate();
 const buffer = memory.buffer;
 const f32 = new Float32Array(buffer);
+const f64 = new Float64Array(buffer);
+const i32 = new Int32Array(buffer);
 const results = new Float64Array(buffer, RESULTS, 48);
 // results[8 …]: K-weighting's coefficients (7), interleaved states (8 per pair) and sums (2 per pair).
 const KW_COEF = RESULTS + 8 * 8;
@@ -500,5 +507,35 @@ export function biquadPair(a: Float32Array, b: Float32Array, from: number, n: nu
       }
     }
   }
+  return true;
+}
+
+/** The compressor's state and parameters in compress's layout (see assembly/compressor.ts). */
+export interface CompressorKernelState {
+  /** threshold, half knee, 1/(2·knee), slope, knee start, dB scale, attack, release, make-up, RMS coefficient, then y1, yL, lin, ms of a, ms of b. */
+  params: Float64Array;
+  phase: number;
+  startBits: number;
+  /** ln(1 + i/4096), i = 0 … 4096. */
+  lnTable: Float64Array;
+}
+
+let lnTableLoaded: Float64Array | null = null;
+
+/**
+ * Compresses a[0, n) (and b, linked) in place in the SIMD module: `state.params` and `state.phase`
+ * are updated. Returns false, doing nothing, when a or b is outside the arena.
+ */
+export function compress(a: Float32Array, b: Float32Array | null, n: number, rms: boolean, state: CompressorKernelState): boolean {
+  if (a.buffer !== buffer || (b && b.buffer !== buffer)) return false;
+  if (lnTableLoaded !== state.lnTable) {
+    f64.set(state.lnTable, LN_TABLE / 8);
+    lnTableLoaded = state.lnTable;
+  }
+  f64.set(state.params, COMPRESSOR_PARAMS / 8);
+  i32[COMPRESSOR_PHASE / 4] = state.phase;
+  k.compress(a.byteOffset, b ? b.byteOffset : 0, n, rms ? 1 : 0, COMPRESSOR_PARAMS, COMPRESSOR_PHASE, state.startBits, LN_TABLE);
+  state.params.set(f64.subarray(COMPRESSOR_PARAMS / 8, COMPRESSOR_PARAMS / 8 + state.params.length));
+  state.phase = i32[COMPRESSOR_PHASE / 4]!;
   return true;
 }

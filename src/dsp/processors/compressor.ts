@@ -25,6 +25,7 @@
  *
  * Zero latency; zero tail (the output is the input times a gain: silent in, silent out).
  */
+import { compress, type CompressorKernelState } from '../simd.js';
 import type { CompressorSpec } from './schema.js';
 import { checkPlanar, dbToGain, type Processor, type ProcessorContext, tenNinetyCoefficient } from './types.js';
 
@@ -116,6 +117,7 @@ export class Compressor implements Processor {
    * and gain application in one pass per frame.
    */
   private run(planar: Float32Array[], c0: number, c1: number, k: number, frames: number): void {
+    if (c1 - c0 <= 2 && this.runInKernels(planar, c0, c1, k, frames)) return;
     const T = this.threshold, halfW = this.halfKnee, inv2W = this.inv2Knee, slope = this.slope;
     const start = this.kneeStart, scale = this.dbScale;
     const aA = this.attackCoef, bA = 1 - aA, aR = this.releaseCoef, bR = 1 - aR;
@@ -204,6 +206,31 @@ export class Compressor implements Processor {
     this.yL[k] = yL;
     this.lin[k] = lin;
     this.phase[k] = phase;
+  }
+
+  /** The parameters and state of detector k as the SIMD kernel takes them (see CompressorKernelState). */
+  private readonly kernel: CompressorKernelState = { params: new Float64Array(15), phase: 0, startBits: 0, lnTable: LN_MANTISSA };
+
+  /** run for one channel or a linked pair, in the SIMD module when the audio is in its memory. */
+  private runInKernels(planar: Float32Array[], c0: number, c1: number, k: number, frames: number): boolean {
+    const pair = c1 - c0 === 2;
+    const s = this.kernel;
+    s.params.set([
+      this.threshold, this.halfKnee, this.inv2Knee, this.slope, this.kneeStart, this.dbScale,
+      this.attackCoef, this.releaseCoef, this.makeup, this.rmsCoef,
+      this.y1[k]!, this.yL[k]!, this.lin[k]!, this.ms[c0]!, pair ? this.ms[c0 + 1]! : 0,
+    ]);
+    s.phase = this.phase[k]!;
+    s.startBits = this.kneeStartBits;
+    if (!compress(planar[c0]!, pair ? planar[c0 + 1]! : null, frames, this.rms, s)) return false;
+    this.y1[k] = s.params[10]!;
+    this.yL[k] = s.params[11]!;
+    this.lin[k] = s.params[12]!;
+    const msA = s.params[13]!, msB = s.params[14]!;
+    this.ms[c0] = msA < 1e-300 ? 0 : msA;
+    if (pair) this.ms[c0 + 1] = msB < 1e-300 ? 0 : msB;
+    this.phase[k] = s.phase;
+    return true;
   }
 
   /** Current gain reduction (dB, ≥ 0) of detector k (0 when linked). */
