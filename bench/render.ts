@@ -304,6 +304,7 @@ function stemkitGraph(resolved: ResolvedSession, decoded: Decoded, frames: numbe
         written += count;
       }
     }
+    mixer.dispose();
   }
   // Master: fader, then the chain over frames + latency (silence at the end), output from `latency` on.
   const master = buildChain(session.master.processing, rate, channels, impulses);
