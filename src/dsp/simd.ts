@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { StemkitError } from '../errors.js';
 
 /**
  * The WebAssembly SIMD kernels (AssemblyScript sources in assembly/, built to wasm/kernels.wasm by
@@ -44,8 +46,9 @@ const STAGE_SLOTS = 5;
 /** Pointer tables (unitySum's inputs) hold this many entries. */
 const MAX_INPUTS = 1024;
 
-// Layout: [0, PAGE) is the module's own; then results, the pointer table, the float64 scratch,
-// the staging slots, and the arena for sample buffers.
+// Layout: [0, PAGE) is the module's own (the kernels keep no data there: no data segments, no
+// allocator); then the kernels' fixed parameter and scratch regions, the staging slots, and the
+// arena for sample buffers.
 const RESULTS = PAGE;
 const TAPS = RESULTS + 8 * 48;
 const POINTERS = TAPS + 8 * 64;
@@ -66,8 +69,12 @@ function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(url);
-  } catch {
-    throw new Error(`stemkit's SIMD kernels are not built (${url.pathname}): run \`npm run build:wasm\``);
+  } catch (err) {
+    throw new StemkitError('E_IO', `stemkit's SIMD kernels are missing: ${fileURLToPath(url)}`, {
+      file: fileURLToPath(url),
+      hint: 'build them with `npm run build:wasm` (npm install does it), or reinstall stemkit',
+      cause: err,
+    });
   }
   const memory = new WebAssembly.Memory({ initial: ARENA_BYTES / PAGE, maximum: ARENA_BYTES / PAGE });
   // The compressor's logarithms and exponentials are the host's, so its results match the scalar code's.
