@@ -337,4 +337,17 @@ describe('SIMD arena', () => {
     expect(inArena(c)).toBe(true);
     releaseSamples(c);
   });
+
+  it('lowers its high-water mark through free blocks just below it, so a larger buffer fits where small ones were', () => {
+    const before = arenaInUse();
+    const [a, b, c] = [allocateSamples(100), allocateSamples(200), allocateSamples(300)];
+    releaseSamples(b); // in the middle: a free block
+    releaseSamples(c); // at the top: the mark drops past b as well
+    const big = allocateSamples(1337); // a size no other test frees
+    expect(big.byteOffset).toBe(b.byteOffset);
+    expect(arenaInUse() - before).toBe(Math.ceil(400 / 16) * 16 + Math.ceil(4 * 1337 / 16) * 16);
+    releaseSamples(big);
+    releaseSamples(a);
+    expect(arenaInUse()).toBe(before);
+  });
 });

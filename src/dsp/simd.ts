@@ -106,9 +106,10 @@ function loadTaps(values: Float64Array): void {
   tapsLoaded = values;
 }
 
-/** Arena blocks handed out and free blocks, by address → bytes. */
+/** Arena blocks handed out and free blocks, by address → bytes; free blocks also by end → address. */
 const allocated = new Map<number, number>();
 const freeBlocks = new Map<number, number>();
+const freeEnds = new Map<number, number>();
 /** The arena's high-water mark: everything from here on is free. */
 let top = ARENA;
 
@@ -141,24 +142,30 @@ export function allocateIndices(count: number): Int32Array<ArrayBuffer> {
 
 /**
  * The address of `byteLength` free bytes (16-byte aligned), or −1 when the arena is full. A free
- * block of the same size first (streams reuse a few sizes), then fresh space, then any larger
- * free block. Allocations are per stream or job, never per block, so linear scans are fine.
+ * block of the same size first (streams reuse a few sizes), then fresh space, then the smallest
+ * larger free block. Allocations are per stream or job, never per block: the scans stay short.
  */
 function reserve(byteLength: number): number {
   const bytes = Math.ceil(byteLength / 16) * 16;
   if (bytes === 0) return -1;
   let found = -1;
-  for (const [at, size] of freeBlocks) if (size === bytes) found = at;
+  for (const [at, size] of freeBlocks) {
+    if (size === bytes) {
+      found = at;
+      break;
+    }
+  }
   if (found < 0 && top + bytes <= ARENA_BYTES) {
-    found = top;
+    allocated.set(top, bytes);
     top += bytes;
-    allocated.set(found, bytes);
-    return found;
+    return top - bytes;
   }
   if (found < 0) for (const [at, size] of freeBlocks) if (size > bytes && (found < 0 || size < freeBlocks.get(found)!)) found = at;
   if (found < 0) return -1;
-  allocated.set(found, freeBlocks.get(found)!);
+  const size = freeBlocks.get(found)!;
   freeBlocks.delete(found);
+  freeEnds.delete(found + size);
+  allocated.set(found, size);
   return found;
 }
 
@@ -168,18 +175,19 @@ export function releaseSamples(x: ArrayBufferView): void {
   const bytes = allocated.get(x.byteOffset);
   if (bytes === undefined) return;
   allocated.delete(x.byteOffset);
-  freeBlocks.set(x.byteOffset, bytes);
-  // Free blocks at the top lower the high-water mark, so released space serves any size again.
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const [at, size] of freeBlocks) {
-      if (at + size === top) {
-        top = at;
-        freeBlocks.delete(at);
-        moved = true;
-      }
+  // Freed space at the top lowers the high-water mark, together with free blocks just below it,
+  // so released space serves any size again.
+  if (x.byteOffset + bytes === top) {
+    top = x.byteOffset;
+    for (let below = freeEnds.get(top); below !== undefined; below = freeEnds.get(top)) {
+      freeEnds.delete(top);
+      freeBlocks.delete(below);
+      top = below;
     }
+    return;
   }
+  freeBlocks.set(x.byteOffset, bytes);
+  freeEnds.set(x.byteOffset + bytes, x.byteOffset);
 }
 
 /** Whether `x` lives in the kernels' memory (then kernels use it in place). */
