@@ -1,9 +1,7 @@
 // Mixing: y += c·x in float32 (the engine's buses are float32; one rounding per product and one per
 // sum, as a float32 mixer does), and the unity sum of many inputs in float64 rounded once.
 
-@inline function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
+import { at } from './lanes';
 
 /** y[i] += c·x[i] for i < n. */
 export function addScaled(y: usize, x: usize, c: f32, n: i32): void {

@@ -1,9 +1,7 @@
 // The check pass's own per-sample work: the residual (mix − unity sum), mono downmixes of the
 // frames picked for cross products, and the dot products between them.
 
-@inline function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
+import { at, sumLanes, widenSum } from './lanes';
 
 /**
  * out[k] = mix[k] − sum[k] for k < n (float32). Returns 1 when some |out[k]| with k ≥ from exceeds
@@ -49,9 +47,9 @@ export function dot(x: usize, y: usize, from: i32, to: i32): f64 {
     let s = f32x4.splat(0);
     const end = min(to, t + 64);
     for (; t + 4 <= end; t += 4) s = f32x4.add(s, f32x4.mul(v128.load(at(x, t)), v128.load(at(y, t))));
-    acc = f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 2, 3))));
+    acc = f64x2.add(acc, widenSum(s));
   }
-  let total = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  let total = sumLanes(acc);
   for (; t < to; t++) total += <f64>load<f32>(at(x, t)) * <f64>load<f32>(at(y, t));
   return total;
 }

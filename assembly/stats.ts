@@ -5,20 +5,9 @@
 // below the 0.01 dB the meters report, at four lanes a step. A group that sees a non-finite
 // sample leaves a non-finite sum, which the caller resolves sample by sample.
 
+import { at, maxLane, peakOf, sumLanes, widenSum } from './lanes';
+
 const GROUP_STEPS = 16; // 16 steps of 4 frames
-
-@inline function sumLanes(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
-
-@inline function widenSum(v: v128): v128 {
-  // Σ of the four float32 lanes, as a float64 pair.
-  return f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)));
-}
-
-@inline function maxLane(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-}
 
 /** out[0..2] = Σx, Σx², max|x| of x[0, n) (x: float32 pointer, out: float64 pointer). */
 export function monoStats(x: usize, n: i32, out: usize): void {
@@ -30,7 +19,7 @@ export function monoStats(x: usize, n: i32, out: usize): void {
     let q = f32x4.splat(0);
     const steps = min(GROUP_STEPS, (n - i) >> 2);
     for (let k = 0; k < steps; k++) {
-      const v = v128.load(x + (<usize>i << 2));
+      const v = v128.load(at(x, i));
       sum = f64x2.add(sum, widenSum(v));
       q = f32x4.add(q, f32x4.mul(v, v));
       peak = f32x4.pmax(peak, f32x4.abs(v));
@@ -42,7 +31,7 @@ export function monoStats(x: usize, n: i32, out: usize): void {
   let totalSquares = sumLanes(squares);
   let top = maxLane(peak);
   for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
+    const v = load<f32>(at(x, i));
     total += <f64>v;
     totalSquares += <f64>v * <f64>v;
     top = max(top, abs(v));
@@ -64,8 +53,8 @@ export function stereoStats(l: usize, r: usize, n: i32, out: usize): void {
     let c = f32x4.splat(0), d = f32x4.splat(0);
     const steps = min(GROUP_STEPS, (n - i) >> 2);
     for (let k = 0; k < steps; k++) {
-      const u = v128.load(l + (<usize>i << 2));
-      const v = v128.load(r + (<usize>i << 2));
+      const u = v128.load(at(l, i));
+      const v = v128.load(at(r, i));
       sumL = f64x2.add(sumL, widenSum(u));
       ql = f32x4.add(ql, f32x4.mul(u, u));
       peakL = f32x4.pmax(peakL, f32x4.abs(u));
@@ -86,8 +75,8 @@ export function stereoStats(l: usize, r: usize, n: i32, out: usize): void {
   let tc = sumLanes(cross), td = sumLanes(side);
   let pl = maxLane(peakL), pr = maxLane(peakR);
   for (; i < n; i++) {
-    const u = load<f32>(l + (<usize>i << 2));
-    const v = load<f32>(r + (<usize>i << 2));
+    const u = load<f32>(at(l, i));
+    const v = load<f32>(at(r, i));
     tsl += <f64>u;
     tql += <f64>u * <f64>u;
     pl = max(pl, abs(u));
@@ -110,13 +99,5 @@ export function stereoStats(l: usize, r: usize, n: i32, out: usize): void {
 
 /** max |x[i]| for i < n (0 when n is 0); NaN is passed over. */
 export function samplePeak(x: usize, n: i32): f32 {
-  let m = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>i << 2))));
-  let top = maxLane(m);
-  for (; i < n; i++) {
-    const a = abs(load<f32>(x + (<usize>i << 2)));
-    if (a > top) top = a;
-  }
-  return top;
+  return peakOf(x, 0, n);
 }

@@ -2,6 +2,8 @@
 // time, and the interpolation in float64 (the windowed sinc at ×4 or ×2, or the standard's 48-tap
 // table), each output summed in a fixed order so values do not depend on how frames are chunked.
 
+import { at, maxLane, peakOf } from './lanes';
+
 /** Frames per run: the unit of the skip test. */
 const RUN: i32 = 64;
 /** Taps per side of the sinc (24 taps), so its window reaches 23 samples back. */
@@ -19,27 +21,6 @@ const TABLE4: i32 = 1770;
  * covers it, so the skip test stays a proof.
  */
 const DIFFERENCE_SLACK: f32 = 1.0 / 2097152.0;
-
-@inline function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
-
-@inline function maxLane(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-}
-
-/** max |x[i]| for i in [from, to); NaN is passed over. */
-function peakOf(x: usize, from: i32, to: i32): f32 {
-  let m = f32x4.splat(0);
-  let i = from;
-  for (; i + 4 <= to; i += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(at(x, i))));
-  let top = maxLane(m);
-  for (; i < to; i++) {
-    const a = abs(load<f32>(at(x, i)));
-    if (a > top) top = a;
-  }
-  return top;
-}
 
 /** max |x[k − 1] − 2·x[k] + x[k + 1]| for centres k in [from, to). */
 function curvatureOf(x: usize, from: i32, to: i32): f32 {

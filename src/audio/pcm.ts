@@ -148,7 +148,8 @@ function decodeInt24Words(src: Uint8Array, frames: number, channels: number, out
   const samples = frames * channels;
   const groups = Math.floor(samples / 4);
   // The last samples (fewer than 4) first: the word loops must be the last thing their functions
-  // do, or V8 deoptimizes their on-the-fly compiled code on every call (see dsp/peak.ts).
+  // do. Node 20's V8 compiles a long loop on the fly (on-stack replacement) and re-enters that code
+  // on later calls; code after the loop that it has not seen run then deoptimizes it every call.
   for (let s = groups * 4; s < samples; s++) {
     const p = s * 3;
     out[s % channels]![o + Math.floor(s / channels)] = (((src[p + 2]! << 24) | (src[p + 1]! << 16) | (src[p]! << 8)) >> 8) * INT24_SCALE;

@@ -6,8 +6,9 @@ import type { SegmentPosition } from './segment.js';
 /**
  * Everything about one signal that a single loop over its samples can tell, as a mergeable state:
  * sample peak, DC, RMS, clipped runs, non-finite samples, first/last sound, the level of the last
- * 10 ms, a peak-level histogram (for flat-topped limiting) and L/R correlation. Exactly
- * partitionable by time: no pre-roll needed, samples before `countFrom` are ignored.
+ * 10 ms, a peak-level histogram (for flat-topped limiting) and L/R correlation. Partitionable by
+ * time without pre-roll (samples before `countFrom` are ignored): peaks, counts, runs and the sums
+ * of PCM samples merge exactly; energies to within the SIMD kernel's 2⁻²⁰ (see simd.ts).
  */
 export interface SignalMeterOptions extends SegmentPosition {
   channels: number;

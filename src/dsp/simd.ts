@@ -28,8 +28,7 @@ interface Exports {
   reverbFused(lines: number, index: number, params: number, x0: number, x1: number, xin: number, len: number): void;
   biquadPair(a: number, b: number, scratch: number, n: number, coef: number, sections: number, state: number, fromScratch: number, toScratch: number): void;
   compress(a: number, b: number, n: number, rms: number, params: number, phase: number, startBits: number, lnTable: number): void;
-  kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
-  kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
+  kWeight(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
   truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
 }
 
@@ -113,32 +112,27 @@ const freeEnds = new Map<number, number>();
 /** The arena's high-water mark: everything from here on is free. */
 let top = ARENA;
 
-/**
- * A Float32Array of `frames` zeros in the kernels' memory when there is room (else an ordinary
- * one: correct, only slower). Give it back with releaseSamples when done.
- */
-export function allocateSamples(frames: number): Float32Array<ArrayBuffer> {
-  const at = reserve(frames * 4);
-  return at < 0 ? new Float32Array(frames) : new Float32Array(buffer, at, frames).fill(0);
+/** A typed-array type the arena hands out. */
+interface ArenaArrayType<T> {
+  readonly BYTES_PER_ELEMENT: number;
+  new (length: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
 }
 
-/** allocateSamples for float64 values (the renderer's exact sums). */
-export function allocateDoubles(count: number): Float64Array<ArrayBuffer> {
-  const at = reserve(count * 8);
-  return at < 0 ? new Float64Array(count) : new Float64Array(buffer, at, count).fill(0);
+/** `count` zeros of `Type` in the kernels' memory when there is room, else an ordinary array (correct, only slower). */
+function allocate<T extends { fill(value: number): T }>(Type: ArenaArrayType<T>, count: number): T {
+  const at = reserve(count * Type.BYTES_PER_ELEMENT);
+  return at < 0 ? new Type(count) : new Type(buffer, at, count).fill(0);
 }
 
-/** allocateSamples for bytes (encoded audio on its way to a file). */
-export function allocateBytes(count: number): Uint8Array<ArrayBuffer> {
-  const at = reserve(count);
-  return at < 0 ? new Uint8Array(count) : new Uint8Array(buffer, at, count).fill(0);
-}
-
-/** allocateSamples for frame indices (the check pass's picked frames). */
-export function allocateIndices(count: number): Int32Array<ArrayBuffer> {
-  const at = reserve(count * 4);
-  return at < 0 ? new Int32Array(count) : new Int32Array(buffer, at, count).fill(0);
-}
+/** Float32 samples in the kernels' memory (see allocate); give them back with releaseSamples when done. */
+export const allocateSamples = (frames: number): Float32Array<ArrayBuffer> => allocate(Float32Array, frames);
+/** Float64 values (the renderer's exact sums). */
+export const allocateDoubles = (count: number): Float64Array<ArrayBuffer> => allocate(Float64Array, count);
+/** Bytes (encoded audio on its way to a file). */
+export const allocateBytes = (count: number): Uint8Array<ArrayBuffer> => allocate(Uint8Array, count);
+/** Frame indices (the check pass's picked frames). */
+export const allocateIndices = (count: number): Int32Array<ArrayBuffer> => allocate(Int32Array, count);
 
 /**
  * The address of `byteLength` free bytes (16-byte aligned), or −1 when the arena is full. A free
@@ -226,13 +220,6 @@ function output(x: Float32Array, from: number, count: number, slot: number): voi
 
 /** Σx, Σx², max|x| of x[from, to), into out[at … at + 2] (a non-finite sample makes the sums non-finite). */
 export function monoStats(x: Float32Array, from: number, to: number, out: Float64Array, at: number): void {
-  if (x.buffer === buffer) {
-    k.monoStats(x.byteOffset + 4 * from, to - from, RESULTS);
-    out[at] = results[0]!;
-    out[at + 1] = results[1]!;
-    out[at + 2] = results[2]!;
-    return;
-  }
   let sum = 0, squares = 0, max = 0;
   chunks([x], to - from, (offset, count) => {
     k.monoStats(input(x, from + offset, count, 0), count, RESULTS);
@@ -247,11 +234,6 @@ export function monoStats(x: Float32Array, from: number, to: number, out: Float6
 
 /** monoStats of l and r into out[0 … 5], then Σ L·R (out[6]) and Σ (L − R)² (out[7]). */
 export function stereoStats(l: Float32Array, r: Float32Array, from: number, to: number, out: Float64Array): void {
-  if (l.buffer === buffer && r.buffer === buffer) {
-    k.stereoStats(l.byteOffset + 4 * from, r.byteOffset + 4 * from, to - from, RESULTS);
-    for (let j = 0; j < 8; j++) out[j] = results[j]!;
-    return;
-  }
   out.fill(0, 0, 8);
   chunks([l, r], to - from, (offset, count) => {
     k.stereoStats(input(l, from + offset, count, 0), input(r, from + offset, count, 1), count, RESULTS);
@@ -284,18 +266,10 @@ export function kWeight(channels: readonly KWeightChannel[], from: number, to: n
     for (let j = 0; j < 4; j++) results[at + 2 * j] = z[4 * ch + j]!;
     results[sums + c] = acc[ch]!;
   }
-  const [a, b, c, d] = channels;
-  if (channels.every((x) => x.input.buffer === buffer)) {
-    const at = (x: Float32Array) => x.byteOffset + 4 * from;
-    if (count === 2) k.kWeightPair(at(a!.input), at(b!.input), to - from, KW_COEF, KW_STATE, KW_ACC);
-    else k.kWeightQuad(at(a!.input), at(b!.input), at(c!.input), at(d!.input), to - from, KW_COEF, KW_STATE, KW_ACC);
-  } else {
-    chunks(channels.map((x) => x.input), to - from, (offset, m) => {
-      const p = channels.map((x, slot) => input(x.input, from + offset, m, slot));
-      if (count === 2) k.kWeightPair(p[0]!, p[1]!, m, KW_COEF, KW_STATE, KW_ACC);
-      else k.kWeightQuad(p[0]!, p[1]!, p[2]!, p[3]!, m, KW_COEF, KW_STATE, KW_ACC);
-    });
-  }
+  chunks(channels.map((x) => x.input), to - from, (offset, m) => {
+    const p = channels.map((x, slot) => input(x.input, from + offset, m, slot));
+    k.kWeight(p[0]!, p[1]!, p[2] ?? 0, p[3] ?? 0, m, KW_COEF, KW_STATE, KW_ACC);
+  });
   for (let c = 0; c < count; c++) {
     const { z, ch, acc } = channels[c]!;
     const at = state + 8 * (c >> 1) + (c & 1);
@@ -306,7 +280,6 @@ export function kWeight(channels: readonly KWeightChannel[], from: number, to: n
 
 /** max(start, max |x[i]|) over [from, to); NaN is passed over. */
 export function samplePeak(x: Float32Array, from: number, to: number, start = 0): number {
-  if (x.buffer === buffer) return Math.max(start, k.samplePeak(x.byteOffset + 4 * from, to - from));
   let peak = start;
   chunks([x], to - from, (offset, count) => {
     peak = Math.max(peak, k.samplePeak(input(x, from + offset, count, 0), count));
@@ -316,7 +289,6 @@ export function samplePeak(x: Float32Array, from: number, to: number, start = 0)
 
 /** y[i] += c·x[i] for i < n (float32 arithmetic). */
 export function addScaled(y: Float32Array, x: Float32Array, c: number, n: number): void {
-  if (y.buffer === buffer && x.buffer === buffer) return k.addScaled(y.byteOffset, x.byteOffset, c, n);
   chunks([y, x], n, (o, m) => {
     k.addScaled(input(y, o, m, 0), input(x, o, m, 1), c, m);
     output(y, o, m, 0);
@@ -325,7 +297,6 @@ export function addScaled(y: Float32Array, x: Float32Array, c: number, n: number
 
 /** y0 += c0·x and y1 += c1·x over n samples: a mono source panned into two outputs. */
 export function addScaled2(x: Float32Array, y0: Float32Array, c0: number, y1: Float32Array, c1: number, n: number): void {
-  if (x.buffer === buffer && y0.buffer === buffer && y1.buffer === buffer) return k.addScaled2(x.byteOffset, y0.byteOffset, c0, y1.byteOffset, c1, n);
   chunks([x, y0, y1], n, (o, m) => {
     k.addScaled2(input(x, o, m, 0), input(y0, o, m, 1), c0, input(y1, o, m, 2), c1, m);
     output(y0, o, m, 1);
@@ -350,7 +321,6 @@ export function addScaled4(
 
 /** y[i] = c·x[i] for i < n; y may be x. */
 export function scale(y: Float32Array, x: Float32Array, c: number, n: number): void {
-  if (y.buffer === buffer && x.buffer === buffer) return k.scale(y.byteOffset, x.byteOffset, c, n);
   chunks([y, x], n, (o, m) => {
     const py = input(y, o, m, 0);
     k.scale(py, y === x ? py : input(x, o, m, 1), c, m);
@@ -420,9 +390,6 @@ export function truePeak(
  * `threshold` (NaN never does).
  */
 export function residual(out: Float32Array, mix: Float32Array, sum: Float32Array, from: number, n: number, threshold: number): boolean {
-  if (out.buffer === buffer && mix.buffer === buffer && sum.buffer === buffer) {
-    return k.residual(out.byteOffset, mix.byteOffset, sum.byteOffset, from, n, threshold) !== 0;
-  }
   let over = false;
   chunks([out, mix, sum], n, (o, m) => {
     const p = input(out, o, m, 0);

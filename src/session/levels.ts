@@ -1,6 +1,6 @@
 import { channelLayout, loudnessWeight } from '../audio/channels.js';
 import { LoudnessMeter } from '../dsp/loudness.js';
-import { peakOf } from '../dsp/peak.js';
+import { samplePeak } from '../dsp/simd.js';
 import { TruePeakMeter } from '../dsp/true-peak.js';
 
 /** What the package manifest records of each rendered file. */
@@ -25,7 +25,7 @@ export class OutputLevels {
   }
 
   push(planar: Float32Array[], frames: number): void {
-    this.peak = peakOf(planar, frames, this.peak);
+    for (const x of planar) this.peak = samplePeak(x, 0, frames, this.peak);
     this.truePeak.push(planar, frames);
     this.loudness.push(planar, frames);
   }

@@ -104,6 +104,10 @@ export class Compressor implements Processor {
     this.ms = new Float64Array(ctx.channels);
     this.lin = new Float64Array(detectors).fill(1);
     this.phase = new Int32Array(detectors);
+    // The kernel's constants, once; runInKernels fills in a detector's state per call.
+    const params = new Float64Array(15);
+    params.set([this.threshold, this.halfKnee, this.inv2Knee, this.slope, this.kneeStart, this.dbScale, this.attackCoef, this.releaseCoef, this.makeup, this.rmsCoef]);
+    this.kernel = { params, phase: 0, startBits: this.kneeStartBits, lnTable: LN_MANTISSA };
   }
 
   process(planar: Float32Array[], frames: number): void {
@@ -209,19 +213,14 @@ export class Compressor implements Processor {
   }
 
   /** The parameters and state of detector k as the SIMD kernel takes them (see CompressorKernelState). */
-  private readonly kernel: CompressorKernelState = { params: new Float64Array(15), phase: 0, startBits: 0, lnTable: LN_MANTISSA };
+  private readonly kernel: CompressorKernelState;
 
   /** run for one channel or a linked pair, in the SIMD module when the audio is in its memory. */
   private runInKernels(planar: Float32Array[], c0: number, c1: number, k: number, frames: number): boolean {
     const pair = c1 - c0 === 2;
     const s = this.kernel;
-    s.params.set([
-      this.threshold, this.halfKnee, this.inv2Knee, this.slope, this.kneeStart, this.dbScale,
-      this.attackCoef, this.releaseCoef, this.makeup, this.rmsCoef,
-      this.y1[k]!, this.yL[k]!, this.lin[k]!, this.ms[c0]!, pair ? this.ms[c0 + 1]! : 0,
-    ]);
+    s.params.set([this.y1[k]!, this.yL[k]!, this.lin[k]!, this.ms[c0]!, pair ? this.ms[c0 + 1]! : 0], 10);
     s.phase = this.phase[k]!;
-    s.startBits = this.kneeStartBits;
     if (!compress(planar[c0]!, pair ? planar[c0 + 1]! : null, frames, this.rms, s)) return false;
     this.y1[k] = s.params[10]!;
     this.yL[k] = s.params[11]!;

@@ -192,8 +192,7 @@ export class Reverb implements Processor {
     this.base = Int32Array.from(bases);
     this.lines = this.lengths.map((m, i) => this.store.subarray(bases[i]!, bases[i]! + m + this.chunk));
     this.pos = new Int32Array(n);
-    this.lp = this.params.subarray(16, 16 + Math.min(8, n));
-    if (n > 8) this.lp = new Float64Array(n);
+    this.lp = n === 8 ? this.params.subarray(16, 24) : new Float64Array(n);
     this.xin = this.fast ? allocateDoubles(this.chunk) : new Float64Array(this.chunk);
     this.kernel = this.fast && inArena(this.store) && inArena(this.xin) && inArena(this.index) && inArena(this.params);
     if (this.kernel) {
