@@ -225,16 +225,15 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       if (residual) {
         const res = residualPlanar.map((a) => a.subarray(0, n));
         const mixData = block.data[mixIndex]!;
-        const first = Math.max(0, start - block.start);
         const threshold = input.residualThreshold;
         let over = false;
-        for (let ch = 0; ch < channels; ch++) if (difference(res[ch]!, mixData[ch]!, sums[ch]!, first, n, threshold)) over = true;
+        for (let ch = 0; ch < channels; ch++) if (difference(res[ch]!, mixData[ch]!, sums[ch]!, counted, n, threshold)) over = true;
         residual.signal.push(res, n);
         // Residual location on a 10 ms grid (only in blocks that have some); only windows above the
         // threshold look at the mix, to tell a residual at the mix's loudest moments (limiting) from
         // one anywhere (missing content).
         const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
-        for (let w = over ? first : n; w < n; ) {
+        for (let w = over ? counted : n; w < n; ) {
           const globalW = block.start + w;
           const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
           let peak = 0;
