@@ -2,7 +2,7 @@
 export { monoStats, stereoStats, samplePeak } from './stats';
 export { addScaled, addScaled2, addScaled4, scale, unitySum } from './mix';
 export { truePeak } from './true-peak';
-export { kWeight } from './kweighting';
+export { kWeightPair, kWeightQuad } from './kweighting';
 export { residual, pickedMono, dot } from './pass';
 export { encodeInt } from './encode';
 export { reverbFused } from './reverb';

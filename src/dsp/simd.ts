@@ -28,7 +28,8 @@ interface Exports {
   reverbFused(lines: number, index: number, params: number, x0: number, x1: number, xin: number, len: number): void;
   biquadPair(a: number, b: number, scratch: number, n: number, coef: number, sections: number, state: number, fromScratch: number, toScratch: number): void;
   compress(a: number, b: number, n: number, rms: number, params: number, phase: number, startBits: number, lnTable: number): void;
-  kWeight(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
+  kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
+  kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
   truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
 }
 
@@ -268,7 +269,8 @@ export function kWeight(channels: readonly KWeightChannel[], from: number, to: n
   }
   chunks(channels.map((x) => x.input), to - from, (offset, m) => {
     const p = channels.map((x, slot) => input(x.input, from + offset, m, slot));
-    k.kWeight(p[0]!, p[1]!, p[2] ?? 0, p[3] ?? 0, m, KW_COEF, KW_STATE, KW_ACC);
+    if (count === 2) k.kWeightPair(p[0]!, p[1]!, m, KW_COEF, KW_STATE, KW_ACC);
+    else k.kWeightQuad(p[0]!, p[1]!, p[2]!, p[3]!, m, KW_COEF, KW_STATE, KW_ACC);
   });
   for (let c = 0; c < count; c++) {
     const { z, ch, acc } = channels[c]!;
