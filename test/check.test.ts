@@ -72,7 +72,7 @@ describe('check: timing', () => {
     const offsets = only(report, 'timing.offset');
     expect(offsets).toHaveLength(1);
     expect(offsets[0]).toMatchObject({ stem: 'Bass', value: 37, severity: 'error' });
-    expect(offsets[0]!.fix).toMatch(/shift Bass 37 samples earlier/);
+    expect(offsets[0]!.fix).toMatch(/Bass: remove the first 37 samples/);
     expect(report.stems[1]!.offsetSamples).toBe(37);
     expect(report.stems.filter((s) => s.name !== 'Bass').every((s) => s.offsetSamples === 0)).toBe(true);
     expect(report.null!.passed).toBe(false);
@@ -135,7 +135,7 @@ describe('check: timing', () => {
     });
     const offsets = only(await check(stems, mix), 'timing.offset');
     expect(offsets.map((f) => [f.stem, f.value])).toEqual([['Keys', -512]]);
-    expect(offsets[0]!.fix).toMatch(/shift Keys 512 samples later/);
+    expect(offsets[0]!.fix).toMatch(/Keys: pad 512 samples .* at the start/);
   });
 
   it('timing.tail-truncated fires when a stem still sounds at the end, not when it decays', async () => {
@@ -319,7 +319,8 @@ describe('check: formats and the package', () => {
     expect(only(report, 'format.sample-rate-mismatch').map((f) => f.stem)).toEqual(['Drums']);
     expect(only(report, 'format.bit-depth').map((f) => [f.stem, f.value])).toEqual([['Bass', 16]]);
     expect(only(report, 'format.channels-mismatch').map((f) => f.stem)).toEqual(['Keys']);
-    expect(only(report, 'format.length-mismatch').map((f) => [f.stem, f.value])).toEqual([['Vocals', -100]]);
+    // Lengths compare in time: Drums' 8 s of frames labelled 44.1 kHz last 0.707 s longer than the mix.
+    expect(only(report, 'format.length-mismatch').map((f) => [f.stem, f.value])).toEqual([['Drums', 33959], ['Vocals', -100]]);
     expect(report.null).toBeNull();
   });
 

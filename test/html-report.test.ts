@@ -73,6 +73,7 @@ function file(name: string, over: Partial<CheckedFile> = {}): CheckedFile {
     timeReference: 0,
     measure: measure({}),
     offsetSamples: 0,
+    startOffsetSamples: 0,
     ...over,
   };
 }
@@ -198,6 +199,7 @@ function buildReport(extraStems = 0): CheckReport {
     stems,
     mix,
     sum: { samplePeakDbfs: 0.4, truePeakDbtp: 0.8 },
+    nullSkipped: null,
     null: {
       residualPeakDbfs: -41.73,
       residualRmsDbfs: -88.31,

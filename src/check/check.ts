@@ -1,4 +1,6 @@
 import { openAudio } from '../audio/open.js';
+import { openPlaced } from '../engine/placed-source.js';
+import { placeFiles, type FilePlacement } from './alignment.js';
 import type { AudioSource } from '../audio/types.js';
 import type { WorkerPool } from '../engine/pool.js';
 import { errorJson } from '../errors.js';
@@ -39,9 +41,9 @@ async function inspect(name: string, path: string): Promise<CheckedFile> {
   try {
     const source = await openAudio(path);
     await source.close();
-    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, measure: null, offsetSamples: null };
+    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, measure: null, offsetSamples: null, startOffsetSamples: null };
   } catch (err) {
-    return { name, path, format: null, error: errorJson(err), timeReference: null, measure: null, offsetSamples: null };
+    return { name, path, format: null, error: errorJson(err), timeReference: null, measure: null, offsetSamples: null, startOffsetSamples: null };
   }
 }
 
@@ -59,15 +61,27 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
   const passIndex = new Map<CheckedFile, number>(files.map((f, i) => [f, i]));
   const reference = mixReadable ?? readableStems[0];
   const sampleRate = reference?.format?.sampleRate ?? mostCommon(files.map((f) => f.format!.sampleRate)) ?? null;
-  const summable =
-    readableStems.length > 0 &&
-    files.every((f) => f.format!.sampleRate === reference!.format!.sampleRate && f.format!.channels === reference!.format!.channels);
+  // Stems at another rate are resampled into the pass and files are placed by their BWF start, as a
+  // DAW would on import: the null test then judges the audio, not the header facts (those have rules).
+  const placements: FilePlacement[] = sampleRate ? placeFiles(files.map((f) => ({ format: f.format!, timeReference: f.timeReference })), mixReadable !== null, sampleRate) : [];
+  files.forEach((f, i) => (f.startOffsetSamples = f.timeReference === null ? null : placements[i]!.startFrame));
+  const channelsAgree = files.every((f) => f.format!.channels === reference!.format!.channels);
+  const summable = readableStems.length > 0 && channelsAgree;
+  const nullSkipped = !mixReadable
+    ? pkg.mix
+      ? 'null test not run: the reference mix cannot be read'
+      : 'null test not run: no reference mix'
+    : readableStems.length === 0
+      ? 'null test not run: no readable stems'
+      : !channelsAgree
+        ? `null test not run: the files do not share one channel count (${[...new Set(files.map((f) => f.format!.channels))].join(', ')}); export every file with the mix's ${mixReadable.format!.channels}`
+        : null;
   const columns = options.columns ?? 800;
   const thresholdDbfs = profile.nullResidualMaxDbfs;
 
   let pass: PassResult | null = null;
   if (files.length > 0) {
-    const totalFrames = Math.max(...files.map((f) => f.format!.frames));
+    const totalFrames = Math.max(...placements.map((p) => Math.max(0, p.startFrame + p.frames)));
     try {
       pass = await measurePass(
         {
@@ -77,6 +91,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
           totalFrames,
           residualThreshold: dbToGain(thresholdDbfs),
           columns,
+          placements,
         },
         sampleRate!,
         options.pool ?? null,
@@ -98,7 +113,8 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
         findings: [...unreadable({ stems: [culprit], mix: null } as unknown as RuleContext), ...rest.findings.filter((f) => f.rule !== 'package.no-mix' || !isMix)],
       };
     }
-    files.forEach((f, i) => (f.measure = fileMeasure(pass!.files[i]!, f.format!)));
+    // Times are on the package timeline (at its rate, BWF start included), as the meters saw them.
+    files.forEach((f, i) => (f.measure = fileMeasure(pass!.files[i]!, { ...f.format!, sampleRate: sampleRate!, frames: placements[i]!.frames })));
   }
 
   let nullSummary: NullSummary | null = null;
@@ -116,7 +132,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
       // Only a failed null earns the alignment probe: a passing null already proves every offset is zero.
       const sources: AudioSource[] = [];
       try {
-        for (const f of files) sources.push(await openAudio(f.path));
+        for (const [i, f] of files.entries()) sources.push(await openPlaced(f.path, placements[i]));
         const mixSource = sources.at(-1)!;
         // Two rounds: first every stem against the others at their jointly fitted gains, then against
         // the others as their own probes placed them (several broken stems at once).
@@ -148,21 +164,29 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
         await Promise.all(sources.map((s) => s.close()));
       }
     }
-    for (const s of readableStems) s.offsetSamples = offsets.get(s)?.lag ?? (passed ? 0 : s.measure?.samplePeakDbfs === null ? null : 0);
-    const lags = readableStems.map((s) => s.offsetSamples ?? 0);
+    // An offset is shown only where it was measured: 0 when the null passed (that proves it) or when
+    // the stem's probe found its best fit unshifted; a lag when the residual confirmed it; else unknown.
+    for (const s of readableStems) {
+      const probe = probes.get(s);
+      s.offsetSamples = passed ? 0 : (offsets.get(s)?.lag ?? (probe && probe.lag === 0 ? 0 : null));
+    }
+    const lags = new Set(readableStems.map((s) => s.offsetSamples));
+    const globalExplains = gains.globalRelativeDb <= -40 && gains.globalRelativeDb <= gains.unityRelativeDb - 20;
     nullSummary = {
       residualPeakDbfs: toDb(residualPeak),
       residualRmsDbfs: toDb(residualRms),
       residualRelativeDb: mixRms > 0 ? energyDb((residualRms * residualRms) / (mixRms * mixRms)) : null,
-      bestLagSamples: mostCommon(lags) ?? 0,
-      bestGainDb: toDb(Math.abs(gains.globalGain)),
-      polarityInverted: gains.globalGain < 0,
+      // Package-wide values only where one value holds for the whole package, never an average that
+      // contradicts the per-stem findings.
+      bestLagSamples: lags.size === 1 ? [...lags][0]! : null,
+      bestGainDb: passed ? 0 : globalExplains ? toDb(Math.abs(gains.globalGain)) : null,
+      polarityInverted: !passed && globalExplains && gains.globalGain < 0,
       passed,
       thresholdDbfs,
     };
   }
 
-  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes };
+  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped };
   const findings: Finding[] = Object.values(RULES)
     .flatMap((rule) => rule(ctx))
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
@@ -186,11 +210,12 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     mix,
     sum: pass?.sum ? { samplePeakDbfs: toDb(sumPeak!), truePeakDbtp: sumTruePeakDb } : null,
     null: nullSummary,
+    nullSkipped: nullSummary ? null : (nullSkipped ?? 'null test not run'),
     findings,
     notes: profile.notes,
     plots: {
       columns,
-      durationSec: sampleRate && pass ? Math.max(...files.map((f) => f.format!.frames)) / sampleRate : 0,
+      durationSec: sampleRate && pass ? (pass.end - pass.start) / sampleRate : 0,
       waveforms: files.map((f, i) => ({ name: f.name, peak: pass!.files[i]!.overview.peak.map((x) => Math.round(x * 1e5) / 1e5) })),
       residualDb: residualOverview
         ? residualOverview.sumSquares.map((s, c) => (residualOverview.count[c]! > 0 ? toDb(Math.sqrt(s / residualOverview.count[c]!)) : null))

@@ -1,4 +1,4 @@
-import { openAudio } from '../audio/open.js';
+import { openPlaced, type Placement } from '../engine/placed-source.js';
 import { loudnessWeight } from '../audio/channels.js';
 import type { AudioFormat, AudioSource } from '../audio/types.js';
 import { LoudnessMeter, type LoudnessState } from '../dsp/loudness.js';
@@ -31,6 +31,8 @@ export interface PassInput {
   residualThreshold: number;
   /** Columns of the overview plots. */
   columns: number;
+  /** Per path, where the file sits on the package timeline (BWF start, resampling); absent: as it is. */
+  placements?: (Placement | null)[];
 }
 
 export interface FilePass {
@@ -113,7 +115,7 @@ const PROGRESS_STEPS = 50;
 export async function runPass(input: PassInput, report?: (fraction: number) => void): Promise<PassResult> {
   const sources: AudioSource[] = [];
   try {
-    for (const path of input.paths) sources.push(await openAudio(path));
+    for (const [i, path] of input.paths.entries()) sources.push(await openPlaced(path, input.placements?.[i] ?? undefined));
     return await measure(sources, input, report);
   } finally {
     await Promise.all(sources.map((s) => s.close()));

@@ -57,8 +57,13 @@ export interface CheckedFile {
   error: { code: string; message: string; hint: string } | null;
   timeReference: number | null;
   measure: FileMeasure | null;
-  /** Lag against the mix in samples (positive: the stem is late); null when unknown. */
+  /** Lag against the mix in samples (positive: the stem is late), measured after BWF placement; null when not measured. */
   offsetSamples: number | null;
+  /**
+   * Where the file's first sample sits against the mix by its BWF TimeReference, in samples at the
+   * package rate (positive: it starts later); null without a TimeReference. The null test uses it.
+   */
+  startOffsetSamples: number | null;
 }
 
 export interface NullSummary {
@@ -84,6 +89,8 @@ export interface CheckReport {
   /** The unity sum of the stems. Its true peak is measured when there is no mix; with a mix it is the mix's when the null is exact, else null. */
   sum: { samplePeakDbfs: number | null; truePeakDbtp: number | null } | null;
   null: NullSummary | null;
+  /** Why the null test did not run ("null test not run: no reference mix"), or null when it ran. */
+  nullSkipped: string | null;
   findings: Finding[];
   notes: string[];
   /** Plot data for the HTML report (fixed width, independent of duration). */

@@ -28,6 +28,7 @@ export function renderText(report: CheckReport, out: Writer): string {
   lines.push(
     `${verdict}  ${report.package.dir}  (profile ${report.profile}: ${errors.length} error(s), ${warnings.length} warning(s), ${infos.length} note(s))`,
   );
+  if (report.nullSkipped) lines.push(c.yellow(report.nullSkipped));
   if (report.null) {
     const n = report.null;
     const state = n.passed ? c.green('nulls') : c.red('does not null');

@@ -5,6 +5,7 @@ import type { Profile, Severity } from '../profiles.js';
 import type { CheckedFile, Finding, NullSummary, TimeRange } from '../types.js';
 import { mergeRanges, type FrameRange } from '../../dsp/ranges.js';
 import { round } from '../../dsp/decibels.js';
+import type { FilePlacement } from '../alignment.js';
 
 /** Everything rules may look at: measurements only. No rule reads audio. */
 export interface RuleContext {
@@ -22,6 +23,16 @@ export interface RuleContext {
   offsets: Map<CheckedFile, OffsetResult>;
   /** Lag and gain of every stem probed when the null failed (empty when it passed). */
   probes: Map<CheckedFile, OffsetResult>;
+  /** Per readable file (index as in pass.files), its place on the package timeline. */
+  placements: FilePlacement[];
+  /** Why the null test did not run, or null. */
+  nullSkipped: string | null;
+}
+
+/** The readable file's placement on the package timeline. */
+export function placementOf(ctx: RuleContext, f: CheckedFile): FilePlacement | undefined {
+  const i = ctx.passIndex.get(f);
+  return i === undefined ? undefined : ctx.placements[i];
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];

@@ -1,4 +1,5 @@
-import { finding, mostCommon, readable, type Rule } from './context.js';
+import { finding, mostCommon, placementOf, readable, type Rule, type RuleContext } from './context.js';
+import type { CheckedFile } from '../types.js';
 
 /** The reference every file is compared with: the mix when readable, else the majority. */
 function reference<T>(ctx: Parameters<Rule>[0], pick: (f: NonNullable<typeof ctx.mix>) => T): T | undefined {
@@ -20,15 +21,16 @@ export const unreadable: Rule = (ctx) =>
 
 export const sampleRateMismatch: Rule = (ctx) => {
   const rate = reference(ctx, (f) => f.format!.sampleRate);
+  const nullRan = ctx.nullSummary !== null;
   return readable(ctx)
     .filter((f) => f.format!.sampleRate !== rate)
     .flatMap((f) =>
       finding('format.sample-rate-mismatch', 'error', {
         file: f,
-        message: `${f.name} is ${f.format!.sampleRate} Hz; the package is ${rate} Hz`,
+        message: `${f.name} is ${f.format!.sampleRate} Hz; the package is ${rate} Hz${nullRan ? ` (the null test heard it resampled to ${rate} Hz, as render would)` : ''}`,
         value: f.format!.sampleRate,
         limit: rate ?? null,
-        fix: `re-export ${f.name} at ${rate} Hz from the session (do not resample the stem afterwards)`,
+        fix: `re-export ${f.name} at ${rate} Hz from the session; if that is impossible, \`stemkit fix\` resamples it (libsamplerate, best quality)`,
       }),
     );
 };
@@ -83,41 +85,95 @@ export const channelsMismatch: Rule = (ctx) => {
     );
 };
 
+/**
+ * One stem's whole timing repair, so that no two findings ask for overlapping edits (shifting a late
+ * stem that is also longer by the same amount needs one edit, not a shift plus a trim).
+ * `head` frames go in at the start (negative: come out), then `tail` at the end (negative: trimmed).
+ */
+export interface TimingRepair {
+  head: number;
+  tail: number;
+}
+
+/** The repair that puts `f` on the mix's (or the package's) span: its BWF start, minus its measured lag, then the end. */
+export function timingRepair(ctx: RuleContext, f: CheckedFile, spanFrames: number): TimingRepair | null {
+  const place = placementOf(ctx, f);
+  if (!place) return null;
+  const head = place.startFrame - (f.offsetSamples ?? 0);
+  // A resampled file's length rounds to the nearest frame: ±1 frame is the same duration.
+  const tail = spanFrames - (head + place.frames);
+  return { head, tail: f.format!.sampleRate !== place.sampleRate && Math.abs(tail) <= 1 ? 0 : tail };
+}
+
+export function repairText(name: string, r: TimingRepair, rate: number): string {
+  const ms = (n: number) => `${((Math.abs(n) / rate) * 1000).toFixed(1)} ms`;
+  const steps = [
+    r.head > 0 ? `pad ${r.head} samples (${ms(r.head)}) of silence at the start` : r.head < 0 ? `remove the first ${-r.head} samples (${ms(r.head)})` : '',
+    r.tail > 0 ? `pad ${r.tail} samples at the end` : r.tail < 0 ? `trim ${-r.tail} samples from the end` : '',
+  ].filter(Boolean);
+  if (steps.length === 0) return `${name} needs no timing edit`;
+  const ends = r.head !== 0 && r.tail === 0 ? '; it then ends exactly with the mix, nothing to trim' : '';
+  return `${name}: ${steps.join(', then ')}${ends}`;
+}
+
+/** Frames of the span every file should cover: the mix's at the package rate, else the most common. */
+export function spanFrames(ctx: RuleContext): number | undefined {
+  if (ctx.mix?.format) return placementOf(ctx, ctx.mix)?.frames ?? ctx.mix.format.frames;
+  return mostCommon(readable(ctx).map((f) => placementOf(ctx, f)?.frames ?? f.format!.frames));
+}
+
 export const lengthMismatch: Rule = (ctx) => {
-  const frames = reference(ctx, (f) => f.format!.frames);
-  if (frames === undefined) return [];
+  const span = spanFrames(ctx);
+  const rate = ctx.sampleRate;
+  if (span === undefined || rate === null) return [];
   return readable(ctx)
-    .filter((f) => f.format!.frames !== frames)
+    .filter((f) => f !== ctx.mix)
     .flatMap((f) => {
-      const delta = f.format!.frames - frames;
-      const ms = ((Math.abs(delta) / f.format!.sampleRate) * 1000).toFixed(1);
+      const repair = timingRepair(ctx, f, span);
+      if (!repair || repair.tail === 0) return [];
+      const place = placementOf(ctx, f)!;
+      const resampled = f.format!.sampleRate !== rate ? ` at ${rate} Hz` : '';
+      const placed = repair.head !== 0 ? ` once its start is repaired (${repair.head > 0 ? 'padded' : 'shortened'} by ${Math.abs(repair.head)})` : '';
+      const delta = -repair.tail;
+      const ms = ((Math.abs(delta) / rate) * 1000).toFixed(1);
       return finding('format.length-mismatch', 'error', {
         file: f,
-        message: `${f.name} is ${f.format!.frames} samples long, ${Math.abs(delta)} samples (${ms} ms) ${delta > 0 ? 'longer' : 'shorter'} than the ${ctx.mix?.format ? 'mix' : 'package'} (${frames})`,
+        message: `${f.name} lasts ${place.frames} samples${resampled}; it ends ${Math.abs(delta)} samples (${ms} ms) ${delta > 0 ? 'after' : 'before'} the ${ctx.mix?.format ? 'mix' : 'package'} (${span})${placed}`,
         value: delta,
         limit: 0,
-        fix:
-          delta > 0
-            ? `trim ${delta} samples from the end of ${f.name} (if its start is aligned), or re-export all files over the same range`
-            : `pad ${-delta} samples of silence at the end of ${f.name}, or re-export all files over the same range`,
+        fix: `${repairText(f.name, repair, rate)}; or re-export all files over the same range`,
       });
     });
 };
 
 export const startMismatch: Rule = (ctx) => {
+  const rate = ctx.sampleRate;
+  const span = spanFrames(ctx);
+  if (rate === null || span === undefined) return [];
   const withReference = readable(ctx).filter((f) => f.timeReference !== null);
   if (withReference.length < 2) return [];
-  const start = ctx.mix?.timeReference ?? mostCommon(withReference.map((f) => f.timeReference));
   return withReference
-    .filter((f) => f.timeReference !== start)
+    .filter((f) => f !== ctx.mix && (f.startOffsetSamples ?? 0) !== 0 || placementOf(ctx, f)?.ignoredReason)
     .flatMap((f) => {
-      const delta = f.timeReference! - start!;
+      const place = placementOf(ctx, f)!;
+      if (place.ignoredReason) {
+        return finding('format.start-mismatch', 'error', {
+          file: f,
+          message: `${f.name}'s BWF time reference (${f.timeReference}) was not used to place it: ${place.ignoredReason}; the null test took it as starting with the mix`,
+          value: f.timeReference,
+          limit: 0,
+          fix: `re-export ${f.name} from the session's start (bar 1 beat 1), or correct its BWF time reference`,
+        });
+      }
+      const start = f.startOffsetSamples!;
+      const repair = timingRepair(ctx, f, span)!;
+      const measured = ctx.nullSummary ? `; placed there, ${ctx.nullSummary.passed ? 'it nulls' : 'the null test ran'}` : '';
       return finding('format.start-mismatch', 'error', {
         file: f,
-        message: `${f.name} starts at timeline sample ${f.timeReference} (BWF time reference), ${Math.abs(delta)} samples ${delta > 0 ? 'after' : 'before'} the others (${start})`,
-        value: delta,
+        message: `${f.name} starts ${Math.abs(start)} samples (${((Math.abs(start) / rate) * 1000).toFixed(1)} ms) ${start > 0 ? 'after' : 'before'} the ${ctx.mix?.format ? 'mix' : 'other files'} by its BWF time reference${measured}`,
+        value: start,
         limit: 0,
-        fix: `re-export every stem from the same start point (e.g. bar 1 beat 1)`,
+        fix: `${repairText(f.name, repair, rate)}, so it plays from the start in any DAW; or re-export every file from the same start point`,
       });
     });
 };

@@ -1,18 +1,22 @@
 import { round } from '../../dsp/decibels.js';
 import { finding, fmtDb, readable, type Rule } from './context.js';
+import { repairText, spanFrames, timingRepair } from './format.js';
 
 export const offset: Rule = (ctx) =>
   ctx.stems.flatMap((f) => {
     const result = ctx.offsets.get(f);
     if (!result || result.lag === 0 || !f.format) return [];
     const lag = result.lag;
-    const ms = ((Math.abs(lag) / f.format.sampleRate) * 1000).toFixed(2);
+    const rate = ctx.sampleRate ?? f.format.sampleRate;
+    const ms = ((Math.abs(lag) / rate) * 1000).toFixed(2);
+    const span = spanFrames(ctx);
+    const repair = span === undefined ? null : timingRepair(ctx, f, span);
     return finding('timing.offset', 'error', {
       file: f,
       message: `${f.name} is ${Math.abs(lag)} samples (${ms} ms) ${lag > 0 ? 'late' : 'early'} against the mix (verified: the residual drops by ${(-result.improvementDb).toFixed(1)} dB when shifted)`,
       value: lag,
       limit: 0,
-      fix: `shift ${f.name} ${Math.abs(lag)} samples ${lag > 0 ? 'earlier' : 'later'} (look for uncompensated plug-in latency on its bus)`,
+      fix: `${repair ? repairText(f.name, repair, rate) : `shift ${f.name} ${Math.abs(lag)} samples ${lag > 0 ? 'earlier' : 'later'}`}; look for uncompensated plug-in latency on its bus`,
     });
   });
 

@@ -1,0 +1,71 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openAudio } from '../../src/audio/open.js';
+import { runDemo } from '../../src/cli/demo.js';
+
+/**
+ * Realistic material for the "almost right" cases: the demo song (drums, bass, music, vocals, FX
+ * through bus compressors, EQ, saturation, delay and a shared plate) rendered once per test file,
+ * then decoded whole (18 s, small) so a test can derive a broken export from it.
+ */
+export interface DemoAudio {
+  dir: string;
+  sampleRate: number;
+  stems: { name: string; audio: Float32Array[] }[];
+  mix: Float32Array[];
+}
+
+let cached: Promise<DemoAudio> | null = null;
+
+export async function readWhole(path: string): Promise<Float32Array[]> {
+  const source = await openAudio(path);
+  try {
+    return await source.read(0, source.format.frames);
+  } finally {
+    await source.close();
+  }
+}
+
+export function demoAudio(): Promise<DemoAudio> {
+  cached ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stemkit-demo-material-'));
+    const code = await runDemo(join(dir, 'demo'), { write: () => true }, { write: () => true });
+    if (code !== 0) throw new Error(`demo render failed with exit ${code}`);
+    const pkg = join(dir, 'demo', 'package');
+    const files = readdirSync(join(pkg, 'stems')).sort();
+    const stems = [];
+    for (const f of files) stems.push({ name: f.replace(/^\d+_/, '').replace(/\.wav$/, ''), audio: await readWhole(join(pkg, 'stems', f)) });
+    return { dir: pkg, sampleRate: 48000, stems, mix: await readWhole(join(pkg, 'mix.wav')) };
+  })();
+  return cached;
+}
+
+/** A fresh folder for one derived package. */
+export function scratchDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `stemkit-${label}-`));
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** x delayed by n frames (n > 0 prepends silence; n < 0 drops the first −n frames), same channels. */
+export function delayed(audio: Float32Array[], n: number, length = audio[0]!.length + n): Float32Array[] {
+  return audio.map((c) => {
+    const out = new Float32Array(Math.max(0, length));
+    for (let i = 0; i < out.length; i++) {
+      const j = i - n;
+      if (j >= 0 && j < c.length) out[i] = c[j]!;
+    }
+    return out;
+  });
+}
+
+export function scaled(audio: Float32Array[], gain: number): Float32Array[] {
+  return audio.map((c) => c.map((v) => v * gain));
+}
+
+export function summed(parts: Float32Array[][]): Float32Array[] {
+  const out = parts[0]!.map((c) => new Float32Array(c.length));
+  for (const p of parts) p.forEach((c, ch) => c.forEach((v, i) => (out[ch]![i]! += v)));
+  return out;
+}
