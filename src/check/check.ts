@@ -15,6 +15,7 @@ import type { RuleContext } from './rules/context.js';
 import { mostCommon } from './rules/context.js';
 import { measurePass } from './run-pass.js';
 import { unreadable } from './rules/format.js';
+import { consequencesOf } from './rules/mix-source.js';
 import type { CheckedFile, CheckReport, Finding, NullSummary } from './types.js';
 
 /** A probed lag counts when it lowers the residual over the probe by at least 10 dB. */
@@ -187,9 +188,11 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
   }
 
   const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped };
-  const findings: Finding[] = Object.values(RULES)
-    .flatMap((rule) => rule(ctx))
-    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const all: Finding[] = Object.values(RULES).flatMap((rule) => rule(ctx));
+  // One cause, one finding: a cause that explains others (every stem is the mix, a mastered mix)
+  // replaces the cascade it would otherwise produce.
+  const superseded = new Set(all.flatMap((f) => consequencesOf(ctx, f.rule)));
+  const findings = all.filter((f) => !superseded.has(f.rule)).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const failed = findings.some((f) => f.severity === 'error' || (options.strict && f.severity === 'warning'));
   const sumPeak = pass?.sum ? Math.max(...pass.sum.signal.peak) : null;
   // With a mix the sum's true peak is not metered: when the null passes it is the mix's, otherwise unknown.

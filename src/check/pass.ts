@@ -9,6 +9,7 @@ import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
 import { pickInGroupOf8 } from '../dsp/random.js';
 import { allocateIndices, allocateSamples, dot, pickedMono, releaseSamples, residual as difference, unitySum } from '../dsp/simd.js';
 import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
+import { GainCurve, type GainCurveState } from '../dsp/gain-curve.js';
 import { lockstep, LockstepBuffers } from '../engine/lockstep.js';
 
 /**
@@ -66,6 +67,8 @@ export interface PassResult {
     /** Residual energy in over-threshold windows where the mix is near its peak so far (limiter diagnosis); the total is Σ signal.sumSquares. */
     energyNearPeaks: number;
   } | null;
+  /** The mix's gain against Σ stems per 50 ms window, by the sum's level (master dynamics diagnosis); null without a residual. */
+  gainCurve: GainCurveState | null;
   /** Mono (L+R…) cross products: gram[i][j] = <s_i, s_j>, withMix[i] = <s_i, mix>, mixEnergy = <mix, mix>. */
   gram: number[][];
   withMix: number[];
@@ -134,7 +137,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
   const files = sources.map((s) => {
     const overview = new Overview(input.columns, totalFrames);
     return {
-      signal: new SignalMeter({ channels: s.format.channels, sampleRate: s.format.sampleRate, totalFrames: s.format.frames, clipLevel: clipLevel(s.format), overview, ...position }),
+      signal: new SignalMeter({ channels: s.format.channels, sampleRate: s.format.sampleRate, totalFrames: s.format.frames, clipLevel: clipLevel(s.format), flatTopsOnly: s.format.encoding === 'float', overview, ...position }),
       loudness: new LoudnessMeter({ sampleRate: s.format.sampleRate, channelWeights: channelWeights(s.format), ...position }),
       truePeak: new TruePeakMeter({ sampleRate: s.format.sampleRate, channels: s.format.channels, ...position }),
       overview,
@@ -156,6 +159,8 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       }
     : null;
   const residualOn = summing && input.hasMix;
+  const gainCurve = residualOn ? new GainCurve(rate) : null;
+  let sumMono: Float32Array = new Float32Array(0);
   const residual = residualOn
     ? {
         ...derivedMeter(),
@@ -200,6 +205,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         residualPlanar = Array.from({ length: channels }, () => own(allocateSamples(n)));
         mono = Array.from({ length: monoCount }, () => own(allocateSamples(Math.ceil(n / CROSS_STRIDE) + 1)));
         picks = own(allocateIndices(Math.ceil(n / CROSS_STRIDE) + 1));
+        sumMono = new Float32Array(Math.ceil(n / CROSS_STRIDE) + 1);
       }
       // Cross products sample one frame in 8 (pickInGroupOf8): diagnosis needs proportions, not
       // every sample, and this is the pass's O(stems²) part.
@@ -216,6 +222,14 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         // The mono downmix (Σ channels) of the picked frames, packed.
         pickedMono(mono[i]!, planar, picks, pickCount);
       });
+      if (gainCurve) {
+        sumMono.fill(0, 0, pickCount);
+        for (let i = 0; i < stemCount; i++) {
+          const m = mono[i]!;
+          for (let t = 0; t < pickCount; t++) sumMono[t]! += m[t]!;
+        }
+        gainCurve.push(sumMono, mono[mixIndex]!, picks, block.start, pickCount);
+      }
       // All files at once: the loudness meters K-weight two files' channel pairs at a time.
       LoudnessMeter.pushTogether(files.map((f) => f.loudness), block.data, n);
       const sums = sumPlanar.map((a) => a.subarray(0, n));
@@ -344,6 +358,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       ranges: residual.ranges.ranges,
       energyNearPeaks: residual.energyNearPeaks,
     },
+    gainCurve: gainCurve?.state() ?? null,
     gram,
     withMix,
     mixEnergy,
@@ -417,6 +432,7 @@ function mergeParts(parts: PassResult[], signals: boolean): PassResult {
     files,
     sum,
     residual,
+    gainCurve: first.gainCurve ? GainCurve.merge(parts.map((p) => p.gainCurve!)) : null,
     gram,
     withMix: first.withMix.map((_, i) => parts.reduce((a, p) => a + p.withMix[i]!, 0)),
     mixEnergy: parts.reduce((a, p) => a + p.mixEnergy, 0),

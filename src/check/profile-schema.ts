@@ -36,6 +36,8 @@ export const ProfileSchema = z
     nullSeverity: severity,
     /** Residual confined to the mix's loud peaks is reported as limiting, not as a broken package. */
     tolerateLimiterResidual: z.boolean(),
+    /** A package without a reference mix (package.no-mix): the null test cannot run. */
+    noMixSeverity: severity,
     stemCountMin: z.number().int().nonnegative(),
     stemCountMax: z.number().int().positive().nullable(),
     /** Free-text caveats printed with the report (e.g. what cannot be measured from public specs). */

@@ -28,6 +28,8 @@ const MUSIC: Profile = {
   nullResidualMaxDbfs: -60,
   nullSeverity: 'error',
   tolerateLimiterResidual: false,
+  // Music stems are often delivered for mixing without a bounce; the verdict line says the null did not run.
+  noMixSeverity: 'warning',
   stemCountMin: 2,
   stemCountMax: 16,
   notes: [],
@@ -43,6 +45,7 @@ export const PROFILES: Record<string, Profile> = {
     stemTruePeakSeverity: 'error',
     sumPeakSeverity: 'error',
     stemCountMax: 10,
+    noMixSeverity: 'error',
   },
   sync: {
     ...MUSIC,
@@ -83,6 +86,7 @@ export const PROFILES: Record<string, Profile> = {
     mixLoudnessToleranceLu: 2,
     mixTruePeakMaxDbtp: -2,
     tolerateLimiterResidual: true,
+    noMixSeverity: 'error',
     stemCountMin: 3,
     stemCountMax: null,
     notes: [
@@ -123,6 +127,7 @@ export const PROFILES: Record<string, Profile> = {
     sumPeakMaxDbfs: null,
     nullResidualMaxDbfs: -40,
     nullSeverity: 'warning',
+    noMixSeverity: 'error',
     stemCountMin: 4,
     stemCountMax: 4,
   },

@@ -19,6 +19,11 @@ export interface SignalMeterOptions extends SegmentPosition {
   clipLevel?: number;
   /** Consecutive full-scale samples that make a clipped run. Default 3. */
   clipRunLength?: number;
+  /**
+   * Float files: a run counts only while the samples are flat-topped (the same |value|, at or above
+   * clipLevel). Float overs are intact audio, not clipping; a clipper leaves plateaus. Default false.
+   */
+  flatTopsOnly?: boolean;
   /** "Sound" starts above this linear level. Default 0.001 (−60 dBFS). */
   soundThreshold?: number;
   /** Also fills this overview (peak and RMS per column) from the same loop. */
@@ -107,6 +112,8 @@ export class SignalMeter {
   private readonly s: SignalMeterState;
   private readonly open: number[];
   private readonly runStart: number[];
+  /** |value| of the open run's samples (flatTopsOnly). */
+  private readonly runLevel: number[];
   private readonly atStart: boolean[];
   private readonly histogram: Uint32Array;
 
@@ -117,6 +124,7 @@ export class SignalMeter {
       countFrom: options.countFrom ?? startFrame,
       clipLevel: options.clipLevel ?? 1 - 2 ** -23,
       clipRunLength: options.clipRunLength ?? 3,
+      flatTopsOnly: options.flatTopsOnly ?? false,
       soundThreshold: options.soundThreshold ?? 0.001,
       ...options,
     } as Required<Omit<SignalMeterOptions, 'overview'>>;
@@ -128,6 +136,7 @@ export class SignalMeter {
     this.s = emptyState(n, this.o.clipRunLength);
     this.open = new Array<number>(n).fill(0);
     this.runStart = new Array<number>(n).fill(0);
+    this.runLevel = new Array<number>(n).fill(0);
     this.atStart = new Array<boolean>(n).fill(true);
     this.histogram = new Uint32Array(LEVEL_BINS);
     this.piece = new Float64Array(Math.max(8, 3 * n));
@@ -266,6 +275,12 @@ export class SignalMeter {
   private clipSample(ch: number, a: number, frame: number): void {
     if (a >= this.o.clipLevel) {
       if (a > 1) this.s.overs++;
+      if (this.o.flatTopsOnly && this.open[ch]! > 0 && a !== this.runLevel[ch]) {
+        // A new level ends the plateau: the run so far closes and this sample may start the next.
+        this.closeRun(ch, this.open[ch]!);
+        this.open[ch] = 0;
+      }
+      this.runLevel[ch] = a;
       if (this.open[ch] === 0) this.runStart[ch] = frame;
       this.open[ch]!++;
       return;
@@ -368,6 +383,15 @@ export class SignalMeter {
   }
 
   /** Fraction of samples within `db` of the peak: high for flat-topped (brick-wall limited) material. */
+  /** Share of samples (all channels) at or above `dbfs`, from the level histogram (one frame in 8). */
+  static fractionAbove(state: SignalMeterState, dbfs: number): number {
+    const fromBin = Math.max(0, Math.floor((dbfs - LEVEL_FLOOR_DB) / LEVEL_BIN_DB));
+    let above = 0;
+    for (let bin = fromBin; bin < state.levelHistogram.length; bin++) above += state.levelHistogram[bin]!;
+    const samples = state.frames * state.channels;
+    return samples ? above / samples : 0;
+  }
+
   static nearPeakFraction(state: SignalMeterState, db = 0.5): number {
     const peak = Math.max(...state.peak);
     if (peak <= 0) return 0;

@@ -23,7 +23,7 @@ export function renderText(report: CheckReport, out: Writer): string {
   const errors = report.findings.filter((f) => f.severity === 'error');
   const warnings = report.findings.filter((f) => f.severity === 'warning');
   const infos = report.findings.filter((f) => f.severity === 'info');
-  const verdict = report.ok ? c.green(c.bold('PASS')) : c.red(c.bold('FAIL'));
+  const verdict = report.ok ? (warnings.length ? c.yellow(c.bold('PASS with warnings')) : c.green(c.bold('PASS'))) : c.red(c.bold('FAIL'));
   const lines: string[] = [];
   lines.push(
     `${verdict}  ${report.package.dir}  (profile ${report.profile}: ${errors.length} error(s), ${warnings.length} warning(s), ${infos.length} note(s))`,
@@ -35,7 +35,7 @@ export function renderText(report: CheckReport, out: Writer): string {
     lines.push(
       n.residualPeakDbfs === null
         ? `null test: ${state} — the residual is digital silence (mix = Σ stems, sample for sample)`
-        : `null test: ${state} — residual peak ${dash(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${dash(n.residualRmsDbfs)} dBFS, ${dash(n.residualRelativeDb)} dB relative to the mix`,
+        : `null test: ${state} — residual peak ${dash(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${dash(n.residualRmsDbfs)} dBFS, ${dash(n.residualRelativeDb)} dB relative to the mix${!n.passed && report.ok ? ` (tolerated as a warning by the ${report.profile} profile)` : ''}`,
     );
   }
   if (report.sum) lines.push(`unity sum: peak ${dash(report.sum.samplePeakDbfs)} dBFS, true peak ${dash(report.sum.truePeakDbtp)} dBTP`);

@@ -5,6 +5,7 @@ import * as nul from './null.js';
 import * as pkg from './package.js';
 import * as phase from './phase.js';
 import * as timing from './timing.js';
+import * as mixSource from './mix-source.js';
 
 /** Every rule of DESIGN.md's table, by id. The order is the report's order within a severity. */
 export const RULES: Record<string, Rule> = {
@@ -32,6 +33,8 @@ export const RULES: Record<string, Rule> = {
   'null.residual': nul.residual,
   'null.gain-mismatch': nul.gainMismatch,
   'null.polarity': nul.polarity,
+  'null.stems-are-mix': mixSource.stemsAreMix,
+  'null.master-processing': mixSource.masterProcessing,
   'phase.cancellation': phase.cancellation,
   'phase.duplicate': phase.duplicate,
   'phase.stereo': phase.stereo,

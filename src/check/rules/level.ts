@@ -1,4 +1,5 @@
 import { toDb } from '../../dsp/decibels.js';
+import { SignalMeter } from '../../dsp/signal-meter.js';
 import { finding, fmtDb, readable, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile } from '../types.js';
 
@@ -11,30 +12,32 @@ export const clipping: Rule = (ctx) =>
     const m = f.measure!;
     const passIndex = ctx.passIndex.get(f)!;
     const signal = ctx.pass!.files[passIndex]!.signal;
-    const overs = signal.overs;
-    if (m.clippedRuns === 0 && overs === 0) return [];
-    const rate = f.format!.sampleRate;
+    // Float overs are intact audio (headroom reports them); only flat tops are clipping.
+    if (m.clippedRuns === 0) return [];
+    const rate = ctx.sampleRate ?? f.format!.sampleRate;
     const ranges = toSeconds(
       signal.clipRuns.map((r) => [r.start, r.start + r.length]),
       rate,
       f.format!.frames,
       0.25,
     );
-    const what = [
-      m.clippedRuns ? `${m.clippedRuns} run(s) of ≥ ${signal.clipRunLength} consecutive full-scale samples` : '',
-      overs ? `${overs} float sample(s) above 0 dBFS` : '',
-    ]
-      .filter(Boolean)
-      .join(' and ');
+    const float = f.format!.encoding === 'float';
     return finding('level.clipping', 'error', {
       file: f,
-      message: `${f.name} clips: ${what}`,
-      value: m.clippedRuns + overs,
+      message: `${f.name} clips: ${m.clippedRuns} run(s) of ≥ ${signal.clipRunLength} consecutive ${float ? 'identical samples at or above 0 dBFS (flat tops)' : 'full-scale samples'}`,
+      value: m.clippedRuns,
       limit: 0,
       ranges,
-      fix: `lower ${f.name}'s bus level by ${Math.max(1, Math.ceil((m.samplePeakDbfs ?? 0) + 3))} dB (or remove the clipper) and re-export`,
+      fix: `remove or bypass the clipper or limiter on ${f.name}'s path (or lower what feeds it) and re-export`,
     });
   });
+
+/** "(32-bit float: not clipped …)" for a float file whose peak is above full scale. */
+function floatOversNote(f: CheckedFile): string {
+  return f.format!.encoding === 'float' && f.measure!.clippedRuns === 0 && (f.measure!.samplePeakDbfs ?? -Infinity) > 0
+    ? ` (32-bit float: not clipped, the overs are intact, but any fixed-point copy would clip them)`
+    : '';
+}
 
 export const headroom: Rule = (ctx) => {
   const limit = ctx.profile.stemPeakMaxDbfs;
@@ -44,7 +47,7 @@ export const headroom: Rule = (ctx) => {
     if (peak === null || peak <= limit) return [];
     return finding('level.headroom', ctx.profile.stemPeakSeverity, {
       file: f,
-      message: `${f.name} peaks at ${fmtDb(peak, 'dBFS')}, above the ${limit} dBFS ceiling`,
+      message: `${f.name} peaks at ${fmtDb(peak, 'dBFS')}, above the ${limit} dBFS ceiling${floatOversNote(f)}`,
       value: peak,
       limit,
       fix: `lower ${f.name} by ${(peak - limit).toFixed(1)} dB before export (bus fader, not a limiter)`,
@@ -86,17 +89,26 @@ export const truePeak: Rule = (ctx) => {
   return findings;
 };
 
+/** Total time above which the sum's overs are "the song", not a few transients. */
+const TRANSIENT_OVERS_SECONDS = 0.05;
+
 export const sumHeadroom: Rule = (ctx) => {
   const limit = ctx.profile.sumPeakMaxDbfs;
   const sum = ctx.pass?.sum;
-  if (limit === null || !sum) return [];
+  if (limit === null || !sum || !ctx.sampleRate) return [];
   const peak = toDb(Math.max(...sum.signal.peak));
   if (peak === null || peak <= limit) return [];
+  // The level histogram samples one frame in 8: the time is an estimate, said as one.
+  const seconds = (SignalMeter.fractionAbove(sum.signal, limit) * sum.signal.frames) / ctx.sampleRate;
+  const brief = seconds < TRANSIENT_OVERS_SECONDS;
+  const duration = seconds < 0.001 ? 'under 1 ms' : seconds < 1 ? `about ${Math.max(1, Math.round(seconds * 1000))} ms` : `about ${seconds.toFixed(1)} s`;
   return finding('level.sum-headroom', ctx.profile.sumPeakSeverity, {
-    message: `the stems summed at unity peak at ${fmtDb(peak, 'dBFS')}, above ${limit} dBFS (aim for −6 to −3 dBFS)`,
+    message: `the stems summed at unity peak at ${fmtDb(peak, 'dBFS')}, above ${limit} dBFS (aim for −6 to −3 dBFS), for ${duration} in all${brief ? ' (a few transients)' : ''}`,
     value: peak,
     limit,
-    fix: `lower every stem by ${(peak - limit + 1).toFixed(1)} dB (the same amount for all, so the balance holds)`,
+    fix: brief
+      ? `only transients pass the ceiling: lower every stem by ${(peak - limit + 1).toFixed(1)} dB if the recipient needs the headroom, otherwise it is safe to leave`
+      : `lower every stem by ${(peak - limit + 1).toFixed(1)} dB (the same amount for all, so the balance holds)`,
   });
 };
 
@@ -164,12 +176,23 @@ export const silentStem: Rule = (ctx) =>
     });
   });
 
+/**
+ * A steady tone (or square wave, or constant noise): a crest factor at a sine's 3 dB or below and
+ * loudness that does not move. Limited music keeps 5–10 dB of crest; these signals are low by nature.
+ */
+function steady(m: NonNullable<CheckedFile['measure']>): boolean {
+  return m.crestDb !== null && m.crestDb < 3.5 && m.loudnessRangeLu !== null && m.loudnessRangeLu < 1;
+}
+
 export const limited: Rule = (ctx) =>
   measured(ctx, ctx.stems.filter((s) => s.format)).flatMap((f) => {
     const m = f.measure!;
     if (m.crestDb === null || m.samplePeakDbfs === null) return [];
     // Flat-topped: a low crest factor and a noticeable share of samples pinned near the peak.
     if (!(m.crestDb < 9 && m.nearPeakFraction > 0.002 && m.samplePeakDbfs > -12)) return [];
+    // A steady tone or noise has a low crest by nature (a sine: 3 dB, a fifth of its samples within
+    // 0.5 dB of the peak); limiting is a verdict about music, whose loudness moves.
+    if (steady(m)) return [];
     return finding('level.limited', 'info', {
       file: f,
       message: `${f.name} looks brick-wall limited (crest factor ${m.crestDb.toFixed(1)} dB, ${(m.nearPeakFraction * 100).toFixed(2)} % of samples within 0.5 dB of the peak)`,

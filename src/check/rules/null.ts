@@ -37,7 +37,8 @@ export const residual: Rule = (ctx) => {
     });
   }
   if (ctx.profile.tolerateLimiterResidual && limiterShare >= LIMITER_SHARE) {
-    return finding('null.residual', 'info', {
+    // Tolerated, never hidden: a warning with its value, so the verdict is not a clean PASS.
+    return finding('null.residual', 'warning', {
       file: ctx.mix,
       message: `the residual sits at the mix's loudest peaks (${(limiterShare * 100).toFixed(0)} % of its energy): a peak limiter on the printmaster, not a stem problem (${level})`,
       value: summary.residualPeakDbfs,

@@ -60,7 +60,7 @@ export const naming: Rule = (ctx) => {
 export const noMix: Rule = (ctx) =>
   ctx.mix
     ? []
-    : finding('package.no-mix', 'warning', {
-        message: 'no reference mix found: the null test was skipped',
+    : finding('package.no-mix', ctx.profile.noMixSeverity, {
+        message: `no reference mix found: the null test was not run${ctx.profile.noMixSeverity === 'error' ? ` (the ${ctx.profile.name} profile requires it)` : ''}`,
         fix: 'add the mix to the package (name it "mix"), or point to it with --mix FILE',
       });
