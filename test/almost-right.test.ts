@@ -81,6 +81,9 @@ describe('almost-right packages: timing and rate', () => {
     // What a 44.1 kHz round trip loses of a 48 kHz vocal (its top octave edge) is all that remains.
     expect(report.null!.residualRelativeDb!).toBeLessThan(-60);
     expect(rules(report, 'format.sample-rate-mismatch')[0]!.message).toMatch(/null test heard it resampled to 48000 Hz/);
+    // Its own levels are the file's, measured as it is, not those of the resampled copy.
+    const alone = await checkPackage({ dir: root, mix: null, mixFrom: 'none', stems: [{ name: 'Vocals', path: report.stems[vocalsIndex()]!.path }], manifest: null, masterProcessing: [] });
+    expect(report.stems[vocalsIndex()]!.measure).toEqual(alone.stems[0]!.measure);
   });
 
   it('a stem that starts later, placed by its BWF TimeReference: nulls, and the repair is padding at the start', async () => {

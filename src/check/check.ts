@@ -116,6 +116,18 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     }
     // Times are on the package timeline (at its rate, BWF start included), as the meters saw them.
     files.forEach((f, i) => (f.measure = fileMeasure(pass!.files[i]!, { ...f.format!, sampleRate: sampleRate!, frames: placements[i]!.frames })));
+    // A file the pass heard resampled (or with its head cut off by its BWF start) is measured again as
+    // it is: its own peaks and loudness, not those of the copy the null test used.
+    for (const [i, f] of files.entries()) {
+      const place = placements[i]!;
+      if (place.sampleRate === f.format!.sampleRate && place.startFrame >= 0) continue;
+      const own = await measurePass(
+        { paths: [f.path], hasMix: false, summable: false, totalFrames: f.format!.frames, residualThreshold: 1, columns },
+        f.format!.sampleRate,
+        null,
+      );
+      f.measure = fileMeasure(own.files[0]!, f.format!);
+    }
   }
 
   let nullSummary: NullSummary | null = null;
