@@ -57,20 +57,38 @@ export class GainCurve {
 
   /** Picked frames: `frames[t]` is the global frame of sum[t] and mix[t], ascending. */
   push(sum: Float32Array, mix: Float32Array, frames: ArrayLike<number>, offset: number, count: number): void {
+    // Frames ascend: a division only when a window boundary is crossed.
+    let from = this.current * this.window;
+    let to = from + this.window;
+    let ss = this.ss;
+    let ms = this.ms;
+    let mm = this.mm;
+    let n = this.count;
     for (let t = 0; t < count; t++) {
       const x = sum[t]!;
       const y = mix[t]!;
-      if (!(Math.abs(x) < Infinity && Math.abs(y) < Infinity)) continue;
-      const w = Math.floor((offset + frames[t]!) / this.window);
-      if (w !== this.current) {
+      const frame = offset + frames[t]!;
+      if (frame >= to || frame < from) {
+        this.ss = ss;
+        this.ms = ms;
+        this.mm = mm;
+        this.count = n;
         this.close();
-        this.current = w;
+        this.current = Math.floor(frame / this.window);
+        from = this.current * this.window;
+        to = from + this.window;
+        ss = ms = mm = n = 0;
       }
-      this.ss += x * x;
-      this.ms += x * y;
-      this.mm += y * y;
-      this.count++;
+      if (!(Math.abs(x) < Infinity && Math.abs(y) < Infinity)) continue;
+      ss += x * x;
+      ms += x * y;
+      mm += y * y;
+      n++;
     }
+    this.ss = ss;
+    this.ms = ms;
+    this.mm = mm;
+    this.count = n;
   }
 
   private close(): void {

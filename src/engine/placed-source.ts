@@ -1,6 +1,6 @@
 import { openAudio } from '../audio/open.js';
 import type { AudioSource } from '../audio/types.js';
-import { Resampler } from '../dsp/resampler.js';
+import type { Resampler } from '../dsp/resampler.js';
 
 /**
  * Where a file sits on a package's timeline: its first sample lands on `startFrame` (frames at the
@@ -130,6 +130,8 @@ class ResampledReader {
   private async restart(target: number): Promise<void> {
     this.resampler?.destroy();
     const s = this.source.format;
+    // libsamplerate's wasm is loaded only by packages that need it (its start-up shows in every check).
+    const { Resampler } = await import('../dsp/resampler.js');
     this.resampler = await Resampler.create(s.channels, s.sampleRate, this.outputRate);
     const sourceTarget = Math.floor((target * s.sampleRate) / this.outputRate);
     const steps = Math.floor(Math.max(0, sourceTarget - PRIME_FRAMES) / this.step);
