@@ -1,5 +1,5 @@
 import { round } from '../../dsp/decibels.js';
-import { finding, fmtDb, toSeconds, type Rule, type RuleContext } from './context.js';
+import { finding, fmtDb, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile, Finding } from '../types.js';
 import type { OffsetResult } from '../diagnose.js';
 
@@ -48,7 +48,9 @@ export const residual: Rule = (ctx) => {
     });
   }
   // The diagnosis rules may already name the cause (a stem's offset, gain or polarity, the mix's gain).
-  const causes = [...new Set([...[...ctx.offsets.keys()].map((f) => f.name), ...[...gainMismatch(ctx), ...polarity(ctx)].map((f) => f.stem ?? 'Mix')])];
+  // Stems heard resampled carry what their export rate cannot (and the filter's own residue).
+  const resampled = ctx.stems.filter((f) => f.format && placementOf(ctx, f)?.sampleRate !== f.format.sampleRate).map((f) => f.name);
+  const causes = [...new Set([...[...ctx.offsets.keys()].map((f) => f.name), ...[...gainMismatch(ctx), ...polarity(ctx)].map((f) => f.stem ?? 'Mix'), ...resampled])];
   findings.push(
     ...finding('null.residual', ctx.profile.nullSeverity, {
       file: ctx.mix,
