@@ -19,6 +19,8 @@ export interface Finding {
   ranges: TimeRange[];
   /** One-line suggestion, e.g. "shift Bass 512 samples earlier". */
   fix: string;
+  /** Every file concerned when one cause touches several (one finding, not one per file). */
+  files?: string[];
 }
 
 /** What `measure` reports per file; every level in dB is null for digital silence, never -Infinity. */

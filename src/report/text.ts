@@ -17,6 +17,9 @@ function rangesText(f: Finding): string {
   return ` at ${shown.join(', ')}${f.ranges.length > 4 ? ` and ${f.ranges.length - 4} more` : ''}`;
 }
 
+/** Findings of one rule printed in full; the rest are counted. */
+const MAX_PER_RULE = 8;
+
 /** The terminal report: verdict first, then the stem table, then findings by severity. */
 export function renderText(report: CheckReport, out: Writer): string {
   const c = colours(out);
@@ -61,7 +64,17 @@ export function renderText(report: CheckReport, out: Writer): string {
   ] as const) {
     if (list.length === 0) continue;
     lines.push('', paint(c.bold(`${title} (${list.length})`)));
+    // A rule that fires on many files prints a few and counts the rest: the report stays readable
+    // for a thousand stems, and --json keeps every finding.
+    const shownPerRule = new Map<string, number>();
     for (const f of list) {
+      const shown = shownPerRule.get(f.rule) ?? 0;
+      shownPerRule.set(f.rule, shown + 1);
+      if (shown === MAX_PER_RULE) {
+        const rest = list.filter((g) => g.rule === f.rule).length - MAX_PER_RULE;
+        lines.push(`  ${paint(f.rule)}  … and ${rest} more (stemkit check --json lists them all)`);
+      }
+      if (shown >= MAX_PER_RULE) continue;
       lines.push(`  ${paint(f.rule)}  ${f.message}${rangesText(f)}`);
       lines.push(`    ${c.dim('fix:')} ${f.fix}`);
     }

@@ -44,6 +44,8 @@ export interface FindingInput {
   limit?: number | string | null;
   ranges?: TimeRange[];
   fix: string;
+  /** Several files with one cause: listed here, and `file` left null. */
+  files?: CheckedFile[];
 }
 
 /** Builds a finding; a rule switched `off` by the profile yields nothing. */
@@ -60,8 +62,15 @@ export function finding(rule: string, severity: Severity | 'off', input: Finding
       limit: input.limit ?? null,
       ranges: input.ranges ?? [],
       fix: input.fix,
+      ...(input.files ? { files: input.files.map((f) => f.path) } : {}),
     },
   ];
+}
+
+/** "A, B, C and 4 more": names for a message that stays one line for any count. */
+export function nameList(names: string[], shown = 6): string {
+  if (names.length <= shown) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 /** Frame ranges → audible second ranges: merged across gaps under 50 ms, at least 50 ms long. */

@@ -1,4 +1,4 @@
-import { finding, type Rule } from './context.js';
+import { finding, nameList, type Rule } from './context.js';
 
 const MEANINGLESS = /^(audio|track|stem|untitled|bounce|new|export|output|file|render)\s*[-_ ]*\d*$|^\d+$/i;
 const ILLEGAL = /[<>:"/\\|?*\u0000-\u001f]/;
@@ -18,41 +18,49 @@ export const stemCount: Rule = (ctx) => {
 
 export const naming: Rule = (ctx) => {
   const findings = [];
-  const seen = new Map<string, string>();
-  for (const stem of ctx.stems) {
-    const key = stem.name.toLowerCase();
-    if (seen.has(key)) {
-      findings.push(
-        ...finding('package.naming', 'warning', {
-          file: stem,
-          message: `two stems are named "${stem.name}"`,
-          value: stem.name,
-          fix: `give each stem a distinct name (e.g. "${stem.name} 1", "${stem.name} 2" by content)`,
-        }),
-      );
-    }
-    seen.set(key, stem.path);
-    if (MEANINGLESS.test(stem.name)) {
-      findings.push(
-        ...finding('package.naming', 'warning', {
-          file: stem,
-          message: `"${stem.name}" does not say what the stem contains`,
-          value: stem.name,
-          fix: 'name stems by content: Drums, Bass, Keys, Lead Vocals …',
-        }),
-      );
-    }
-    const file = stem.path.split(/[\\/]/).pop() ?? '';
-    if (ILLEGAL.test(file) || file !== file.trim()) {
-      findings.push(
-        ...finding('package.naming', 'warning', {
-          file: stem,
-          message: `"${file}" has characters that break on some systems`,
-          value: file,
-          fix: 'use letters, digits, spaces, "-" and "_" only',
-        }),
-      );
-    }
+  const byName = new Map<string, typeof ctx.stems>();
+  for (const stem of ctx.stems) byName.set(stem.name.toLowerCase(), [...(byName.get(stem.name.toLowerCase()) ?? []), stem]);
+  for (const same of byName.values()) {
+    if (same.length < 2) continue;
+    const name = same[0]!.name;
+    findings.push(
+      ...finding('package.naming', 'warning', {
+        file: null,
+        files: same,
+        message: `${same.length === 2 ? 'two' : same.length} stems are named "${name}"`,
+        value: name,
+        fix: `give each stem a distinct name (e.g. "${name} 1", "${name} 2" by content)`,
+      }),
+    );
+  }
+  // One finding per kind of naming problem, listing every stem it concerns.
+  const meaningless = ctx.stems.filter((s) => MEANINGLESS.test(s.name));
+  if (meaningless.length > 0) {
+    findings.push(
+      ...finding('package.naming', 'warning', {
+        file: meaningless.length === 1 ? meaningless[0]! : null,
+        files: meaningless.length === 1 ? undefined : meaningless,
+        message: `${nameList(meaningless.map((s) => `"${s.name}"`))} ${meaningless.length === 1 ? 'does' : 'do'} not say what the stem contains`,
+        value: meaningless.length === 1 ? meaningless[0]!.name : meaningless.length,
+        fix: 'name stems by content: Drums, Bass, Keys, Lead Vocals …',
+      }),
+    );
+  }
+  const illegal = ctx.stems.filter((s) => {
+    const file = s.path.split(/[\\/]/).pop() ?? '';
+    return ILLEGAL.test(file) || file !== file.trim();
+  });
+  if (illegal.length > 0) {
+    const names = illegal.map((s) => `"${s.path.split(/[\\/]/).pop()}"`);
+    findings.push(
+      ...finding('package.naming', 'warning', {
+        file: illegal.length === 1 ? illegal[0]! : null,
+        files: illegal.length === 1 ? undefined : illegal,
+        message: `${nameList(names)} ${illegal.length === 1 ? 'has' : 'have'} characters that break on some systems`,
+        value: illegal.length === 1 ? names[0]!.slice(1, -1) : illegal.length,
+        fix: 'use letters, digits, spaces, "-" and "_" only',
+      }),
+    );
   }
   return findings;
 };

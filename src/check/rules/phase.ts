@@ -1,5 +1,5 @@
 import { round } from '../../dsp/decibels.js';
-import { finding, readable, toSeconds, type Rule } from './context.js';
+import { finding, nameList, readable, toSeconds, type Rule } from './context.js';
 
 /** Global correlation above which two stems are "the same content". */
 const DUPLICATE_CORRELATION = 0.99;
@@ -26,27 +26,40 @@ export const cancellation: Rule = (ctx) => {
   });
 };
 
+/** Stems that carry the same audio, as groups (connected by pairs above the correlation): one finding per group. */
 export const duplicate: Rule = (ctx) => {
   const pass = ctx.pass;
   if (!pass) return [];
   const stems = ctx.stems.filter((f) => f.format);
-  return pass.pairs.flatMap((pair) => {
+  const parent = stems.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  let weakest = 1;
+  for (const pair of pass.pairs) {
     const ea = pass.gram[pair.a]![pair.a]!;
     const eb = pass.gram[pair.b]![pair.b]!;
-    if (!(ea > 0 && eb > 0)) return [];
+    if (!(ea > 0 && eb > 0)) continue;
     const correlation = pass.gram[pair.a]![pair.b]! / Math.sqrt(ea * eb);
-    const levelDb = Math.abs(10 * Math.log10(ea / eb));
-    if (!(correlation > DUPLICATE_CORRELATION && levelDb < 1)) return [];
-    const a = stems[pair.a]!;
-    const b = stems[pair.b]!;
-    return finding('phase.duplicate', 'error', {
-      file: b,
-      message: `${a.name} and ${b.name} carry the same audio (correlation ${correlation.toFixed(3)}): it is doubled (+6 dB) in the sum`,
-      value: round(correlation, 3),
-      limit: DUPLICATE_CORRELATION,
-      fix: `remove the duplicate, or re-export ${b.name} from its own bus`,
+    if (!(correlation > DUPLICATE_CORRELATION && Math.abs(10 * Math.log10(ea / eb)) < 1)) continue;
+    weakest = Math.min(weakest, correlation);
+    parent[root(pair.b)] = root(pair.a);
+  }
+  const groups = new Map<number, number[]>();
+  stems.forEach((_, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), i]));
+  return [...groups.values()]
+    .filter((g) => g.length > 1)
+    .flatMap((g) => {
+      const members = g.map((i) => stems[i]!);
+      const names = members.map((s) => s.name);
+      const copies = members.length;
+      return finding('phase.duplicate', 'error', {
+        file: copies === 2 ? members[1]! : null,
+        files: copies === 2 ? undefined : members,
+        message: `${nameList(names)} carry the same audio (correlation ≥ ${weakest.toFixed(3)}): it is ${copies === 2 ? 'doubled (+6 dB)' : `in the sum ${copies} times (+${(20 * Math.log10(copies)).toFixed(1)} dB)`}`,
+        value: round(weakest, 3),
+        limit: DUPLICATE_CORRELATION,
+        fix: copies === 2 ? `remove the duplicate, or re-export ${names[1]} from its own bus` : `keep one of them, or re-export each from its own bus`,
+      });
     });
-  });
 };
 
 export const stereo: Rule = (ctx) =>
@@ -62,13 +75,14 @@ export const stereo: Rule = (ctx) =>
       }),
     );
 
-export const dualMono: Rule = (ctx) =>
-  ctx.stems
-    .filter((f) => f.measure?.dualMono)
-    .flatMap((f) =>
-      finding('stem.dual-mono', 'info', {
-        file: f,
-        message: `${f.name} is stereo with identical channels`,
-        fix: `fine if intended; otherwise deliver ${f.name} as mono or check its stereo effects`,
-      }),
-    );
+export const dualMono: Rule = (ctx) => {
+  const dual = ctx.stems.filter((f) => f.measure?.dualMono);
+  if (dual.length === 0) return [];
+  const names = nameList(dual.map((f) => f.name));
+  return finding('stem.dual-mono', 'info', {
+    file: dual.length === 1 ? dual[0]! : null,
+    files: dual.length === 1 ? undefined : dual,
+    message: `${names} ${dual.length === 1 ? 'is' : 'are'} stereo with identical channels`,
+    fix: `fine if intended; otherwise deliver ${dual.length === 1 ? 'it' : 'them'} as mono or check the stereo effects`,
+  });
+};

@@ -1,5 +1,5 @@
 import { round } from '../../dsp/decibels.js';
-import { finding, fmtDb, readable, type Rule } from './context.js';
+import { finding, fmtDb, nameList, readable, type Rule } from './context.js';
 import { repairText, spanFrames, timingRepair } from './format.js';
 
 export const offset: Rule = (ctx) =>
@@ -20,17 +20,22 @@ export const offset: Rule = (ctx) =>
     });
   });
 
-export const tailTruncated: Rule = (ctx) =>
-  readable(ctx)
-    .filter((f) => f.measure && f.measure.tailPeakDbfs !== null && f.measure.tailPeakDbfs > -60)
-    .flatMap((f) => {
-      const end = f.format!.frames / f.format!.sampleRate;
-      return finding('timing.tail-truncated', 'warning', {
-        file: f,
-        message: `${f.name} is still sounding in its last 10 ms (${fmtDb(f.measure!.tailPeakDbfs, 'dBFS')}): the tail is cut off`,
-        value: f.measure!.tailPeakDbfs,
-        limit: -60,
-        ranges: [[Math.max(0, round(end - 0.05, 3)), round(end, 3)]],
-        fix: 'export every file 2–4 s past the last note so reverbs and delays decay',
-      });
-    });
+/** One finding for every file whose tail is cut: one cause (the export range), one repair. */
+export const tailTruncated: Rule = (ctx) => {
+  const cut = readable(ctx).filter((f) => f.measure && f.measure.tailPeakDbfs !== null && f.measure.tailPeakDbfs > -60);
+  if (cut.length === 0) return [];
+  const loudest = cut.reduce((a, b) => (b.measure!.tailPeakDbfs! > a.measure!.tailPeakDbfs! ? b : a));
+  const end = loudest.format!.frames / loudest.format!.sampleRate;
+  const one = cut.length === 1;
+  return finding('timing.tail-truncated', 'warning', {
+    file: one ? cut[0]! : null,
+    files: one ? undefined : cut,
+    message: one
+      ? `${loudest.name} is still sounding in its last 10 ms (${fmtDb(loudest.measure!.tailPeakDbfs, 'dBFS')}): the tail is cut off`
+      : `${cut.length} files are still sounding in their last 10 ms (${nameList(cut.map((f) => `${f.name} ${fmtDb(f.measure!.tailPeakDbfs, 'dBFS')}`))}): the export range cuts the tails off`,
+    value: loudest.measure!.tailPeakDbfs,
+    limit: -60,
+    ranges: [[Math.max(0, round(end - 0.05, 3)), round(end, 3)]],
+    fix: 'export every file 2–4 s past the last note so reverbs and delays decay',
+  });
+};
