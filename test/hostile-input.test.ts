@@ -415,6 +415,19 @@ describe('truncated files', () => {
     expect(interleave(planar)).toEqual(samples.slice(0, 175).map((v) => v / 32768));
   });
 
+  it('an AIFF whose COMM frame count exceeds its complete SSND chunk reads the complete frames, with a warning (as sox and ffmpeg do)', async () => {
+    // COMM says 200 frames; the SSND chunk is whole (its size matches the bytes on disk) and holds 150.
+    const file = aiff('AIFF', comm(1, 200, 16, rateBytes(48000)), int16s(samples.slice(0, 150), true));
+    const path = put('comm-over.aiff', file);
+    const { source, planar } = await readAll(path);
+    expect(source.format.frames).toBe(150);
+    expect(source.meta.warnings.join(' ')).toMatch(/COMM declares 200 frames but the complete SSND chunk holds 150/);
+    expect(interleave(planar)).toEqual(samples.slice(0, 150).map((v) => v / 32768));
+    // An odd byte count: the partial last frame is dropped, not read as half a sample.
+    const odd = aiff('AIFF', comm(1, 200, 16, rateBytes(48000)), concat(int16s(samples.slice(0, 150), true), new Uint8Array([0x12])));
+    expect((await readAll(put('comm-odd.aiff', odd))).source.format.frames).toBe(150);
+  });
+
   it('a file cut in the middle of fmt is E_TRUNCATED', async () => {
     const full = wav16(samples);
     await failure(put('cut-fmt.wav', full.subarray(0, 12 + 8 + 9)), 'E_TRUNCATED');

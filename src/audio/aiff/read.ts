@@ -152,6 +152,14 @@ export async function openAiff(file: RangeFile, options: OpenOptions = {}): Prom
     dataOffset = s.offset + 16 + ssndOffset;
     const bytesPerFrame = bytes * c.channels;
     const availableFrames = Math.floor(Math.max(0, Math.min(s.offset + 8 + s.available, file.size) - dataOffset) / bytesPerFrame);
+    // A complete SSND chunk that holds fewer frames than COMM declares is an inconsistent header,
+    // not a cut file: sox, ffmpeg and taglib read the complete frames, and so does stemkit.
+    const declaredFrames = Math.floor(Math.max(0, s.offset + 8 + s.size - dataOffset) / bytesPerFrame);
+    const chunkComplete = s.available >= s.size && s.offset + 8 + s.size <= file.size;
+    if (chunkComplete && declaredFrames < frames) {
+      meta.warnings.push(`COMM declares ${frames} frames but the complete SSND chunk holds ${declaredFrames}: reading those ${declaredFrames}`);
+      frames = declaredFrames;
+    }
     if (availableFrames < frames) {
       if (!options.allowTruncated) {
         throw new StemkitError('E_TRUNCATED', `${path}: sound data is cut short: ${availableFrames} of ${frames} frames present`, {
