@@ -246,3 +246,52 @@ describe('almost-right packages: real NI Stems material', () => {
     expect(report.null!.residualPeakDbfs!).toBeGreaterThan(0);
   });
 });
+
+describe('almost-right packages: alternate versions in the folder', () => {
+  const instrumental = () => summed(demo.stems.filter((_, i) => i !== vocalsIndex()).map((s) => s.audio));
+  const alternates = (r: CheckReport) => r.package.alternates.map((a) => ({ name: a.name, kind: a.kind, foundBy: a.foundBy, stems: a.stems, nulls: a.nulls }));
+  const others = () => demo.stems.filter((_, i) => i !== vocalsIndex()).map((s) => s.name);
+
+  it('an instrumental named as one: verified as mix − vocals, kept out of the sum, and no "194 dB" gain finding', async () => {
+    const dir = join(root, `pkg${++n}`);
+    await writePackage(dir, demo.stems, demo.mix);
+    await writeWav(join(dir, 'Song Instrumental.wav'), instrumental());
+    await writeWav(join(dir, 'Song A Cappella.wav'), demo.stems[vocalsIndex()]!.audio);
+    const report = await checkPackage(await discoverPackage(dir));
+    expect(report.null!.passed).toBe(true);
+    expect(report.package.stems).toHaveLength(demo.stems.length);
+    expect(alternates(report)).toEqual([
+      { name: 'Song A Cappella', kind: 'a-cappella', foundBy: 'name', stems: ['Vocals'], nulls: true },
+      { name: 'Song Instrumental', kind: 'instrumental', foundBy: 'name', stems: others(), nulls: true },
+    ]);
+    expect(rules(report, 'package.alternate').map((f) => f.severity)).toEqual(['info', 'info']);
+    expect(ruleIds(report)).not.toContain('null.gain-mismatch');
+  });
+
+  it('an unnamed alternate ("Version B" = mix − vocals) is found by its content and checked without it', async () => {
+    const stems = [...demo.stems, { name: 'Version B', audio: instrumental() }];
+    const report = await check(stems, demo.mix);
+    expect(report.null!.passed).toBe(true);
+    expect(alternates(report)).toEqual([{ name: 'Version B', kind: 'subset', foundBy: 'content', stems: others(), nulls: true }]);
+    expect(rules(report, 'package.alternate')[0]!.message).toMatch(/found by its content/);
+  });
+
+  it('an instrumental that does not null against its stems (a different bounce) is an error that says so', async () => {
+    const dir = join(root, `pkg${++n}`);
+    await writePackage(dir, demo.stems, demo.mix);
+    await writeWav(join(dir, 'Instrumental.wav'), scaled(instrumental(), 0.9));
+    const report = await checkPackage(await discoverPackage(dir));
+    expect(report.ok).toBe(false);
+    const [f] = rules(report, 'package.alternate');
+    expect(f).toMatchObject({ severity: 'error' });
+    expect(f!.message).toMatch(/does not null against them/);
+    expect(report.null!.passed).toBe(true);
+  });
+
+  it('a stem called "Instruments" is a stem, not an alternate', async () => {
+    const stems = demo.stems.map((s) => (s.name === 'Music' ? { ...s, name: 'Instruments' } : s));
+    const report = await check(stems, demo.mix);
+    expect(report.package.alternates).toEqual([]);
+    expect(report.null!.passed).toBe(true);
+  });
+});

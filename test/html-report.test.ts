@@ -195,7 +195,7 @@ function buildReport(extraStems = 0): CheckReport {
     schema: 'stemkit.check/1',
     ok: false,
     profile: 'broadcast-r128',
-    package: { dir: '/deliveries/Song & Co <2024>', mix: mix.path, stems: stems.map((s) => s.path) },
+    package: { dir: '/deliveries/Song & Co <2024>', mix: mix.path, stems: stems.map((s) => s.path), alternates: [] },
     stems,
     mix,
     sum: { samplePeakDbfs: 0.4, truePeakDbtp: 0.8 },
@@ -289,7 +289,7 @@ describe('renderHtml', () => {
       findings: [],
       notes: [],
       stems: [file('Solo', { format: null, measure: null, offsetSamples: null, error: { code: 'E_TRUNCATED', message: 'data ends early', hint: 're-export' } })],
-      package: { dir: 'pkg', mix: null, stems: ['pkg/Solo.wav'] },
+      package: { dir: 'pkg', mix: null, stems: ['pkg/Solo.wav'], alternates: [] },
       plots: { columns: 800, durationSec: 0, waveforms: [], residualDb: null },
     };
     const out = renderHtml(minimal);

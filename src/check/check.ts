@@ -1,6 +1,8 @@
 import { openAudio } from '../audio/open.js';
 import { openPlaced } from '../engine/placed-source.js';
 import { placeFiles, type FilePlacement } from './alignment.js';
+import { subsetSums, verifyAlternate, type AlternateReport } from './alternates.js';
+import { alternateKindFromName, type AlternateFile } from './discover.js';
 import type { AudioSource } from '../audio/types.js';
 import type { WorkerPool } from '../engine/pool.js';
 import { errorJson } from '../errors.js';
@@ -130,6 +132,40 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     }
   }
 
+  // A stem that is the unity sum of other stems (an instrumental or a submix exported into the stems
+  // folder) makes the null fail by doubling what it contains: it is an alternate, checked again without it.
+  if (pass?.residual && mixReadable && Math.max(...pass.residual.signal.peak) > dbToGain(thresholdDbfs)) {
+    const sums = subsetSums(pass.gram);
+    if (sums.length > 0) {
+      const moved = sums.map(({ index }) => readableStems[index]!);
+      const alternates: AlternateFile[] = moved.map((f) => ({ name: f.name, path: f.path, kind: alternateKindFromName(f.path) ?? 'subset', foundBy: 'content' }));
+      return checkPackage({ ...pkg, stems: pkg.stems.filter((s) => !moved.some((m) => m.path === s.path)), alternates: [...(pkg.alternates ?? []), ...alternates] }, options);
+    }
+  }
+  const alternates: AlternateReport[] = [];
+  for (const alternate of pkg.alternates ?? []) {
+    const file = await inspect(alternate.name, alternate.path);
+    const base = { file: alternate.path, name: alternate.name, kind: alternate.kind, foundBy: alternate.foundBy, stems: [], nulls: null, residualPeakDbfs: null };
+    if (!file.format || !sampleRate || readableStems.length === 0) {
+      alternates.push({ ...base, unverified: file.error ? `${file.error.code}: ${file.error.message}` : 'no readable stems to compare it with' });
+      continue;
+    }
+    if (file.format.channels !== readableStems[0]!.format!.channels) {
+      alternates.push({ ...base, unverified: `it has ${file.format.channels} channel(s), the stems ${readableStems[0]!.format!.channels}` });
+      continue;
+    }
+    const [placement] = placeFiles([{ format: file.format, timeReference: file.timeReference }, ...(mixReadable ? [{ format: mixReadable.format!, timeReference: mixReadable.timeReference }] : [])], mixReadable !== null, sampleRate);
+    const totalFrames = Math.max(placement!.startFrame + placement!.frames, ...placements.map((p) => p.startFrame + p.frames));
+    alternates.push(
+      await verifyAlternate(alternate, readableStems.map((f) => ({ name: f.name, path: f.path, placement: placements[passIndex.get(f)!]! })), placement!, {
+        thresholdDbfs,
+        sampleRate,
+        totalFrames,
+        pool: options.pool ?? null,
+      }),
+    );
+  }
+
   let nullSummary: NullSummary | null = null;
   let gains = null;
   const offsets = new Map<CheckedFile, OffsetResult>();
@@ -199,7 +235,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     };
   }
 
-  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped };
+  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped, alternates };
   const all: Finding[] = Object.values(RULES).flatMap((rule) => rule(ctx));
   // One cause, one finding: a cause that explains others (every stem is the mix, a mastered mix)
   // replaces the cascade it would otherwise produce.
@@ -220,7 +256,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     schema: 'stemkit.check/1',
     ok: !failed,
     profile: profile.name,
-    package: { dir: pkg.dir, mix: pkg.mix?.path ?? null, stems: pkg.stems.map((s) => s.path) },
+    package: { dir: pkg.dir, mix: pkg.mix?.path ?? null, stems: pkg.stems.map((s) => s.path), alternates },
     stems,
     mix,
     sum: pass?.sum ? { samplePeakDbfs: toDb(sumPeak!), truePeakDbtp: sumTruePeakDb } : null,

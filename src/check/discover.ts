@@ -11,6 +11,33 @@ export interface PackageFile {
   path: string;
 }
 
+/** Alternate versions a delivery folder often holds beside the stems and the mix. */
+export type AlternateKind = 'instrumental' | 'a-cappella' | 'tv-mix' | 'clean' | 'underscore' | 'subset';
+
+export interface AlternateFile extends PackageFile {
+  kind: AlternateKind;
+  /** How it was recognised: its name, or its content (it equals a sum of some of the stems). */
+  foundBy: 'name' | 'content';
+}
+
+/**
+ * Names of alternate versions, checked on the file name with its numbering stripped. Whole words
+ * only: "Inst" and "Instrumental" are alternates, a stem called "Instruments" is a stem.
+ */
+const ALTERNATE_NAMES: [AlternateKind, RegExp][] = [
+  ['a-cappella', /\b(a[ -]?cc?app?ell?a|acap|vocals? only|vox only)\b/i],
+  ['instrumental', /\b(instrumental|inst|no[ -]?(vox|vocals?|lead)|minus[ -]?(one|vox|vocals?)|karaoke|backing[ -]?track)\b/i],
+  ['tv-mix', /\b(tv[ -]?(mix|track|version)?)\b/i],
+  ['clean', /\b(clean([ -]?(version|mix|edit))?)\b/i],
+  ['underscore', /\b(underscore|bed)\b/i],
+];
+
+/** The alternate kind a file's name announces, or null. */
+export function alternateKindFromName(path: string): AlternateKind | null {
+  const name = stemNameFromFile(path);
+  return ALTERNATE_NAMES.find(([, pattern]) => pattern.test(name))?.[0] ?? null;
+}
+
 export interface StemPackage {
   /** The package folder (for loose files: their common folder). */
   dir: string;
@@ -22,6 +49,8 @@ export interface StemPackage {
   manifest: Record<string, unknown> | null;
   /** Mix processing recorded by the renderer (e.g. a master limiter): the null test then expects a difference. */
   masterProcessing: unknown[];
+  /** Alternate versions (instrumental, a cappella, TV mix …): verified against the stems, never summed with them. */
+  alternates?: AlternateFile[];
 }
 
 /** "01_Drums.wav" → "Drums", "03 - Bass Gtr.aif" → "Bass Gtr". */
@@ -83,31 +112,32 @@ export async function discoverPackage(dirArgument: string, mixOption?: string): 
     const mix = mixFile ? { name: 'Mix', path: resolve(dir, mixFile) } : null;
     return { dir, mix, mixFrom: mixOption ? 'option' : mix ? 'manifest' : 'none', stems, manifest, masterProcessing };
   }
-  const files = [...(await listAudio(dir)), ...(await listAudio(join(dir, 'stems')))];
-  const mixPath = mixOption ? resolve(mixOption) : chooseMixByName(files);
-  const stems = files.filter((f) => f !== mixPath).map((path) => ({ name: stemNameFromFile(path), path }));
+  const all = [...(await listAudio(dir)), ...(await listAudio(join(dir, 'stems')))];
+  return { ...fromFiles(dir, all, mixOption), manifest, masterProcessing };
+}
+
+/** Mix, stems and alternates among `files`: alternates by name first ("TV Mix" is not the mix). */
+function fromFiles(dir: string, files: string[], mixOption?: string): Omit<StemPackage, 'manifest' | 'masterProcessing'> {
+  const mixPath = mixOption ? resolve(mixOption) : null;
+  const alternates: AlternateFile[] = files.flatMap((path) => {
+    const kind = path === mixPath ? null : alternateKindFromName(path);
+    return kind ? [{ name: stemNameFromFile(path), path, kind, foundBy: 'name' as const }] : [];
+  });
+  const rest = files.filter((f) => !alternates.some((a) => a.path === f));
+  const mix = mixPath ?? chooseMixByName(rest);
   return {
     dir,
-    mix: mixPath ? { name: 'Mix', path: mixPath } : null,
-    mixFrom: mixOption ? 'option' : mixPath ? 'name' : 'none',
-    stems,
-    manifest,
-    masterProcessing,
+    mix: mix ? { name: 'Mix', path: mix } : null,
+    mixFrom: mixOption ? 'option' : mix ? 'name' : 'none',
+    stems: rest.filter((f) => f !== mix).map((path) => ({ name: stemNameFromFile(path), path })),
+    alternates,
   };
 }
 
 /** A package from loose files: the mix is --mix or the file named like a mix. */
 export function packageFromFiles(paths: string[], mixOption?: string): StemPackage {
   const files = paths.map((p) => resolve(p));
-  const mixPath = mixOption ? resolve(mixOption) : chooseMixByName(files);
-  return {
-    dir: dirname(files[0] ?? '.'),
-    mix: mixPath ? { name: 'Mix', path: mixPath } : null,
-    mixFrom: mixOption ? 'option' : mixPath ? 'name' : 'none',
-    stems: files.filter((f) => f !== mixPath).map((path) => ({ name: stemNameFromFile(path), path })),
-    manifest: null,
-    masterProcessing: [],
-  };
+  return { ...fromFiles(dirname(files[0] ?? '.'), files, mixOption), manifest: null, masterProcessing: [] };
 }
 
 /** Folders become one package each; files together form one package. */

@@ -1,5 +1,6 @@
 import type { AudioFormat } from '../audio/types.js';
 import type { Severity } from './profiles.js';
+import type { AlternateReport } from './alternates.js';
 
 /** [startSec, endSec] where a problem is audible. */
 export type TimeRange = [number, number];
@@ -85,7 +86,8 @@ export interface CheckReport {
   schema: 'stemkit.check/1';
   ok: boolean;
   profile: string;
-  package: { dir: string; mix: string | null; stems: string[] };
+  /** The files checked; `alternates` are versions beside the stems (instrumental, a cappella …), verified as subset sums, never summed. */
+  package: { dir: string; mix: string | null; stems: string[]; alternates: AlternateReport[] };
   stems: CheckedFile[];
   mix: CheckedFile | null;
   /** The unity sum of the stems. Its true peak is measured when there is no mix; with a mix it is the mix's when the null is exact, else null. */

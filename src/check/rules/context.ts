@@ -6,6 +6,7 @@ import type { CheckedFile, Finding, NullSummary, TimeRange } from '../types.js';
 import { mergeRanges, type FrameRange } from '../../dsp/ranges.js';
 import { round } from '../../dsp/decibels.js';
 import type { FilePlacement } from '../alignment.js';
+import type { AlternateReport } from '../alternates.js';
 
 /** Everything rules may look at: measurements only. No rule reads audio. */
 export interface RuleContext {
@@ -27,6 +28,8 @@ export interface RuleContext {
   placements: FilePlacement[];
   /** Why the null test did not run, or null. */
   nullSkipped: string | null;
+  /** Alternate versions and what they were verified to be. */
+  alternates: AlternateReport[];
 }
 
 /** The readable file's placement on the package timeline. */

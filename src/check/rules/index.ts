@@ -6,6 +6,7 @@ import * as pkg from './package.js';
 import * as phase from './phase.js';
 import * as timing from './timing.js';
 import * as mixSource from './mix-source.js';
+import { alternate } from './alternate.js';
 
 /** Every rule of DESIGN.md's table, by id. The order is the report's order within a severity. */
 export const RULES: Record<string, Rule> = {
@@ -20,6 +21,7 @@ export const RULES: Record<string, Rule> = {
   'package.stem-count': pkg.stemCount,
   'package.naming': pkg.naming,
   'package.no-mix': pkg.noMix,
+  'package.alternate': alternate,
   'level.clipping': level.clipping,
   'level.headroom': level.headroom,
   'level.true-peak': level.truePeak,
