@@ -295,3 +295,41 @@ describe('almost-right packages: alternate versions in the folder', () => {
     expect(report.null!.passed).toBe(true);
   });
 });
+
+describe('almost-right packages: 5.1 stems', () => {
+  /** A 5.1 stem (WAVE order L R C LFE Ls Rs) built from a stereo stem: every channel distinct. */
+  const surround = ([l, r]: Float32Array[]): Float32Array[] => [
+    l!,
+    r!,
+    delayed([l!], 100, l!.length)[0]!,
+    scaled(delayed([r!], 300, r!.length), 0.5)[0]!,
+    scaled(delayed([l!], 1000, l!.length), 0.7)[0]!,
+    scaled(delayed([r!], 1500, r!.length), 0.7)[0]!,
+  ];
+  /** WAVE order → film order (L C R Ls Rs LFE): file channel j holds WAVE channel FILM[j]. */
+  const FILM = [0, 2, 1, 4, 5, 3];
+
+  it('a stem in film order among WAVE-order files: format.channel-order with the permutation that nulls', async () => {
+    const stems = demo.stems.map((s) => ({ name: s.name, audio: surround(s.audio) }));
+    const mix = summed(stems.map((s) => s.audio));
+    const broken = stems.map((s) => (s.name === 'Music' ? { ...s, audio: FILM.map((c) => s.audio[c]!) } : s));
+    const report = await check(broken, mix);
+    const [f, ...more] = rules(report, 'format.channel-order');
+    expect(more).toEqual([]);
+    expect(f).toMatchObject({ stem: 'Music', severity: 'error', value: JSON.stringify([0, 2, 1, 5, 3, 4]) });
+    expect(f!.message).toMatch(/R is in its channel 3 .* C is in its channel 2/);
+    expect(ruleIds(report)).not.toContain('null.gain-mismatch');
+    // The same package in one order throughout nulls and says nothing about channels.
+    const clean = await check(stems, mix);
+    expect(clean.null!.passed).toBe(true);
+    expect(rules(clean, 'format.channel-order')).toEqual([]);
+  });
+
+  it('files labelled with another speaker layout at the same count are named (side vs back surrounds)', async () => {
+    const stems = demo.stems.map((s) => ({ name: s.name, audio: surround(s.audio), options: s.name === 'FX' ? { channelMask: 0x60f } : {} }));
+    const report = await check(stems, summed(stems.map((s) => s.audio)));
+    expect(report.null!.passed).toBe(true);
+    const [f] = rules(report, 'format.channel-order');
+    expect(f).toMatchObject({ stem: 'FX', severity: 'warning' });
+  });
+});

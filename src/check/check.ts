@@ -2,6 +2,7 @@ import { openAudio } from '../audio/open.js';
 import { openPlaced } from '../engine/placed-source.js';
 import { placeFiles, type FilePlacement } from './alignment.js';
 import { subsetSums, verifyAlternate, type AlternateReport } from './alternates.js';
+import { probeChannelOrder, type ChannelOrderResult } from './channel-order.js';
 import { alternateKindFromName, type AlternateFile } from './discover.js';
 import type { AudioSource } from '../audio/types.js';
 import type { WorkerPool } from '../engine/pool.js';
@@ -171,6 +172,8 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
   const offsets = new Map<CheckedFile, OffsetResult>();
   /** Every probed stem's lag and gain (the null failed), for diagnosing several stems at once. */
   const probes = new Map<CheckedFile, OffsetResult>();
+  /** Multichannel stems whose channels fit the mix better in another order (the null failed). */
+  const channelOrders = new Map<CheckedFile, ChannelOrderResult>();
   if (pass?.residual && mixReadable) {
     const residualPeak = Math.max(...pass.residual.signal.peak);
     const mixRms = rmsOf(pass.files[passIndex.get(mixReadable)!]!.signal);
@@ -209,6 +212,12 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
         }
         // A lag counts only when the residual confirms it decisively.
         for (const [stem, result] of probes) if (result.lag !== 0 && result.improvementDb <= CONFIRMED_LAG_DB) offsets.set(stem, result);
+        // Multichannel stems: is one of them in another channel order than the mix?
+        for (const [k, stem] of readableStems.entries()) {
+          if (stem.format!.channels < 3 || offsets.has(stem)) continue;
+          const order = await probeChannelOrder(sources.slice(0, -1), mixSource, k);
+          if (order && order.permutation.some((c, j) => c !== j)) channelOrders.set(stem, order);
+        }
       } finally {
         await Promise.all(sources.map((s) => s.close()));
       }
@@ -235,11 +244,11 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
     };
   }
 
-  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped, alternates };
+  const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped, alternates, channelOrders };
   const all: Finding[] = Object.values(RULES).flatMap((rule) => rule(ctx));
   // One cause, one finding: a cause that explains others (every stem is the mix, a mastered mix)
   // replaces the cascade it would otherwise produce.
-  const superseded = new Set(all.flatMap((f) => consequencesOf(ctx, f.rule)));
+  const superseded = new Set(all.flatMap((f) => consequencesOf(ctx, f)));
   const findings = all.filter((f) => !superseded.has(f.rule)).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const failed = findings.some((f) => f.severity === 'error' || (options.strict && f.severity === 'warning'));
   const sumPeak = pass?.sum ? Math.max(...pass.sum.signal.peak) : null;

@@ -7,6 +7,7 @@ import { mergeRanges, type FrameRange } from '../../dsp/ranges.js';
 import { round } from '../../dsp/decibels.js';
 import type { FilePlacement } from '../alignment.js';
 import type { AlternateReport } from '../alternates.js';
+import type { ChannelOrderResult } from '../channel-order.js';
 
 /** Everything rules may look at: measurements only. No rule reads audio. */
 export interface RuleContext {
@@ -30,6 +31,8 @@ export interface RuleContext {
   nullSkipped: string | null;
   /** Alternate versions and what they were verified to be. */
   alternates: AlternateReport[];
+  /** Multichannel stems that fit the mix better with their channels permuted. */
+  channelOrders: Map<CheckedFile, ChannelOrderResult>;
 }
 
 /** The readable file's placement on the package timeline. */

@@ -7,6 +7,7 @@ import * as phase from './phase.js';
 import * as timing from './timing.js';
 import * as mixSource from './mix-source.js';
 import { alternate } from './alternate.js';
+import { channelOrder } from './channel-order.js';
 
 /** Every rule of DESIGN.md's table, by id. The order is the report's order within a severity. */
 export const RULES: Record<string, Rule> = {
@@ -18,6 +19,7 @@ export const RULES: Record<string, Rule> = {
   'format.length-mismatch': format.lengthMismatch,
   'format.start-mismatch': format.startMismatch,
   'format.non-finite': format.nonFinite,
+  'format.channel-order': channelOrder,
   'package.stem-count': pkg.stemCount,
   'package.naming': pkg.naming,
   'package.no-mix': pkg.noMix,

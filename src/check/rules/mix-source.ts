@@ -130,8 +130,11 @@ function formatSeconds(t: number): string {
   return `${m}:${(t - 60 * m).toFixed(3).padStart(6, '0')}`;
 }
 
-/** Rules whose findings are consequences of a cause found by this module, to leave out when it is. */
-export function consequencesOf(ctx: RuleContext, rule: string): string[] {
+/** Rules whose findings are consequences of a cause found by this finding, to leave out when it is. */
+export function consequencesOf(ctx: RuleContext, f: { rule: string; severity: string }): string[] {
+  const rule = f.rule;
+  // A stem in another channel order fits badly at any gain: its gain and polarity fits mean nothing.
+  if (rule === 'format.channel-order' && f.severity === 'error') return ['null.gain-mismatch', 'null.polarity', 'phase.cancellation'];
   if (rule === 'null.stems-are-mix') {
     const all = copiesOfMix(ctx).length === ctx.stems.filter((s) => s.format).length;
     return all ? ['null.residual', 'null.gain-mismatch', 'null.polarity', 'phase.duplicate', 'level.sum-headroom', 'timing.offset'] : ['phase.duplicate'];

@@ -50,7 +50,7 @@ export const residual: Rule = (ctx) => {
   // The diagnosis rules may already name the cause (a stem's offset, gain or polarity, the mix's gain).
   // Stems heard resampled carry what their export rate cannot (and the filter's own residue).
   const resampled = ctx.stems.filter((f) => f.format && placementOf(ctx, f)?.sampleRate !== f.format.sampleRate).map((f) => f.name);
-  const causes = [...new Set([...[...ctx.offsets.keys()].map((f) => f.name), ...[...gainMismatch(ctx), ...polarity(ctx)].map((f) => f.stem ?? 'Mix'), ...resampled])];
+  const causes = [...new Set([...[...ctx.offsets.keys()].map((f) => f.name), ...[...gainMismatch(ctx), ...polarity(ctx)].map((f) => f.stem ?? 'Mix'), ...resampled, ...[...ctx.channelOrders.keys()].map((f) => f.name)])];
   findings.push(
     ...finding('null.residual', ctx.profile.nullSeverity, {
       file: ctx.mix,
