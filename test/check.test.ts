@@ -200,6 +200,14 @@ describe('check: the null test and its diagnosis', () => {
     expect(f[0]!.ranges[0]![0]).toBeCloseTo(3, 1);
     expect(f[0]!.ranges[0]![1]).toBeCloseTo(4, 1);
     expect(report.null!.residualPeakDbfs).toBeCloseTo(-26, 0);
+    // Where it peaks, and what it is: a tone at 0.7 rad/sample = 5348 Hz.
+    expect(report.null!.residualPeakSec!).toBeGreaterThanOrEqual(3);
+    expect(report.null!.residualPeakSec!).toBeLessThan(4);
+    const bands = report.plots.residualSpectrum!.filter((b) => b.db !== null);
+    const loudest = bands.reduce((a, b) => (b.db! > a.db! ? b : a));
+    expect(loudest.hz).toBeGreaterThan(5348 / 2 ** (1 / 12));
+    expect(loudest.hz).toBeLessThan(5348 * 2 ** (1 / 12));
+    expect(loudest.db!).toBeCloseTo(-26, -1);
     expect(only(report, 'null.gain-mismatch')).toHaveLength(0);
     expect(only(report, 'timing.offset')).toHaveLength(0);
   });

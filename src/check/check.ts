@@ -9,7 +9,8 @@ import type { WorkerPool } from '../engine/pool.js';
 import { errorJson } from '../errors.js';
 import { diagnoseGains, probeOffset, type OffsetResult } from './diagnose.js';
 import type { StemPackage } from './discover.js';
-import { energyDb, dbToGain, toDb } from '../dsp/decibels.js';
+import { energyDb, dbToGain, round, toDb } from '../dsp/decibels.js';
+import { spectrumBands, worstMoments } from '../dsp/residual-moments.js';
 import { fileMeasure, rmsOf } from './measurement.js';
 import type { PassResult } from './pass.js';
 import { resolveProfile } from './profiles.js';
@@ -49,6 +50,29 @@ async function inspect(name: string, path: string): Promise<CheckedFile> {
   } catch (err) {
     return { name, path, format: null, error: errorJson(err), timeReference: null, measure: null, offsetSamples: null, startOffsetSamples: null };
   }
+}
+
+/** Where the residual is: its peak, its worst moments, per channel. */
+function residualWhere(pass: PassResult, mix: CheckedFile, rate: number, passed: boolean): Pick<NullSummary, 'residualPeakSec' | 'residualPeakChannel' | 'worstMoments' | 'channels'> {
+  const res = pass.residual!;
+  const layout = mix.format!.channelLayout;
+  const channels = res.signal.peak.map((p, c) => ({
+    channel: layout[c] ?? `${c + 1}`,
+    peakDbfs: toDb(p),
+    rmsDbfs: res.signal.frames > 0 ? toDb(Math.sqrt(res.signal.sumSquares[c]! / res.signal.frames)) : null,
+  }));
+  if (passed || res.moments.peakFrame < 0) return { residualPeakSec: null, residualPeakChannel: null, worstMoments: [], channels };
+  const window = Math.round(0.01 * rate);
+  return {
+    residualPeakSec: round(res.moments.peakFrame / rate, 4),
+    residualPeakChannel: layout[res.moments.peakChannel] ?? `${res.moments.peakChannel + 1}`,
+    worstMoments: worstMoments(res.moments, 5, Math.round(0.5 * rate)).map((w) => ({
+      startSec: round(w.frame / rate, 3),
+      endSec: round((w.frame + window) / rate, 3),
+      peakDbfs: toDb(w.peak)!,
+    })),
+    channels,
+  };
 }
 
 /** Proves or disproves that a package's stems sum to its mix, and says why not. */
@@ -241,6 +265,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
       polarityInverted: !passed && globalExplains && gains.globalGain < 0,
       passed,
       thresholdDbfs,
+      ...residualWhere(pass, mixReadable, sampleRate!, passed),
     };
   }
 
@@ -277,6 +302,8 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
       columns,
       durationSec: sampleRate && pass ? (pass.end - pass.start) / sampleRate : 0,
       waveforms: files.map((f, i) => ({ name: f.name, peak: pass!.files[i]!.overview.peak.map((x) => Math.round(x * 1e5) / 1e5) })),
+      residualPeakDb: residualOverview ? residualOverview.peak.map((p) => toDb(p)) : null,
+      residualSpectrum: pass?.residual && nullSummary && !nullSummary.passed ? spectrumBands(pass.residual.moments, sampleRate!) : null,
       residualDb: residualOverview
         ? residualOverview.sumSquares.map((s, c) => (residualOverview.count[c]! > 0 ? toDb(Math.sqrt(s / residualOverview.count[c]!)) : null))
         : null,

@@ -10,6 +10,7 @@ import { pickInGroupOf8 } from '../dsp/random.js';
 import { allocateIndices, allocateSamples, dot, pickedMono, releaseSamples, residual as difference, unitySum } from '../dsp/simd.js';
 import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
 import { GainCurve, type GainCurveState } from '../dsp/gain-curve.js';
+import { ResidualMoments, SPECTRUM_SIZE, type ResidualMomentsState } from '../dsp/residual-moments.js';
 import { lockstep, LockstepBuffers } from '../engine/lockstep.js';
 
 /**
@@ -66,6 +67,8 @@ export interface PassResult {
     ranges: FrameRange[];
     /** Residual energy in over-threshold windows where the mix is near its peak so far (limiter diagnosis); the total is Σ signal.sumSquares. */
     energyNearPeaks: number;
+    /** Its worst windows, the frame and channel of its peak, and the spectrum of its loudest passages. */
+    moments: ResidualMomentsState;
   } | null;
   /** The mix's gain against Σ stems per 50 ms window, by the sum's level (master dynamics diagnosis); null without a residual. */
   gainCurve: GainCurveState | null;
@@ -166,6 +169,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         ...derivedMeter(),
         ranges: new RangeCollector(),
         energyNearPeaks: 0,
+        moments: new ResidualMoments(),
       }
     : null;
 
@@ -249,18 +253,31 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         // threshold look at the mix, to tell a residual at the mix's loudest moments (limiting) from
         // one anywhere (missing content).
         const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
+        let blockWorst = -1;
+        let blockWorstPeak = 0;
         for (let w = over ? counted : n; w < n; ) {
           const globalW = block.start + w;
           const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
           let peak = 0;
+          let peakAt = w;
+          let peakChannel = 0;
           for (let ch = 0; ch < channels; ch++) {
             const r = res[ch]!;
             for (let k = w; k < wEnd; k++) {
               const a = r[k]! < 0 ? -r[k]! : r[k]!;
-              if (a > peak) peak = a;
+              if (a > peak) {
+                peak = a;
+                peakAt = k;
+                peakChannel = ch;
+              }
             }
           }
           if (peak > threshold) {
+            residual.moments.window(globalW, peak, block.start + peakAt, peakChannel);
+            if (peak > blockWorstPeak) {
+              blockWorstPeak = peak;
+              blockWorst = peakAt;
+            }
             residual.ranges.add(block.start + w, block.start + wEnd);
             let mixPeak = 0;
             let energy = 0;
@@ -276,6 +293,8 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
           }
           w = wEnd;
         }
+        // One spectrum per block that fails, around its worst moment: the loudest passages are what a listener hears.
+        if (blockWorst >= 0) residual.moments.excerpt(res, Math.max(counted, Math.min(n - SPECTRUM_SIZE, blockWorst - SPECTRUM_SIZE / 2)), n);
       }
 
       // Cross products and windowed pair analysis over counted frames only.
@@ -357,6 +376,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       overview: residual.overview.state(),
       ranges: residual.ranges.ranges,
       energyNearPeaks: residual.energyNearPeaks,
+      moments: residual.moments.state(),
     },
     gainCurve: gainCurve?.state() ?? null,
     gram,
@@ -424,6 +444,7 @@ function mergeParts(parts: PassResult[], signals: boolean): PassResult {
     overview: Overview.merge(parts.map((p) => p.residual!.overview)),
     ranges: parts.flatMap((p) => p.residual!.ranges),
     energyNearPeaks: parts.reduce((a, p) => a + p.residual!.energyNearPeaks, 0),
+    moments: ResidualMoments.merge(parts.map((p) => p.residual!.moments)),
   };
   const gram = first.gram.map((row, i) => row.map((_, j) => parts.reduce((a, p) => a + p.gram[i]![j]!, 0)));
   return {

@@ -80,6 +80,13 @@ export interface NullSummary {
   /** Whether the residual stays under the profile's threshold. */
   passed: boolean;
   thresholdDbfs: number;
+  /** Where the residual peaks (seconds on the package timeline) and in which channel; null when it nulls. */
+  residualPeakSec: number | null;
+  residualPeakChannel: string | null;
+  /** Its worst moments (10 ms windows at least 0.5 s apart, worst first); empty when it nulls. */
+  worstMoments: { startSec: number; endSec: number; peakDbfs: number }[];
+  /** Per channel, the residual's peak and RMS. */
+  channels: { channel: string; peakDbfs: number | null; rmsDbfs: number | null }[];
 }
 
 export interface CheckReport {
@@ -105,6 +112,10 @@ export interface CheckReport {
     waveforms: { name: string; peak: number[] }[];
     /** Residual RMS per column (dBFS, null for silence). */
     residualDb: (number | null)[] | null;
+    /** Residual peak per column (dBFS, null for digital silence). */
+    residualPeakDb?: (number | null)[] | null;
+    /** Averaged spectrum of the residual's loudest passages, 1/6-octave bands (dB re a full-scale sine); null when it nulls. */
+    residualSpectrum?: { hz: number; db: number | null }[] | null;
   };
   elapsedMs: number;
 }

@@ -10,6 +10,9 @@ import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { renderText } from '../report/text.js';
 import { progressLine } from './progress.js';
+import { refuseOverwrite } from './outputs.js';
+import { RESIDUAL_MARK, writeResidual } from '../check/residual-file.js';
+import { openAudio } from '../audio/open.js';
 import { colours, table, type Writer } from '../report/terminal.js';
 
 export interface CheckCliOptions {
@@ -19,6 +22,7 @@ export interface CheckCliOptions {
   junit?: string;
   html?: string;
   strict?: boolean;
+  residual?: string;
 }
 
 /** The JSON contract: the report without its plot data (that goes to --html). */
@@ -33,6 +37,17 @@ function pathFor(base: string, index: number, count: number, dir: string): strin
   return `${base.slice(0, base.length - ext.length)}-${index + 1}-${basename(dir)}${ext}`;
 }
 
+/** A residual stemkit wrote earlier (its bext says so) may be replaced by the next one. */
+async function isResidualFile(path: string): Promise<boolean> {
+  try {
+    const source = await openAudio(path);
+    await source.close();
+    return source.meta.bext?.description === RESIDUAL_MARK;
+  } catch {
+    return false;
+  }
+}
+
 /** `stemkit check`: exit 0 when every package passes, 1 when one has defects, 2 when nothing could be checked. */
 export async function runCheck(inputs: string[], options: CheckCliOptions, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
   const pool = new WorkerPool();
@@ -44,6 +59,15 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
     if (packages.every((p) => p.stems.length === 0 && !p.mix)) {
       throw new StemkitError('E_USAGE', `no audio files found in ${inputs.join(', ')}`, { hint: 'point check at a folder of stems (WAV, AIFF or FLAC) or list the files' });
     }
+    if (options.residual && packages.length > 1) {
+      throw new StemkitError('E_USAGE', `--residual writes one file, but ${packages.length} packages were given`, { hint: 'check one package at a time with --residual' });
+    }
+    // Every output is refused before any work if it would replace an input or other audio.
+    const inputFiles = packages.flatMap((p) => [...p.stems.map((s) => s.path), ...(p.mix ? [p.mix.path] : []), ...(p.alternates ?? []).map((a) => a.path)]);
+    for (const [what, path] of [['--junit', options.junit], ['--html', options.html]] as const) {
+      if (path) for (const [i, p] of packages.entries()) await refuseOverwrite(pathFor(path, i, packages.length, p.dir), inputFiles, what);
+    }
+    if (options.residual) await refuseOverwrite(options.residual, inputFiles, '--residual', isResidualFile);
     for (const pkg of packages) {
       const label = `checking ${basename(pkg.dir)}`;
       progress.update(label, 0);
@@ -84,6 +108,10 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
   for (const [i, r] of reports.entries()) {
     if (options.junit) await writeFileAtomically(pathFor(options.junit, i, reports.length, r.package.dir), renderJunit(r, options.strict));
     if (options.html) await writeFileAtomically(pathFor(options.html, i, reports.length, r.package.dir), renderHtml(r));
+  }
+  if (options.residual && reports[0]) {
+    const written = await writeResidual(reports[0], options.residual);
+    if (!options.json) err.write(`residual (mix − Σ stems, 32-bit float, ${written.sampleRate} Hz): ${options.residual}\n`);
   }
   const nothingRead = reports.every((r) => [...r.stems, ...(r.mix ? [r.mix] : [])].every((f) => !f.format));
   if (nothingRead) return 2;

@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--junit <file>', 'write a JUnit XML report (one test case per rule and stem)')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--strict', 'warnings fail the package too')
+    .option('--residual <file>', 'write mix − Σ stems (aligned as judged) as a 32-bit float WAV, to listen to what does not null')
     .action(async (inputs: string[], options: CheckCliOptions) => {
       code = await (await import('./check.js')).runCheck(inputs, options, process.stdout, process.stderr);
     });

@@ -1,7 +1,7 @@
 import { round } from '../../dsp/decibels.js';
 import { rmsOf } from '../measurement.js';
 import type { CheckedFile } from '../types.js';
-import { finding, fmtDb, type Rule, type RuleContext } from './context.js';
+import { clock, finding, fmtDb, type Rule, type RuleContext } from './context.js';
 import { summarizeGainCurve } from '../../dsp/gain-curve.js';
 
 /**
@@ -108,7 +108,7 @@ export const masterProcessing: Rule = (ctx) => {
   const makeup = Math.abs(e.typicalGainDb) >= 0.5 ? `, ${Math.abs(e.typicalGainDb).toFixed(1)} dB ${e.typicalGainDb > 0 ? 'louder' : 'quieter'} than Σ stems at typical levels` : '';
   const deepest =
     e.deepestSec !== null && e.deepestReductionDb !== null
-      ? `; the most at ${formatSeconds(e.deepestSec)} (${e.deepestReductionDb.toFixed(1)} dB)`
+      ? `; the most at ${clock(e.deepestSec)} (${e.deepestReductionDb.toFixed(1)} dB)`
       : '';
   const ranges: [number, number][] = e.deepestSec !== null ? [[round(e.deepestSec, 3), round(e.deepestSec + 0.05, 3)]] : [];
   return finding('null.master-processing', severity, {
@@ -125,10 +125,6 @@ export const masterProcessing: Rule = (ctx) => {
   });
 };
 
-function formatSeconds(t: number): string {
-  const m = Math.floor(t / 60);
-  return `${m}:${(t - 60 * m).toFixed(3).padStart(6, '0')}`;
-}
 
 /** Rules whose findings are consequences of a cause found by this finding, to leave out when it is. */
 export function consequencesOf(ctx: RuleContext, f: { rule: string; severity: string }): string[] {

@@ -1,5 +1,5 @@
 import { round } from '../../dsp/decibels.js';
-import { finding, fmtDb, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
+import { clock, finding, fmtDb, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile, Finding } from '../types.js';
 import type { OffsetResult } from '../diagnose.js';
 
@@ -20,9 +20,19 @@ export const residual: Rule = (ctx) => {
   const res = ctx.pass?.residual;
   if (!summary || !res || summary.passed || !ctx.mix?.format) return [];
   const rate = ctx.mix.format.sampleRate;
-  const ranges = toSeconds(res.ranges, rate, ctx.mix.format.frames, 0.25);
-  const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
-  const where = ranges.length ? ` in ${ranges.length} region(s)` : '';
+  // Its worst moments, not one range spanning the song: where to listen first.
+  const regions = toSeconds(res.ranges, rate, ctx.mix.format.frames, 0.25);
+  const overSeconds = regions.reduce((a, [x, y]) => a + (y - x), 0);
+  // A few short regions locate the problem themselves (a missing element); a residual spread over the
+  // song (a master limiter, a codec) is located by its worst moments instead.
+  const duration = ctx.mix.format.frames / rate;
+  const localized = regions.length > 0 && regions.length <= 8 && overSeconds <= 0.25 * duration;
+  const ranges = localized ? regions : summary.worstMoments.map((m): [number, number] => [m.startSec, m.endSec]);
+  const peakAt = summary.residualPeakSec !== null ? ` at ${clock(summary.residualPeakSec)}${summary.residualPeakChannel ? ` (${summary.residualPeakChannel})` : ''}` : '';
+  const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}${peakAt}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
+  // The ranges (printed after the message) are the regions, or the worst moments, worst first.
+  const worst = !localized && ranges.length ? '; the worst moments (worst first)' : '';
+  const where = regions.length ? `; above ${summary.thresholdDbfs} dBFS for ${overSeconds.toFixed(1)} s in ${regions.length} region(s)${worst}` : worst;
   const energyTotal = res.signal.sumSquares.reduce((a, b) => a + b, 0);
   const limiterShare = energyTotal > 0 ? res.energyNearPeaks / energyTotal : 0;
   const findings: Finding[] = [];

@@ -1,0 +1,83 @@
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openAudio } from '../src/audio/open.js';
+import { runCheck } from '../src/cli/check.js';
+import { captureOutput } from './helpers/io.js';
+import { readWhole, scratchDir } from './helpers/almost-right.js';
+import { material, sum, writePackage } from './helpers/package.js';
+
+/** `check --residual FILE`: what does not null, as audio, placed as the null test placed it. */
+const root = scratchDir('residual');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function run(args: string[], options: Record<string, unknown>): Promise<{ code: number; err: string }> {
+  const out = captureOutput();
+  const err = captureOutput();
+  try {
+    return { code: await runCheck(args, options, out.stream, err.stream), err: err.text() };
+  } catch (e) {
+    // What main.ts does with a thrown StemkitError: print it, exit 2.
+    return { code: 2, err: (e as Error).message };
+  }
+}
+
+describe('check --residual', () => {
+  it('writes mix − Σ stems sample for sample, with a stem placed by its BWF start', async () => {
+    const drums = material(3, 1, 0.2);
+    const bass = material(3, 2, 0.2);
+    const shaker = material(3, 5, 0.05);
+    const start = 24000;
+    // Bass exported from 0.5 s on with its TimeReference; the mix also carries a shaker no stem has.
+    const mix = sum([drums, bass, shaker]);
+    const dir = await writePackage(
+      join(root, 'pkg'),
+      [
+        { name: 'Drums', audio: drums, options: { bext: { timeReference: 0 } } },
+        { name: 'Bass', audio: bass.map((c) => c.slice(start)), options: { bext: { timeReference: start } } },
+      ],
+      mix,
+      { bext: { timeReference: 0 } },
+    );
+    const out = join(root, 'residual.wav');
+    const { code } = await run([dir], { residual: out });
+    expect(code).toBe(1);
+    const written = await readWhole(out);
+    const [mixFile, drumsFile, bassFile] = await Promise.all([join(dir, 'mix.wav'), join(dir, 'stems/01_Drums.wav'), join(dir, 'stems/02_Bass.wav')].map(readWhole));
+    for (let ch = 0; ch < 2; ch++) {
+      const expected = new Float32Array(mixFile![ch]!.length);
+      for (let i = 0; i < expected.length; i++) {
+        const b = i >= start ? bassFile![ch]![i - start]! : 0;
+        expected[i] = Math.fround(mixFile![ch]![i]! - Math.fround(drumsFile![ch]![i]! + b));
+      }
+      expect(written[ch]).toEqual(expected);
+    }
+    const source = await openAudio(out);
+    expect(source.format).toMatchObject({ encoding: 'float', bitDepth: 32, sampleRate: 48000, channels: 2 });
+    await source.close();
+    // A second run may replace its own residual.
+    expect((await run([dir], { residual: out })).code).toBe(1);
+  });
+
+  it('refuses to write the residual or a report over an input or over other audio, before any work', async () => {
+    const a = material(1, 1, 0.1);
+    const dir = await writePackage(join(root, 'guarded'), [{ name: 'A', audio: a }, { name: 'B', audio: a }], sum([a, a]));
+    const before = readFileSync(join(dir, 'mix.wav'));
+    for (const [option, path] of [
+      ['residual', join(dir, 'mix.wav')],
+      ['html', join(dir, 'stems', '01_A.wav')],
+      ['junit', join(dir, 'mix.wav')],
+    ] as const) {
+      const { code, err } = await run([dir], { [option]: path });
+      expect(code).toBe(2);
+      expect(err).toMatch(new RegExp(`--${option} .* is one of the files being checked`));
+    }
+    const other = join(root, 'somebody-elses.wav');
+    copyFileSync(join(dir, 'mix.wav'), other);
+    const { code, err } = await run([dir], { html: other });
+    expect(code).toBe(2);
+    expect(err).toMatch(/is an existing audio file/);
+    expect(readFileSync(join(dir, 'mix.wav')).equals(before)).toBe(true);
+    expect(readFileSync(other).equals(before)).toBe(true);
+  });
+});
