@@ -268,7 +268,7 @@ describe('renderHtml', () => {
     expect(html).toContain('2:30.200 – 2:38.450');
     expect(html).toContain('2 errors');
     expect(html).toContain('2 warnings');
-    expect(html).toContain('2 info');
+    expect(html).toContain('2 notes');
     expect(html).toContain('3.82 s');
     expect(html).toContain('shift Bass 512 samples earlier');
     // Keys has no LRA: a dash, never -Infinity or NaN.

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAudio } from '../src/audio/open.js';
 import { runCheck } from '../src/cli/check.js';
+import { checkPackage } from '../src/check/check.js';
+import { discoverPackage } from '../src/check/discover.js';
+import { renderHtml } from '../src/report/html.js';
 import { captureOutput } from './helpers/io.js';
 import { readWhole, scratchDir } from './helpers/almost-right.js';
 import { material, sum, writePackage } from './helpers/package.js';
@@ -81,3 +84,31 @@ describe('check --residual', () => {
     expect(readFileSync(other).equals(before)).toBe(true);
   });
 });
+
+describe('the HTML report shows the residual', () => {
+  it('a package that does not null: peak and RMS over time, the worst moment marked, the spectrum, per channel', async () => {
+    const a = material(4, 1, 0.2);
+    const b = material(4, 2, 0.2);
+    const mix = sum([a, b]);
+    // A 2 kHz tone from 1.0 to 1.5 s, in the left channel only, that no stem carries.
+    for (let i = 48000; i < 72000; i++) mix[0]![i] = mix[0]![i]! + 0.03 * Math.sin((2 * Math.PI * 2000 * i) / 48000);
+    const dir = await writePackage(join(root, 'html-fail'), [{ name: 'A', audio: a }, { name: 'B', audio: b }], mix);
+    const report = await checkPackage(await discoverPackage(dir));
+    expect(report.null!.residualPeakChannel).toBe('L');
+    const html = renderHtml(report);
+    expect(html).toMatch(/<svg id="residual"[^]*<path class="peak-line"[^]*<line class="worst"/);
+    expect(html).toMatch(/peak -30\.\d dBFS at 0:01\.\d{3} \(L\)/);
+    expect(html).toContain('<svg id="residual-spectrum"');
+    expect(html).toMatch(/<table id="residual-channels">[^]*<th scope="row">L<\/th><td class="n">-30\.\d<\/td>[^]*<th scope="row">R<\/th><td class="n">—<\/td>/);
+    expect(html).not.toContain('digital-silence');
+  });
+
+  it('a package that nulls to digital silence says so instead of drawing an empty chart', async () => {
+    const a = material(2, 1, 0.2);
+    const dir = await writePackage(join(root, 'html-pass'), [{ name: 'A', audio: a }, { name: 'B', audio: a.map((c) => c.map((v) => -v * 0.5)) }], sum([a, a.map((c) => c.map((v) => -v * 0.5))]));
+    const html = renderHtml(await checkPackage(await discoverPackage(dir)));
+    expect(html).toContain('id="digital-silence"');
+    expect(html).not.toContain('<svg id="residual"');
+  });
+});
+

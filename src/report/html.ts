@@ -24,11 +24,14 @@ const RES_RIGHT = 8;
 const RES_TOP = 18;
 const RES_BOTTOM = 22;
 const MAX_RANGES_LISTED = 12;
+/** Waveforms are drawn in dB from this level (centre line) to 0 dBFS (frame edge). */
+const WAVE_FLOOR_DB = -60;
+const SPEC_H = 180;
 
 const SEVERITIES: { key: Severity; title: string }[] = [
   { key: 'error', title: 'Errors' },
   { key: 'warning', title: 'Warnings' },
-  { key: 'info', title: 'Information' },
+  { key: 'info', title: 'Notes' },
 ];
 
 /** Escapes text for element content and double- or single-quoted attributes; drops C0 controls HTML forbids. */
@@ -159,8 +162,9 @@ function waveformSvg(report: CheckReport, name: string, peak: number[], isMix: b
     const upper: string[] = [];
     const lower: string[] = [];
     for (let i = 0; i < n; i++) {
-      const p = peak[i]!;
-      const v = Number.isFinite(p) ? Math.min(1, Math.max(0, Math.abs(p))) : 0;
+      const p = Math.abs(peak[i]!);
+      // dB scale: quiet passages stay visible; −60 dBFS sits on the centre line, 0 dBFS at the edges.
+      const v = Number.isFinite(p) && p > 0 ? Math.min(1, Math.max(0, (20 * Math.log10(p) - WAVE_FLOOR_DB) / -WAVE_FLOOR_DB)) : 0;
       const x = c(((i + 0.5) / n) * W);
       upper.push(`${x} ${c(mid - v * half)}`);
       lower.push(`${x} ${c(mid + v * half)}`);
@@ -190,10 +194,10 @@ function waveformSvg(report: CheckReport, name: string, peak: number[], isMix: b
   return parts.join('');
 }
 
-function residualSvg(report: CheckReport, values: (number | null)[]): string {
+function residualSvg(report: CheckReport, values: (number | null)[], peaks: (number | null)[] | null): string {
   const threshold = report.null?.thresholdDbfs ?? null;
   const duration = report.plots.durationSec;
-  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const finite = [...values, ...(peaks ?? [])].filter((v): v is number => v !== null && Number.isFinite(v));
   const maxV = finite.length ? Math.max(...finite) : -Infinity;
   const top = maxV > 0 ? Math.ceil(maxV / 10) * 10 : 0;
   let floor = -120;
@@ -240,6 +244,19 @@ function residualSvg(report: CheckReport, values: (number | null)[]): string {
       parts.push(`<path class="area over" clip-path="url(#residual-over)" d="${area}"/>`);
     }
     parts.push(`<path class="line" d="${line}"/>`);
+    if (peaks && peaks.length === n) {
+      const peakLine = peaks.map((v, i) => `${c(xOf(i))} ${c(yOf(v === null || !Number.isFinite(v) ? floor : v))}`);
+      parts.push(`<path class="peak-line" d="M${peakLine.join(' ')}"/>`);
+    }
+  }
+  const at = report.null?.residualPeakSec;
+  if (at !== null && at !== undefined && duration > 0 && report.null?.residualPeakDbfs !== null) {
+    // The worst moment: where to listen first.
+    const x = c(x0 + (Math.min(duration, at) / duration) * (x1 - x0));
+    const label = `peak ${num(report.null!.residualPeakDbfs)} dBFS at ${formatTimeMs(at)}${report.null!.residualPeakChannel ? ` (${report.null!.residualPeakChannel})` : ''}`;
+    parts.push(`<line class="worst" x1="${x}" y1="${y0}" x2="${x}" y2="${y1}"><title>${esc(label)}</title></line>`);
+    const anchor = at / duration > 0.7 ? 'end' : 'start';
+    parts.push(`<text class="worst-label" x="${x}" y="${y0 + 12}" dx="${anchor === 'end' ? -4 : 4}" text-anchor="${anchor}">${esc(label)}</text>`);
   }
   if (threshold !== null && Number.isFinite(threshold)) {
     const y = c(yOf(threshold));
@@ -248,6 +265,52 @@ function residualSvg(report: CheckReport, values: (number | null)[]): string {
   }
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** The residual's averaged spectrum: 1/6-octave bands on a log frequency axis. */
+function spectrumSvg(bands: { hz: number; db: number | null }[]): string {
+  const x0 = RES_LEFT;
+  const x1 = W - RES_RIGHT;
+  const y0 = RES_TOP;
+  const y1 = SPEC_H - RES_BOTTOM;
+  const lo = Math.log10(20);
+  const hi = Math.log10(bands.at(-1)!.hz * 2 ** (1 / 12));
+  const xOf = (hz: number) => x0 + ((Math.log10(hz) - lo) / (hi - lo)) * (x1 - x0);
+  const finite = bands.map((b) => b.db).filter((v): v is number => v !== null);
+  const top = Math.ceil(Math.max(...finite, -100) / 10) * 10;
+  const floor = top - 100;
+  const yOf = (db: number) => y0 + ((top - Math.max(floor, Math.min(top, db))) / (top - floor)) * (y1 - y0);
+  const parts = [
+    `<svg id="residual-spectrum" class="residual" viewBox="0 0 ${W} ${SPEC_H}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="Residual spectrum">`,
+    `<rect class="frame" x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}"/>`,
+  ];
+  for (let db = top; db >= floor; db -= 20) {
+    const y = c(yOf(db));
+    parts.push(`<line class="grid" x1="${x0}" y1="${y}" x2="${x1}" y2="${y}"/>`);
+    parts.push(`<text class="tick" x="${x0 - 5}" y="${y}" dy="3.5" text-anchor="end">${db === 0 ? '0' : db > 0 ? `+${db}` : `−${-db}`}</text>`);
+  }
+  parts.push(`<text class="unit" x="${x0 - 5}" y="${y0 - 8}" text-anchor="end">dB</text>`);
+  for (const hz of [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000]) {
+    if (Math.log10(hz) > hi) continue;
+    const x = c(xOf(hz));
+    parts.push(`<line class="grid" x1="${x}" y1="${y0}" x2="${x}" y2="${y1}"/>`);
+    parts.push(`<text class="tick" x="${x}" y="${y1 + 14}" text-anchor="middle">${hz >= 1000 ? `${hz / 1000}k` : hz}</text>`);
+  }
+  const pts = bands.filter((b) => b.db !== null).map((b) => `${c(xOf(b.hz))} ${c(yOf(b.db!))}`);
+  if (pts.length) parts.push(`<path class="line" d="M${pts.join(' ')}"/>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Per channel: where the residual is (a stereo image problem shows in one side). */
+function residualChannels(report: CheckReport): string {
+  const channels = report.null?.channels ?? [];
+  if (channels.length === 0) return '';
+  return (
+    '<table id="residual-channels"><thead><tr><th scope="col">Channel</th><th scope="col" class="n">Residual peak dBFS</th><th scope="col" class="n">Residual RMS dBFS</th></tr></thead><tbody>' +
+    channels.map((ch) => `<tr><th scope="row">${esc(ch.channel)}</th><td class="n">${num(ch.peakDbfs)}</td><td class="n">${num(ch.rmsDbfs)}</td></tr>`).join('') +
+    '</tbody></table>'
+  );
 }
 
 function severityCounts(report: CheckReport): Record<Severity, number> {
@@ -260,7 +323,7 @@ function issuesCell(mine: Finding[]): string {
   if (mine.length === 0) return '<span class="muted">—</span>';
   return SEVERITIES.map(({ key }) => {
     const k = mine.filter((f) => f.severity === key).length;
-    return k ? `<span class="badge ${key}" title="${esc(mine.filter((f) => f.severity === key).map((f) => f.rule).join(', '))}">${k} ${key === 'info' ? 'info' : key === 'error' ? (k === 1 ? 'error' : 'errors') : k === 1 ? 'warning' : 'warnings'}</span>` : '';
+    return k ? `<span class="badge ${key}" title="${esc(mine.filter((f) => f.severity === key).map((f) => f.rule).join(', '))}">${k} ${key === 'info' ? (k === 1 ? 'note' : 'notes') : key === 'error' ? (k === 1 ? 'error' : 'errors') : k === 1 ? 'warning' : 'warnings'}</span>` : '';
   })
     .filter(Boolean)
     .join(' ');
@@ -303,17 +366,22 @@ function stemTable(report: CheckReport): string {
   );
 }
 
+function nullNotRun(report: CheckReport): string {
+  const reason = report.nullSkipped ?? 'null test not run';
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
+
 function nullSummary(report: CheckReport): string {
   const n = report.null;
-  if (!n) return '<p class="muted">The null test did not run (no mix, or no readable stems).</p>';
+  if (!n) return `<p class="muted">${esc(nullNotRun(report))}.</p>`;
   const items: [string, string][] = [
     ['Result', n.passed ? '<span class="ok">nulls</span>' : '<span class="bad">does not null</span>'],
     ['Threshold', `${num(n.thresholdDbfs)} dBFS`],
-    ['Residual peak', `${num(n.residualPeakDbfs)} dBFS`],
-    ['Residual RMS', `${num(n.residualRmsDbfs)} dBFS`],
-    ['Relative to mix', `${signed(n.residualRelativeDb)} dB`],
+    ['Residual peak', n.residualPeakDbfs === null ? 'digital silence' : `${num(n.residualPeakDbfs)} dBFS`],
+    ['Residual RMS', n.residualRmsDbfs === null ? 'digital silence' : `${num(n.residualRmsDbfs)} dBFS`],
+    ['Relative to mix', n.residualRelativeDb === null ? '—' : `${signed(n.residualRelativeDb)} dB`],
     ['Best lag', n.bestLagSamples === null ? '—' : `${signed(n.bestLagSamples, 0)} samples`],
-    ['Best gain', `${signed(n.bestGainDb, 2)} dB`],
+    ['Best gain', n.bestGainDb === null ? '—' : `${signed(n.bestGainDb, 2)} dB`],
     ['Polarity', n.polarityInverted ? '<span class="bad">inverted</span>' : 'normal'],
   ];
   return `<dl class="null-summary">${items.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
@@ -397,6 +465,9 @@ svg .unit{font-size:10px;fill:#6e7781}
 svg .area{fill:rgba(58,110,165,.22)}
 svg .area.over{fill:rgba(207,34,46,.35)}
 svg .line{fill:none;stroke:#3a6ea5;stroke-width:1.2;stroke-linejoin:round}
+svg .peak-line{fill:none;stroke:#8250df;stroke-width:1;stroke-linejoin:round;opacity:.85}
+svg .worst{stroke:#1f2328;stroke-width:1.2;stroke-dasharray:2 3}
+svg .worst-label{font-size:11px;fill:#1f2328;font-weight:600}
 svg .threshold{stroke:#cf222e;stroke-width:1.4;stroke-dasharray:7 5}
 svg .threshold-label{font-size:11px;fill:#cf222e;font-weight:600}
 .legend{font-size:12px;color:#57606a;margin:4px 0 12px}
@@ -404,6 +475,11 @@ svg .threshold-label{font-size:11px;fill:#cf222e;font-weight:600}
 .legend i.err{background:rgba(207,34,46,.26);border-color:rgba(207,34,46,.8)}
 .legend i.warn{background:rgba(207,34,46,.14);border-color:rgba(207,34,46,.55)}
 .legend i.inf{background:rgba(207,34,46,.07);border:1px dashed rgba(207,34,46,.45)}
+.legend i.rms{background:rgba(58,110,165,.22);border-color:#3a6ea5}
+.legend i.pk{height:0;border-width:1px 0 0;border-color:#8250df}
+.silence{border:1px solid #1a7f37;background:#f0fff4;border-radius:6px;padding:12px 16px;color:#1a7f37}
+#residual-channels{margin-top:12px;max-width:480px}
+#verdict .word .qualifier{display:block;font-size:14px;letter-spacing:.02em;font-weight:600;color:#9a6700}
 .null-summary{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:8px;margin:12px 0 0}
 .null-summary div{border:1px solid #e5e8eb;border-radius:6px;padding:6px 10px;background:#fbfcfd}
 .null-summary dt{font-size:12px;color:#6e7781}
@@ -447,7 +523,7 @@ export function renderHtml(report: CheckReport): string {
   const title = `stemkit check — ${verdict} — ${report.package.dir}`;
   const countBadges = SEVERITIES.map(({ key }) => {
     const k = counts[key];
-    const word = key === 'error' ? plural(k, 'error') : key === 'warning' ? plural(k, 'warning') : `${k} info`;
+    const word = key === 'error' ? plural(k, 'error') : key === 'warning' ? plural(k, 'warning') : plural(k, 'note');
     return `<span class="badge ${k ? key : 'zero'}" data-count="${key}">${word}</span>`;
   }).join('');
 
@@ -459,9 +535,11 @@ export function renderHtml(report: CheckReport): string {
       'Null test',
       report.null
         ? report.null.passed
-          ? `<span class="ok">nulls</span> (residual peak ${num(report.null.residualPeakDbfs)} dBFS, limit ${num(report.null.thresholdDbfs)})`
+          ? report.null.residualPeakDbfs === null
+            ? '<span class="ok">nulls</span> (digital silence: mix = Σ stems, sample for sample)'
+            : `<span class="ok">nulls</span> (residual peak ${num(report.null.residualPeakDbfs)} dBFS, limit ${num(report.null.thresholdDbfs)})`
           : `<span class="bad">does not null</span> (residual peak ${num(report.null.residualPeakDbfs)} dBFS, limit ${num(report.null.thresholdDbfs)})`
-        : '<span class="muted">not run</span>',
+        : `<span class="muted">${esc(report.nullSkipped ?? 'not run')}</span>`,
     ],
     ['Files', `${plural(report.stems.length, 'stem')}${report.mix ? ' + mix' : ', no mix'}`],
     ['Elapsed', formatElapsed(report.elapsedMs)],
@@ -481,14 +559,21 @@ export function renderHtml(report: CheckReport): string {
     })
     .join('');
   const waveSection = waves.length
-    ? `<p class="legend">Peak envelope, linear scale, full scale at the frame edges; ${esc(formatTick(report.plots.durationSec, 1))} total. Finding ranges:<i class="err"></i>error<i class="warn"></i>warning<i class="inf"></i>info</p>${figures}`
+    ? `<p class="legend">Peak envelope in dB: −60 dBFS at the centre line, 0 dBFS at the frame edges; ${esc(formatTick(report.plots.durationSec, 1))} total. Finding ranges:<i class="err"></i>error<i class="warn"></i>warning<i class="inf"></i>note</p>${figures}`
     : '<p class="muted">No waveform data (no readable files).</p>';
 
   const residual = report.plots.residualDb;
-  const residualSection =
-    residual && residual.length
-      ? `<p class="legend">Residual (mix − Σ stems) RMS per column in dBFS; silence is drawn at the floor; the dashed line is the profile's threshold.</p>${residualSvg(report, residual)}`
-      : '<p class="muted">No residual data: the null test did not run.</p>';
+  const spectrum = report.plots.residualSpectrum;
+  const silent = report.null?.passed && report.null.residualPeakDbfs === null;
+  const residualSection = silent
+    ? '<p class="silence" id="digital-silence"><strong>Digital silence.</strong> The mix equals the sum of the stems sample for sample: nothing is left to plot.</p>'
+    : residual && residual.length
+      ? `<p class="legend">Residual (mix − Σ stems) per column in dBFS: <i class="rms"></i>RMS, <i class="pk"></i>peak; silence is drawn at the floor; the dashed line is the profile's threshold; the marker is the residual's peak.</p>${residualSvg(report, residual, report.plots.residualPeakDb ?? null)}` +
+        (spectrum && spectrum.some((b) => b.db !== null)
+          ? `<p class="legend">What remains, by frequency: the averaged spectrum of the residual's loudest passages (1/6 octave, dB re full scale). A limiter leaves broadband peaks, an EQ a band, a codec the top octave, a missing part its own spectrum.</p>${spectrumSvg(spectrum)}`
+          : '') +
+        residualChannels(report)
+      : `<p class="muted">No residual data: ${esc(report.nullSkipped ?? 'the null test did not run')}.</p>`;
 
   const notes = report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '<p class="muted">None.</p>';
 
@@ -506,14 +591,14 @@ export function renderHtml(report: CheckReport): string {
 <main>
 <h1>stemkit · stem package check</h1>
 <section id="verdict" class="${report.ok ? 'pass' : 'fail'}" data-ok="${report.ok}">
-<div class="word">${verdict}</div>
+<div class="word">${verdict}${report.ok && counts.warning ? '<span class="qualifier">with warnings</span>' : ''}</div>
 <dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 </section>
 <section id="files"><h2>Stems</h2>${stemTable(report)}</section>
 <section id="waveforms"><h2>Waveforms</h2>${waveSection}</section>
 <section id="null"><h2>Null test</h2>${residualSection}${nullSummary(report)}</section>
 <section id="findings"><h2>Findings</h2>${findingsSection(report)}</section>
-<section id="notes"><h2>Notes</h2>${notes}</section>
+<section id="notes"><h2>Profile caveats</h2>${notes}</section>
 <footer>${esc(report.schema)} · profile ${esc(report.profile)} · generated by stemkit</footer>
 </main>
 </body>
