@@ -66,7 +66,7 @@ function residualWhere(pass: PassResult, mix: CheckedFile, rate: number, passed:
   return {
     residualPeakSec: round(res.moments.peakFrame / rate, 4),
     residualPeakChannel: layout[res.moments.peakChannel] ?? `${res.moments.peakChannel + 1}`,
-    worstMoments: worstMoments(res.moments, 5, Math.round(0.5 * rate)).map((w) => ({
+    worstMoments: worstMoments(res.moments, 5).map((w) => ({
       startSec: round(w.frame / rate, 3),
       endSec: round((w.frame + window) / rate, 3),
       peakDbfs: toDb(w.peak)!,

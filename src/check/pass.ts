@@ -169,7 +169,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         ...derivedMeter(),
         ranges: new RangeCollector(),
         energyNearPeaks: 0,
-        moments: new ResidualMoments(),
+        moments: new ResidualMoments(rate),
       }
     : null;
 
@@ -273,7 +273,8 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
             }
           }
           if (peak > threshold) {
-            residual.moments.window(globalW, peak, block.start + peakAt, peakChannel);
+            // Named by its aligned start: a window cut by a block boundary is one window, however the blocks fall.
+            residual.moments.window(globalW - (globalW % residualWindow), peak, block.start + peakAt, peakChannel);
             if (peak > blockWorstPeak) {
               blockWorstPeak = peak;
               blockWorst = peakAt;

@@ -14,8 +14,14 @@ export interface ResidualWindow {
 }
 
 export interface ResidualMomentsState {
-  /** The loudest windows, by peak, at most TOP_WINDOWS of them. */
+  /**
+   * The loudest window of each time cell (MOMENT_SPACING_SECONDS long, on the package timeline), the
+   * TOP_CELLS cells with the loudest, worst first (ties: earlier first). One entry per cell keeps a
+   * single loud passage from filling the list; cells on a fixed grid make the merge of segments exact.
+   */
   top: ResidualWindow[];
+  /** Length of a cell in frames: also the least distance between two reported moments. */
+  cellFrames: number;
   /** The residual's largest |sample|, its frame and channel (−1 when there is none). */
   peak: number;
   peakFrame: number;
@@ -25,40 +31,71 @@ export interface ResidualMomentsState {
   spectra: number;
 }
 
-/** Candidates kept per segment: enough to pick a few well-separated moments after merging. */
-const TOP_WINDOWS = 64;
+/** Reported moments are at least this far apart, so that five of them are five places to listen to. */
+export const MOMENT_SPACING_SECONDS = 0.5;
+/**
+ * Cells kept: a picked moment can exclude at most its two neighbouring cells, so 16 cells always
+ * yield five moments when the residual is over the threshold in at least that many places.
+ */
+const TOP_CELLS = 16;
 export const SPECTRUM_SIZE = 4096;
 
-export function emptyResidualMoments(): ResidualMomentsState {
-  return { top: [], peak: 0, peakFrame: -1, peakChannel: -1, spectrum: new Array<number>(SPECTRUM_SIZE / 2 + 1).fill(0), spectra: 0 };
+export function emptyResidualMoments(cellFrames: number): ResidualMomentsState {
+  return { top: [], cellFrames, peak: 0, peakFrame: -1, peakChannel: -1, spectrum: new Array<number>(SPECTRUM_SIZE / 2 + 1).fill(0), spectra: 0 };
+}
+
+/** Worst first; equal peaks, earlier first: one total order, so segmenting never changes the answer. */
+function worse(a: ResidualWindow, b: ResidualWindow): number {
+  return b.peak - a.peak || a.frame - b.frame;
+}
+
+/** Adds a cell's loudest window to a worst-first list bounded at TOP_CELLS. */
+function rank(top: ResidualWindow[], w: ResidualWindow): void {
+  if (top.length === TOP_CELLS && worse(w, top[top.length - 1]!) >= 0) return;
+  let i = top.length;
+  while (i > 0 && worse(w, top[i - 1]!) < 0) i--;
+  top.splice(i, 0, w);
+  if (top.length > TOP_CELLS) top.pop();
 }
 
 export class ResidualMoments {
-  private readonly s = emptyResidualMoments();
+  private readonly s: ResidualMomentsState;
+  /** The cell being filled and its loudest window so far (ranked when the next cell starts). */
+  private cell = -1;
+  private cellBestFrame = -1;
+  private cellBestPeak = 0;
   private readonly fft = new FFT(SPECTRUM_SIZE);
   private readonly input = new Float64Array(SPECTRUM_SIZE);
-  private readonly complexIn: number[];
   private readonly complexOut: number[];
   private readonly hann = Float64Array.from({ length: SPECTRUM_SIZE }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / SPECTRUM_SIZE));
 
-  constructor() {
-    this.complexIn = this.fft.createComplexArray() as number[];
+  constructor(sampleRate: number) {
+    this.s = emptyResidualMoments(Math.max(1, Math.round(MOMENT_SPACING_SECONDS * sampleRate)));
     this.complexOut = this.fft.createComplexArray() as number[];
   }
 
-  /** A 10 ms window over the threshold: its peak and where (global frame, channel). */
+  /** A 10 ms window over the threshold: its peak and where (global frame, channel). Windows arrive in time order. */
   window(frame: number, peak: number, peakFrame: number, channel: number): void {
-    const top = this.s.top;
-    if (top.length < TOP_WINDOWS || peak > top[top.length - 1]!.peak) {
-      top.push({ frame, peak });
-      top.sort((a, b) => b.peak - a.peak);
-      if (top.length > TOP_WINDOWS) top.pop();
+    const cell = Math.floor(frame / this.s.cellFrames);
+    if (cell !== this.cell) {
+      this.flushCell();
+      this.cell = cell;
+    }
+    // Strictly louder: the earlier of equal windows stays, as worse() orders them.
+    if (this.cellBestFrame < 0 || peak > this.cellBestPeak) {
+      this.cellBestFrame = frame;
+      this.cellBestPeak = peak;
     }
     if (peak > this.s.peak) {
       this.s.peak = peak;
       this.s.peakFrame = peakFrame;
       this.s.peakChannel = channel;
     }
+  }
+
+  private flushCell(): void {
+    if (this.cellBestFrame >= 0) rank(this.s.top, { frame: this.cellBestFrame, peak: this.cellBestPeak });
+    this.cellBestFrame = -1;
   }
 
   /** Adds the power spectrum of the channels' mean over [from, from + SPECTRUM_SIZE) of a block (zeros past `frames`). */
@@ -68,26 +105,33 @@ export class ResidualMoments {
     const to = Math.min(frames, from + SPECTRUM_SIZE);
     const scale = 1 / planar.length;
     for (const channel of planar) for (let i = from; i < to; i++) x[i - from] += scale * channel[i]!;
-    const c = this.complexIn;
     for (let i = 0; i < SPECTRUM_SIZE; i++) {
       const v = x[i]! * this.hann[i]!;
-      c[2 * i] = v === v ? v : 0;
-      c[2 * i + 1] = 0;
+      x[i] = v === v ? v : 0;
     }
-    this.fft.transform(this.complexOut, c);
+    // A real input: the real transform fills bins 0 … N/2, all a power spectrum needs, at half the work.
+    this.fft.realTransform(this.complexOut, x);
     const out = this.complexOut;
     for (let k = 0; k <= SPECTRUM_SIZE / 2; k++) this.s.spectrum[k]! += out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!;
     this.s.spectra++;
   }
 
   state(): ResidualMomentsState {
+    this.flushCell();
+    this.cell = -1;
     return { ...this.s, top: [...this.s.top], spectrum: [...this.s.spectrum] };
   }
 
+  /** Segments in time order. A cell cut by a segment boundary has a part in each; its loudest part counts. */
   static merge(states: ResidualMomentsState[]): ResidualMomentsState {
-    const out = emptyResidualMoments();
+    const out = emptyResidualMoments(states[0]?.cellFrames ?? 1);
+    const byCell = new Map<number, ResidualWindow>();
     for (const s of states) {
-      out.top.push(...s.top);
+      for (const w of s.top) {
+        const cell = Math.floor(w.frame / out.cellFrames);
+        const seen = byCell.get(cell);
+        if (!seen || worse(w, seen) < 0) byCell.set(cell, w);
+      }
       if (s.peak > out.peak) {
         out.peak = s.peak;
         out.peakFrame = s.peakFrame;
@@ -96,18 +140,17 @@ export class ResidualMoments {
       s.spectrum.forEach((v, k) => (out.spectrum[k]! += v));
       out.spectra += s.spectra;
     }
-    out.top.sort((a, b) => b.peak - a.peak || a.frame - b.frame);
-    out.top.length = Math.min(out.top.length, TOP_WINDOWS);
+    out.top = [...byCell.values()].sort(worse).slice(0, TOP_CELLS);
     return out;
   }
 }
 
-/** The `count` worst windows at least `spacing` frames apart, worst first. */
-export function worstMoments(state: ResidualMomentsState, count: number, spacing: number): ResidualWindow[] {
+/** The `count` worst windows at least a cell apart, worst first. */
+export function worstMoments(state: ResidualMomentsState, count: number): ResidualWindow[] {
   const picked: ResidualWindow[] = [];
   for (const w of state.top) {
     if (picked.length >= count) break;
-    if (picked.every((p) => Math.abs(p.frame - w.frame) >= spacing)) picked.push(w);
+    if (picked.every((p) => Math.abs(p.frame - w.frame) >= state.cellFrames)) picked.push(w);
   }
   return picked;
 }

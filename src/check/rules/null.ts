@@ -32,7 +32,9 @@ export const residual: Rule = (ctx) => {
   const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}${peakAt}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
   // The ranges (printed after the message) are the regions, or the worst moments, worst first.
   const worst = !localized && ranges.length ? '; the worst moments (worst first)' : '';
-  const where = regions.length ? `; above ${summary.thresholdDbfs} dBFS for ${overSeconds.toFixed(1)} s in ${regions.length} region(s)${worst}` : worst;
+  // A few long regions (a stem missing from a verse on) are named in the message: the ranges carry the worst moments.
+  const named = !localized && regions.length <= 3 ? ` (${regions.map(([a, b]) => `${clock(a)} – ${clock(b)}`).join(', ')})` : '';
+  const where = regions.length ? `; above ${summary.thresholdDbfs} dBFS for ${overSeconds.toFixed(1)} s in ${regions.length} region(s)${named}${worst}` : worst;
   const energyTotal = res.signal.sumSquares.reduce((a, b) => a + b, 0);
   const limiterShare = energyTotal > 0 ? res.energyNearPeaks / energyTotal : 0;
   const findings: Finding[] = [];
@@ -71,7 +73,7 @@ export const residual: Rule = (ctx) => {
       fix: causes.length
         ? `fix what the findings on ${causes.join(', ')} say and check again; a residual that remains is something else (missing content, master processing)`
         : ranges.length
-          ? `listen to the regions listed: something in the mix is missing from the stems (or vice versa), or the master bus processes the mix`
+          ? `listen to the ${localized ? 'regions' : 'moments'} listed: something in the mix is missing from the stems (or vice versa), or the master bus processes the mix`
           : 'compare the routing of the stem export and the mix export',
     }),
   );
