@@ -9,12 +9,14 @@ import type { CheckReport } from './types.js';
 /** The bext description that marks a file as a residual stemkit wrote (so a re-run may replace it). */
 export const RESIDUAL_MARK = 'stemkit residual: mix - sum of stems';
 
-/**
- * Writes mix − Σ stems as 32-bit float WAV, with every file placed as the null test placed it (BWF
- * start, resampled to the mix's rate), so a person can listen to what does not null. Streams in
- * constant memory; the file appears under its name only when complete.
- */
-export async function writeResidual(report: CheckReport, out: string): Promise<{ frames: number; sampleRate: number }> {
+/** A file on the package timeline: where its first frame sits, in frames at the residual's rate. */
+export interface TimelineFile {
+  path: string;
+  startFrames: number;
+}
+
+/** The files as the report's null test placed them (BWF start; the mix at 0), stems first, then the mix. */
+export function residualInputs(report: CheckReport): { files: TimelineFile[]; sampleRate: number; channels: number } {
   const mix = report.mix;
   const stems = report.stems.filter((s) => s.format);
   if (!mix?.format || stems.length === 0 || !report.null) {
@@ -22,11 +24,25 @@ export async function writeResidual(report: CheckReport, out: string): Promise<{
       hint: 'the residual needs a readable mix and stems with the same channel count',
     });
   }
-  const rate = mix.format.sampleRate;
+  return {
+    files: [...stems.map((f) => ({ path: f.path, startFrames: f.startOffsetSamples ?? 0 })), { path: mix.path, startFrames: 0 }],
+    sampleRate: mix.format.sampleRate,
+    channels: mix.format.channels,
+  };
+}
+
+/**
+ * Writes mix − Σ stems (`files`: stems, then the mix last) as 32-bit float WAV, every file placed at
+ * its start on the package timeline and resampled to `sampleRate` as the null test hears it, so a
+ * person can listen to what does not null. Streams in constant memory; the file appears under its
+ * name only when complete.
+ */
+export async function writeResidual(files: TimelineFile[], out: string, options: { sampleRate: number; channels: number }): Promise<{ frames: number; sampleRate: number }> {
+  const rate = options.sampleRate;
+  const channels = options.channels;
   const sources: AudioSource[] = [];
   try {
-    for (const f of [...stems, mix]) sources.push(await openPlaced(f.path, { startFrame: f === mix ? 0 : (f.startOffsetSamples ?? 0), sampleRate: rate }));
-    const channels = mix.format.channels;
+    for (const f of files) sources.push(await openPlaced(f.path, { startFrame: f.startFrames, sampleRate: rate }));
     const frames = Math.max(...sources.map((s) => s.format.frames));
     const sink = await createWavWriter(out, { sampleRate: rate, channels, format: 'float32', bext: { description: RESIDUAL_MARK, originator: 'stemkit' } });
     try {

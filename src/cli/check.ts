@@ -11,7 +11,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderText } from '../report/text.js';
 import { progressLine } from './progress.js';
 import { refuseOverwrite } from './outputs.js';
-import { RESIDUAL_MARK, writeResidual } from '../check/residual-file.js';
+import { RESIDUAL_MARK, residualInputs, writeResidual } from '../check/residual-file.js';
 import { openAudio } from '../audio/open.js';
 import { colours, table, type Writer } from '../report/terminal.js';
 
@@ -110,7 +110,8 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
     if (options.html) await writeFileAtomically(pathFor(options.html, i, reports.length, r.package.dir), renderHtml(r));
   }
   if (options.residual && reports[0]) {
-    const written = await writeResidual(reports[0], options.residual);
+    const { files, ...format } = residualInputs(reports[0]);
+    const written = await writeResidual(files, options.residual, format);
     if (!options.json) err.write(`residual (mix − Σ stems, 32-bit float, ${written.sampleRate} Hz): ${options.residual}\n`);
   }
   const nothingRead = reports.every((r) => [...r.stems, ...(r.mix ? [r.mix] : [])].every((f) => !f.format));
