@@ -62,6 +62,20 @@ describe('the residual\'s worst moments', () => {
     expect(finding.message).toMatch(/residual peak -\d+\.\d dBFS at 0:05\.2\d\d \(L\)/);
     expect(finding.message).toContain('the worst moments (worst first)');
     expect(finding.ranges).toEqual(moments.map((m) => [m.startSec, m.endSec]));
+    // Regions over most of the song are not worth naming.
+    expect(finding.message).toMatch(/ region\(s\); the worst moments/);
+  });
+
+  it('names a long region (an element missing from 4 s to 9 s) in the message, and lists the worst moments', async () => {
+    const a = material(SECONDS, 1, 0.2);
+    const b = material(SECONDS, 2, 0.2);
+    const missing = material(SECONDS, 3, 0.1).map((c) => c.map((v, i) => (i >= 4 * RATE && i < 9 * RATE ? v : 0)));
+    const pkg = await writePackage(join(root, 'verse'), [{ name: 'A', audio: a }, { name: 'B', audio: b }], sum([a, b, missing]), { format: 'float32' });
+    const report = await checkPackage(await discoverPackage(pkg));
+    const finding = report.findings.find((f) => f.rule === 'null.residual')!;
+    expect(finding.message).toMatch(/in 1 region\(s\) \(0:04\.0\d\d – 0:0[89]\.\d{3}\); the worst moments \(worst first\)/);
+    expect(finding.ranges).toHaveLength(5);
+    for (const [start] of finding.ranges) expect(start >= 4 && start < 9).toBe(true);
   });
 
   it('are the same whether the pass runs whole or in segments cut anywhere, incrementally merged or not', async () => {

@@ -470,6 +470,8 @@ svg .worst{stroke:#1f2328;stroke-width:1.2;stroke-dasharray:2 3}
 svg .worst-label{font-size:11px;fill:#1f2328;font-weight:600}
 svg .threshold{stroke:#cf222e;stroke-width:1.4;stroke-dasharray:7 5}
 svg .threshold-label{font-size:11px;fill:#cf222e;font-weight:600}
+/* Labels over the curves: a white halo keeps them legible where the residual crosses them. */
+svg .threshold-label,svg .worst-label{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .legend{font-size:12px;color:#57606a;margin:4px 0 12px}
 .legend i{display:inline-block;width:14px;height:10px;vertical-align:-1px;margin:0 4px 0 12px;border:1px solid}
 .legend i.err{background:rgba(207,34,46,.26);border-color:rgba(207,34,46,.8)}

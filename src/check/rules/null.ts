@@ -32,8 +32,9 @@ export const residual: Rule = (ctx) => {
   const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}${peakAt}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
   // The ranges (printed after the message) are the regions, or the worst moments, worst first.
   const worst = !localized && ranges.length ? '; the worst moments (worst first)' : '';
-  // A few long regions (a stem missing from a verse on) are named in the message: the ranges carry the worst moments.
-  const named = !localized && regions.length <= 3 ? ` (${regions.map(([a, b]) => `${clock(a)} – ${clock(b)}`).join(', ')})` : '';
+  // A few long regions (a stem missing from a verse on) are named in the message: the ranges carry the worst
+  // moments. One spanning most of the song says nothing its length does not.
+  const named = !localized && regions.length <= 3 && overSeconds <= 0.75 * duration ? ` (${regions.map(([a, b]) => `${clock(a)} – ${clock(b)}`).join(', ')})` : '';
   const where = regions.length ? `; above ${summary.thresholdDbfs} dBFS for ${overSeconds.toFixed(1)} s in ${regions.length} region(s)${named}${worst}` : worst;
   const energyTotal = res.signal.sumSquares.reduce((a, b) => a + b, 0);
   const limiterShare = energyTotal > 0 ? res.energyNearPeaks / energyTotal : 0;
