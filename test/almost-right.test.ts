@@ -8,7 +8,7 @@ import type { CheckReport, Finding } from '../src/check/types.js';
 import { createChain } from '../src/dsp/processors/index.js';
 import { openPlaced } from '../src/engine/placed-source.js';
 import { renderText } from '../src/report/text.js';
-import { demoAudio, delayed, scaled, scratchDir, summed, type DemoAudio } from './helpers/almost-right.js';
+import { demoAudio, delayed, mastered, scaled, scratchDir, summed, type DemoAudio } from './helpers/almost-right.js';
 import { writePackage, writeWav, type FixtureStem } from './helpers/package.js';
 
 /**
@@ -37,33 +37,6 @@ async function check(stems: FixtureStem[], mix: Float32Array[] | null, options: 
 const vocalsIndex = () => demo.stems.findIndex((s) => s.name === 'Vocals');
 const withVocals = (replace: (s: FixtureStem) => FixtureStem): FixtureStem[] =>
   demo.stems.map((s, i) => (i === vocalsIndex() ? replace(s) : { ...s }));
-
-/** The demo mix through a master bus compressor and a lookahead limiter, latency removed. */
-function mastered(mix: Float32Array[]): Float32Array[] {
-  const chain = createChain(
-    [
-      { type: 'gain', gain: 10 },
-      { type: 'compressor', threshold: -14, ratio: 2.5, attack: 20, release: 200, makeup: 0 },
-      { type: 'limiter', ceiling: -1, release: 50, lookahead: 5 },
-    ],
-    { sampleRate: 48000, channels: 2 },
-  );
-  const latency = chain.latency;
-  const frames = mix[0]!.length;
-  const out = mix.map(() => new Float32Array(frames + latency));
-  for (let i = 0; i < frames + latency; i += 1024) {
-    const count = Math.min(1024, frames + latency - i);
-    const block = mix.map((c) => {
-      const b = new Float32Array(count);
-      b.set(c.subarray(i, Math.min(frames, i + count)));
-      return b;
-    });
-    chain.process(block, count);
-    block.forEach((b, ch) => out[ch]!.set(b, i));
-  }
-  for (const stage of chain.stages) stage.dispose?.();
-  return out.map((c) => c.slice(latency, latency + frames));
-}
 
 describe('almost-right packages: timing and rate', () => {
   it('a stem resampled to 44.1 kHz among 48 kHz files: lengths compared in time, the null runs with it resampled', async () => {

@@ -51,6 +51,20 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('fix')
+    .description('repair what check diagnosed (timing, BWF start, polarity, gain, length, rate, depth, channel order, names) into a new package')
+    .argument('<package>', 'the package folder to repair (never modified)')
+    .option('--out <dir>', 'folder for the repaired package (new or empty, or --force)')
+    .option('--plan', 'print the repairs without writing anything')
+    .option('--json', 'print the plan and the before/after checks as JSON')
+    .option('--force', 'replace a non-empty --out folder (only once the new package is complete)')
+    .option('--mix <file>', 'the reference mix (default: as check finds it)')
+    .option('--profile <name>', 'check profile for the before/after checks')
+    .action(async (input: string, options: import('./fix.js').FixCliOptions) => {
+      code = await (await import('./fix.js')).runFix(input, options, process.stdout, process.stderr);
+    });
+
+  program
     .command('render')
     .description('render stems and mix from a session of multitracks, valid by construction')
     .argument('<session>', 'session file (.yaml or .json)')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAudio } from '../../src/audio/open.js';
 import { runDemo } from '../../src/cli/demo.js';
+import { createChain } from '../../src/dsp/processors/index.js';
 
 /**
  * Realistic material for the "almost right" cases: the demo song (drums, bass, music, vocals, FX
@@ -68,4 +69,31 @@ export function summed(parts: Float32Array[][]): Float32Array[] {
   const out = parts[0]!.map((c) => new Float32Array(c.length));
   for (const p of parts) p.forEach((c, ch) => c.forEach((v, i) => (out[ch]![i]! += v)));
   return out;
+}
+
+/** The demo mix through a master bus compressor and a lookahead limiter, latency removed. */
+export function mastered(mix: Float32Array[]): Float32Array[] {
+  const chain = createChain(
+    [
+      { type: 'gain', gain: 10 },
+      { type: 'compressor', threshold: -14, ratio: 2.5, attack: 20, release: 200, makeup: 0 },
+      { type: 'limiter', ceiling: -1, release: 50, lookahead: 5 },
+    ],
+    { sampleRate: 48000, channels: 2 },
+  );
+  const latency = chain.latency;
+  const frames = mix[0]!.length;
+  const out = mix.map(() => new Float32Array(frames + latency));
+  for (let i = 0; i < frames + latency; i += 1024) {
+    const count = Math.min(1024, frames + latency - i);
+    const block = mix.map((c) => {
+      const b = new Float32Array(count);
+      b.set(c.subarray(i, Math.min(frames, i + count)));
+      return b;
+    });
+    chain.process(block, count);
+    block.forEach((b, ch) => out[ch]!.set(b, i));
+  }
+  for (const stage of chain.stages) stage.dispose?.();
+  return out.map((c) => c.slice(latency, latency + frames));
 }

@@ -1,0 +1,133 @@
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createWavWriter } from '../audio/wav/write.js';
+import { openPlaced } from '../engine/placed-source.js';
+import { StemkitError, fromFsError } from '../errors.js';
+import { describeOp, type RepairPlan, type StemRepair } from '../check/repairs.js';
+
+/**
+ * Applies a repair plan into a new package folder: the inputs are only read. Everything is written
+ * into a staging folder beside `out` and switched in by one rename when complete, so an interrupted
+ * fix leaves the previous state of `out` (nothing, or what was there) and no half package.
+ */
+export interface FixResult {
+  out: string;
+  files: string[];
+}
+
+const BLOCK = 32768;
+
+async function isEmptyOrMissing(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new StemkitError('E_USAGE', `--out ${dir} is a file, not a folder`, { file: dir, hint: 'give a new folder for the repaired package' });
+    }
+    throw fromFsError(err, dir);
+  }
+}
+
+/** Refuses an output folder that would hold or replace any input, before any work. */
+export async function checkFixOutput(out: string, inputs: string[], force: boolean): Promise<void> {
+  const target = resolve(out);
+  for (const input of inputs.map((p) => resolve(p))) {
+    if (input === target || input.startsWith(target + '/')) {
+      throw new StemkitError('E_USAGE', `--out ${out} contains the package being fixed (${input}); fix never writes over its inputs`, {
+        file: target,
+        hint: 'write the repaired package to a new folder',
+      });
+    }
+  }
+  if (!force && !(await isEmptyOrMissing(target))) {
+    throw new StemkitError('E_USAGE', `--out ${out} is not empty`, { file: target, hint: 'choose a new folder, or pass --force to replace it with the repaired package' });
+  }
+}
+
+/** Streams one stem through its repairs into `path`. */
+async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Promise<void> {
+  const align = repair.ops.find((o) => o.op === 'align');
+  const order = repair.ops.find((o) => o.op === 'reorder-channels');
+  const invert = repair.ops.some((o) => o.op === 'invert-polarity');
+  const gainOp = repair.ops.find((o) => o.op === 'gain');
+  const convert = repair.ops.find((o) => o.op === 'convert');
+  // Placed at its head offset and at the package rate, read over the mix's span: the end pads or
+  // trims itself (frames past the file read as silence, frames past the span are never read).
+  const source = await openPlaced(repair.file, { startFrame: align?.op === 'align' ? align.head : 0, sampleRate: plan.sampleRate });
+  try {
+    const channels = source.format.channels;
+    const sink = await createWavWriter(path, {
+      sampleRate: plan.sampleRate,
+      channels,
+      format: plan.format,
+      dither: convert?.op === 'convert' && convert.dither ? 'tpdf' : 'none',
+      ditherSeed: 1,
+      bext: { description: `stemkit fix: ${repair.ops.map(describeOp).join('; ') || 'copied'}`.slice(0, 255), originator: 'stemkit', timeReference: plan.timeReference },
+      ...(source.format.channelMask !== null ? { channelMask: source.format.channelMask } : {}),
+    });
+    try {
+      const gain = (gainOp?.op === 'gain' ? 10 ** (gainOp.db / 20) : 1) * (invert ? -1 : 1);
+      const buffers = Array.from({ length: channels }, () => new Float32Array(BLOCK));
+      for (let at = 0; at < plan.frames; at += BLOCK) {
+        const n = Math.min(BLOCK, plan.frames - at);
+        const got = await source.read(at, n, buffers.map((b) => b.subarray(0, n)));
+        const planar = got.map((x, ch) => {
+          const full = buffers[ch]!.subarray(0, n);
+          full.fill(0, x.length);
+          return full;
+        });
+        const ordered = order?.op === 'reorder-channels' ? order.permutation.map((c) => planar[c]!) : planar;
+        if (gain !== 1) for (const x of ordered) for (let i = 0; i < n; i++) x[i] = x[i]! * gain;
+        await sink.write(ordered, n);
+      }
+      await sink.commit();
+    } catch (err) {
+      await sink.abort();
+      throw err;
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** Writes the repaired package into `out` (see the module comment); returns the files written. */
+export async function applyRepairs(plan: RepairPlan, out: string, manifest: object, options: { force?: boolean; onProgress?: (fraction: number) => void } = {}): Promise<FixResult> {
+  if (plan.refusals.length) throw new StemkitError('E_USAGE', `stemkit fix refuses this package: ${plan.refusals[0]}`, { hint: 'see the plan (--plan) for every reason' });
+  const target = resolve(out);
+  const staging = join(dirname(target), `.${basename(target)}.${process.pid}.stemkit-staging`);
+  await rm(staging, { recursive: true, force: true });
+  try {
+    await mkdir(join(staging, 'stems'), { recursive: true });
+    const files: string[] = [];
+    for (const [i, stem] of plan.stems.entries()) {
+      await writeStem(stem, plan, join(staging, stem.outFile));
+      files.push(stem.outFile);
+      options.onProgress?.((i + 1) / (plan.stems.length + 1));
+    }
+    await copyFile(plan.mix.file, join(staging, plan.mix.outFile));
+    files.push(plan.mix.outFile);
+    if (plan.alternates.length) await mkdir(join(staging, 'alternates'));
+    for (const a of plan.alternates) {
+      await copyFile(a.file, join(staging, a.outFile));
+      files.push(a.outFile);
+    }
+    await writeFile(join(staging, 'stemkit.json'), JSON.stringify(manifest, null, 2) + '\n');
+    options.onProgress?.(1);
+    // The switch: the previous folder (if --force) moves aside, the new one takes its name, the old one goes.
+    const previous = (await stat(target).catch(() => null)) ? `${staging}-previous` : null;
+    if (previous) await rename(target, previous);
+    try {
+      await rename(staging, target);
+    } catch (err) {
+      if (previous) await rename(previous, target);
+      throw err;
+    }
+    if (previous) await rm(previous, { recursive: true, force: true });
+    return { out: target, files };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    if (err instanceof StemkitError) throw err;
+    throw new StemkitError('E_IO', `cannot write the repaired package to ${out}: ${(err as Error).message}`, { file: target, hint: 'check that the folder is writable and the disk has space', cause: err });
+  }
+}
