@@ -7,7 +7,7 @@ import { alternateKindFromName, type AlternateFile } from './discover.js';
 import type { AudioSource } from '../audio/types.js';
 import type { WorkerPool } from '../engine/pool.js';
 import { errorJson } from '../errors.js';
-import { diagnoseGains, probeOffset, type OffsetResult } from './diagnose.js';
+import { diagnoseGains, probeOffset, probeStart, ProbeResiduals, stemsToProbe, type OffsetResult } from './diagnose.js';
 import type { StemPackage } from './discover.js';
 import { energyDb, dbToGain, round, toDb } from '../dsp/decibels.js';
 import { spectrumBands, worstMoments } from '../dsp/residual-moments.js';
@@ -213,11 +213,12 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
         // Two rounds: first every stem against the others at their jointly fitted gains, then against
         // the others as their own probes placed them (several broken stems at once).
         let others: { gains: number[]; lags: number[] } = { gains: gains.joint, lags: gains.joint.map(() => 0) };
+        // A bounded set (the stems that can explain the residual), each against mix − Σ others computed once per round.
+        const probed = stemsToProbe(pass.gram, readableStems.map((_, k) => pass.files[k]!.loudestEnergy));
+        const starts = probed.map((k) => probeStart(mixSource, pass.files[k]!.loudestStart));
         for (let round = 0; round < 2; round++) {
-          for (const [k, stem] of readableStems.entries()) {
-            if (pass.files[k]!.loudestEnergy <= 0) continue;
-            probes.set(stem, await probeOffset(sources.slice(0, -1), mixSource, k, pass.files[k]!.loudestStart, others));
-          }
+          const residuals = new ProbeResiduals(sources.slice(0, -1), mixSource, others, starts);
+          for (const k of probed) probes.set(readableStems[k]!, await probeOffset(sources.slice(0, -1), mixSource, k, pass.files[k]!.loudestStart, residuals));
           // Only what a probe established carries into the next round, and a round that would
           // place the other stems as before is not repeated.
           const previous = others;

@@ -76,6 +76,7 @@ export interface PassResult {
   gram: number[][];
   withMix: number[];
   mixEnergy: number;
+  /** Only the pairs that cancelled somewhere (a pair with no ranges is left out; the Gram matrix has every pair). */
   pairs: PairPass[];
 }
 
@@ -180,10 +181,16 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
   let mixEnergy = 0;
   const pairWindow = Math.round(PAIR_WINDOW_SECONDS * rate);
   const residualWindow = Math.max(1, Math.round(RESIDUAL_WINDOW_SECONDS * rate));
-  const pairs: { a: number; b: number; ranges: RangeCollector; worstDb: number }[] = [];
-  for (let a = 0; a < stemCount; a++) for (let b = a + 1; b < stemCount; b++) pairs.push({ a, b, ranges: new RangeCollector(), worstDb: 0 });
+  // Every pair's state in flat arrays; a pair gets ranges only once it cancels, so 1000 stems
+  // (499,500 pairs) cost a few MB, and only pairs that cancelled leave the pass.
+  const pairCount = (stemCount * (stemCount - 1)) / 2;
+  const pairA = new Uint32Array(pairCount);
+  const pairB = new Uint32Array(pairCount);
+  for (let a = 0, index = 0; a < stemCount; a++) for (let b = a + 1; b < stemCount; b++, index++) [pairA[index], pairB[index]] = [a, b];
+  const pairWorstDb = new Float64Array(pairCount);
+  const pairRanges = new Map<number, RangeCollector>();
   const windowEnergy = new Float64Array(monoCount);
-  const windowDot = new Float64Array(pairs.length);
+  const windowDot = new Float64Array(pairCount);
   let windowStart = Math.floor(start / pairWindow) * pairWindow;
 
   // Work buffers in the SIMD kernels' memory, sized for the first (largest) block.
@@ -315,12 +322,13 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
           if (mixIndex >= 0) withMix[i] = withMix[i]! + pickedDot(x, mono[mixIndex]!, t0, t1);
         }
         if (mixIndex >= 0) mixEnergy += pickedDot(mono[mixIndex]!, mono[mixIndex]!, t0, t1);
-        for (let index = 0; index < pairs.length; index++) {
-          const p = pairs[index]!;
-          const d = pickedDot(mono[p.a]!, mono[p.b]!, t0, t1);
+        for (let index = 0; index < pairCount; index++) {
+          const a = pairA[index]!;
+          const b = pairB[index]!;
+          const d = pickedDot(mono[a]!, mono[b]!, t0, t1);
           windowDot[index] = windowDot[index]! + d;
-          gram[p.a]![p.b] = gram[p.a]![p.b]! + d;
-          gram[p.b]![p.a] = gram[p.b]![p.a]! + d;
+          gram[a]![b] = gram[a]![b]! + d;
+          gram[b]![a] = gram[b]![a]! + d;
         }
         if (g + (k1 - k0) >= boundary || block.start + k1 >= end) {
           closeWindow(windowStart, block.start + k1);
@@ -344,19 +352,21 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         files[i]!.loudestStart = wStart;
       }
     }
-    pairs.forEach((p, index) => {
-      const ea = windowEnergy[p.a]! / frames;
-      const eb = windowEnergy[p.b]! / frames;
+    for (let index = 0; index < pairCount; index++) {
+      const ea = windowEnergy[pairA[index]!]! / frames;
+      const eb = windowEnergy[pairB[index]!]! / frames;
       if (ea > PAIR_MIN_ENERGY && eb > PAIR_MIN_ENERGY) {
         const dot = windowDot[index]! / frames;
         const lossDb = 10 * Math.log10(Math.max(1e-12, (ea + eb + 2 * dot) / (ea + eb)));
         if (lossDb <= CANCELLATION_DB) {
-          p.ranges.add(wStart, wEnd);
-          p.worstDb = Math.min(p.worstDb, lossDb);
+          let ranges = pairRanges.get(index);
+          if (!ranges) pairRanges.set(index, (ranges = new RangeCollector()));
+          ranges.add(wStart, wEnd);
+          pairWorstDb[index] = Math.min(pairWorstDb[index]!, lossDb);
         }
       }
       windowDot[index] = 0;
-    });
+    }
     windowEnergy.fill(0);
   }
 
@@ -383,7 +393,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
     gram,
     withMix,
     mixEnergy,
-    pairs: pairs.map((p) => ({ a: p.a, b: p.b, ranges: p.ranges.ranges, worstDb: p.worstDb })),
+    pairs: [...pairRanges].sort(([x], [y]) => x - y).map(([index, ranges]) => ({ a: pairA[index]!, b: pairB[index]!, ranges: ranges.ranges, worstDb: pairWorstDb[index]! })),
   };
 }
 
@@ -458,11 +468,20 @@ function mergeParts(parts: PassResult[], signals: boolean): PassResult {
     gram,
     withMix: first.withMix.map((_, i) => parts.reduce((a, p) => a + p.withMix[i]!, 0)),
     mixEnergy: parts.reduce((a, p) => a + p.mixEnergy, 0),
-    pairs: first.pairs.map((pair, index) => ({
-      a: pair.a,
-      b: pair.b,
-      ranges: parts.flatMap((p) => p.pairs[index]!.ranges),
-      worstDb: Math.min(...parts.map((p) => p.pairs[index]!.worstDb)),
-    })),
+    pairs: mergePairs(parts.map((p) => p.pairs)),
   };
+}
+
+/** The pairs that cancelled in any segment, each with its ranges from every segment in order. */
+function mergePairs(parts: PairPass[][]): PairPass[] {
+  const byPair = new Map<string, PairPass>();
+  for (const pairs of parts) {
+    for (const pair of pairs) {
+      const key = `${pair.a}:${pair.b}`;
+      const seen = byPair.get(key);
+      if (seen) byPair.set(key, { ...seen, ranges: [...seen.ranges, ...pair.ranges], worstDb: Math.min(seen.worstDb, pair.worstDb) });
+      else byPair.set(key, { ...pair, ranges: [...pair.ranges] });
+    }
+  }
+  return [...byPair.values()].sort((x, y) => x.a - y.a || x.b - y.b);
 }

@@ -34,14 +34,18 @@ export const duplicate: Rule = (ctx) => {
   const parent = stems.map((_, i) => i);
   const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
   let weakest = 1;
-  for (const pair of pass.pairs) {
-    const ea = pass.gram[pair.a]![pair.a]!;
-    const eb = pass.gram[pair.b]![pair.b]!;
-    if (!(ea > 0 && eb > 0)) continue;
-    const correlation = pass.gram[pair.a]![pair.b]! / Math.sqrt(ea * eb);
-    if (!(correlation > DUPLICATE_CORRELATION && Math.abs(10 * Math.log10(ea / eb)) < 1)) continue;
-    weakest = Math.min(weakest, correlation);
-    parent[root(pair.b)] = root(pair.a);
+  // Every pair, from the Gram matrix (the pass keeps per-pair detail only for pairs that cancel).
+  for (let a = 0; a < stems.length; a++) {
+    const ea = pass.gram[a]![a]!;
+    if (!(ea > 0)) continue;
+    for (let b = a + 1; b < stems.length; b++) {
+      const eb = pass.gram[b]![b]!;
+      if (!(eb > 0)) continue;
+      const correlation = pass.gram[a]![b]! / Math.sqrt(ea * eb);
+      if (!(correlation > DUPLICATE_CORRELATION && Math.abs(10 * Math.log10(ea / eb)) < 1)) continue;
+      weakest = Math.min(weakest, correlation);
+      parent[root(b)] = root(a);
+    }
   }
   const groups = new Map<number, number[]>();
   stems.forEach((_, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), i]));
