@@ -392,7 +392,7 @@ describe('check: formats and the package', () => {
   it('every rule id of DESIGN.md is registered', () => {
     expect(Object.keys(RULES).sort()).toEqual(
       [
-        'format.unreadable', 'format.sample-rate-mismatch', 'format.sample-rate', 'format.bit-depth', 'format.channels-mismatch',
+        'format.unreadable', 'format.reader-warning', 'format.sample-rate-mismatch', 'format.sample-rate', 'format.bit-depth', 'format.channels-mismatch',
         'format.length-mismatch', 'format.start-mismatch', 'format.non-finite', 'format.channel-order', 'package.stem-count', 'package.naming', 'package.no-mix', 'package.alternate',
         'level.clipping', 'level.headroom', 'level.true-peak', 'level.sum-headroom', 'level.loudness', 'level.dc-offset',
         'level.silent-stem', 'level.limited', 'timing.offset', 'timing.tail-truncated', 'null.residual', 'null.gain-mismatch',

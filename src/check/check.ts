@@ -46,7 +46,8 @@ async function inspect(name: string, path: string): Promise<CheckedFile> {
   try {
     const source = await openAudio(path);
     await source.close();
-    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, measure: null, offsetSamples: null, startOffsetSamples: null };
+    const readerWarnings = source.meta.warnings.length ? { readerWarnings: [...source.meta.warnings] } : {};
+    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, measure: null, offsetSamples: null, startOffsetSamples: null, ...readerWarnings };
   } catch (err) {
     return { name, path, format: null, error: errorJson(err), timeReference: null, measure: null, offsetSamples: null, startOffsetSamples: null };
   }

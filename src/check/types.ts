@@ -67,6 +67,8 @@ export interface CheckedFile {
    * package rate (positive: it starts later); null without a TimeReference. The null test uses it.
    */
   startOffsetSamples: number | null;
+  /** Problems the reader tolerated (source meta warnings); absent when none. */
+  readerWarnings?: string[];
 }
 
 export interface NullSummary {

@@ -19,6 +19,18 @@ export const unreadable: Rule = (ctx) =>
       }),
     );
 
+/** What a reader tolerated in a file's headers (e.g. an AIFF COMM frame count beyond its SSND): read, but said. */
+export const readerWarning: Rule = (ctx) =>
+  readable(ctx).flatMap((f) =>
+    (f.readerWarnings ?? []).flatMap((warning) =>
+      finding('format.reader-warning', 'info', {
+        file: f,
+        message: `${f.name}: ${warning}`,
+        fix: 'the file reads, but its headers are inconsistent; re-export it if other tools disagree on its length',
+      }),
+    ),
+  );
+
 export const sampleRateMismatch: Rule = (ctx) => {
   const rate = reference(ctx, (f) => f.format!.sampleRate);
   const nullRan = ctx.nullSummary !== null;

@@ -12,6 +12,7 @@ import { channelOrder } from './channel-order.js';
 /** Every rule of DESIGN.md's table, by id. The order is the report's order within a severity. */
 export const RULES: Record<string, Rule> = {
   'format.unreadable': format.unreadable,
+  'format.reader-warning': format.readerWarning,
   'format.sample-rate-mismatch': format.sampleRateMismatch,
   'format.sample-rate': format.sampleRate,
   'format.bit-depth': format.bitDepth,
