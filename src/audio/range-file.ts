@@ -58,15 +58,16 @@ interface Descriptor {
 /** Open descriptors of this thread, least recently used first (a Map keeps insertion order). */
 const openFiles = new Map<RangeFile, Descriptor>();
 /** Callers waiting for a descriptor to be released while every open one is in use (main thread only). */
-let slotWaiters: (() => void)[] = [];
+const slotWaiters: (() => void)[] = [];
 /** Descriptors being opened: counted against the budget before they exist, so concurrent opens cannot overshoot it. */
 let reservedSlots = 0;
 
-/** Something that frees or fills a slot changed: every waiter looks again (and waits again if still full). */
+/**
+ * One slot freed, or one open file became idle (closable): one waiter looks again (and waits
+ * again if another caller took it). Waking one, not all, keeps 1000 concurrent opens linear.
+ */
 function releaseWaiter(): void {
-  const waiting = slotWaiters;
-  slotWaiters = [];
-  for (const wake of waiting) wake();
+  slotWaiters.shift()?.();
 }
 
 async function closeDescriptor(descriptor: Descriptor): Promise<void> {
