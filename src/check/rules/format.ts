@@ -1,10 +1,34 @@
-import { finding, mostCommon, placementOf, readable, type Rule, type RuleContext } from './context.js';
+import { finding, mostCommon, nameList, placementOf, readable, type FindingInput, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile } from '../types.js';
 
 /** The reference every file is compared with: the mix when readable, else the majority. */
 function reference<T>(ctx: Parameters<Rule>[0], pick: (f: NonNullable<typeof ctx.mix>) => T): T | undefined {
   if (ctx.mix?.format) return pick(ctx.mix);
   return mostCommon(readable(ctx).map(pick));
+}
+
+/** From this many files with one cause on, the cause is one finding listing the files. */
+const GROUP_FROM = 3;
+
+/**
+ * One cause, one finding: files that fail a rule for the same reason (`cause`, e.g. "16-bit")
+ * give one finding listing them once there are GROUP_FROM or more of them; fewer keep a finding
+ * each, naming the file.
+ */
+function byCause(
+  files: CheckedFile[],
+  cause: (f: CheckedFile) => string | number,
+  single: (f: CheckedFile) => FindingInput,
+  group: (members: CheckedFile[], names: string) => Omit<FindingInput, 'file' | 'files'>,
+  emit: (input: FindingInput) => ReturnType<Rule>,
+): ReturnType<Rule> {
+  const groups = new Map<string | number, CheckedFile[]>();
+  for (const f of files) groups.set(cause(f), [...(groups.get(cause(f)) ?? []), f]);
+  return [...groups.values()].flatMap((members) =>
+    members.length < GROUP_FROM
+      ? members.flatMap((f) => emit(single(f)))
+      : emit({ ...group(members, nameList(members.map((f) => f.name))), file: null, files: members }),
+  );
 }
 
 export const unreadable: Rule = (ctx) =>
@@ -34,67 +58,96 @@ export const readerWarning: Rule = (ctx) =>
 export const sampleRateMismatch: Rule = (ctx) => {
   const rate = reference(ctx, (f) => f.format!.sampleRate);
   const nullRan = ctx.nullSummary !== null;
-  return readable(ctx)
-    .filter((f) => f.format!.sampleRate !== rate)
-    .flatMap((f) =>
-      finding('format.sample-rate-mismatch', 'error', {
-        file: f,
-        message: `${f.name} is ${f.format!.sampleRate} Hz; the package is ${rate} Hz${nullRan ? ` (the null test heard it resampled to ${rate} Hz, as render would)` : ''}`,
-        value: f.format!.sampleRate,
-        limit: rate ?? null,
-        fix: `re-export ${f.name} at ${rate} Hz from the session; if that is impossible, \`stemkit fix\` resamples it (libsamplerate, best quality)`,
-      }),
-    );
+  const heard = nullRan ? ` (the null test heard it resampled to ${rate} Hz, as render would)` : '';
+  return byCause(
+    readable(ctx).filter((f) => f.format!.sampleRate !== rate),
+    (f) => f.format!.sampleRate,
+    (f) => ({
+      file: f,
+      message: `${f.name} is ${f.format!.sampleRate} Hz; the package is ${rate} Hz${heard}`,
+      value: f.format!.sampleRate,
+      limit: rate ?? null,
+      fix: `re-export ${f.name} at ${rate} Hz from the session; if that is impossible, \`stemkit fix\` resamples it (libsamplerate, best quality)`,
+    }),
+    (members, names) => ({
+      message: `${members.length} files are ${members[0]!.format!.sampleRate} Hz (${names}); the package is ${rate} Hz${heard.replace(' it ', ' them ')}`,
+      value: members[0]!.format!.sampleRate,
+      limit: rate ?? null,
+      fix: `re-export them at ${rate} Hz from the session; if that is impossible, \`stemkit fix\` resamples them (libsamplerate, best quality)`,
+    }),
+    (input) => finding('format.sample-rate-mismatch', 'error', input),
+  );
 };
 
 export const sampleRate: Rule = (ctx) => {
   const allowed = ctx.profile.sampleRates;
   if (allowed.length === 0) return [];
-  return readable(ctx)
-    .filter((f) => !allowed.includes(f.format!.sampleRate))
-    .flatMap((f) =>
-      finding('format.sample-rate', ctx.profile.sampleRateSeverity, {
-        file: f,
-        message: `${f.name} is ${f.format!.sampleRate} Hz; the ${ctx.profile.name} profile requires ${allowed.join(' or ')} Hz`,
-        value: f.format!.sampleRate,
-        limit: allowed.join('|'),
-        fix: `export the package at ${allowed[0]} Hz`,
-      }),
-    );
+  return byCause(
+    readable(ctx).filter((f) => !allowed.includes(f.format!.sampleRate)),
+    (f) => f.format!.sampleRate,
+    (f) => ({
+      file: f,
+      message: `${f.name} is ${f.format!.sampleRate} Hz; the ${ctx.profile.name} profile requires ${allowed.join(' or ')} Hz`,
+      value: f.format!.sampleRate,
+      limit: allowed.join('|'),
+      fix: `export the package at ${allowed[0]} Hz`,
+    }),
+    (members, names) => ({
+      message: `${members.length} files are ${members[0]!.format!.sampleRate} Hz (${names}); the ${ctx.profile.name} profile requires ${allowed.join(' or ')} Hz`,
+      value: members[0]!.format!.sampleRate,
+      limit: allowed.join('|'),
+      fix: `export the package at ${allowed[0]} Hz`,
+    }),
+    (input) => finding('format.sample-rate', ctx.profile.sampleRateSeverity, input),
+  );
 };
 
-export const bitDepth: Rule = (ctx) =>
-  readable(ctx)
-    .filter((f) => {
+export const bitDepth: Rule = (ctx) => {
+  const what = (f: CheckedFile) => {
+    const fmt = f.format!;
+    return fmt.encoding === 'pcm' ? `${fmt.bitDepth}-bit` : fmt.encoding === 'alaw' ? 'A-law' : 'µ-law';
+  };
+  const value = (f: CheckedFile) => (f.format!.encoding === 'pcm' ? f.format!.bitDepth : what(f));
+  const needs = `the ${ctx.profile.name} profile needs at least ${ctx.profile.minBitDepth}-bit (or 32-bit float)`;
+  const target = `${Math.max(24, ctx.profile.minBitDepth)}-bit or 32-bit float`;
+  return byCause(
+    readable(ctx).filter((f) => {
       const fmt = f.format!;
       if (fmt.encoding === 'float') return false;
       return fmt.encoding !== 'pcm' || fmt.bitDepth < ctx.profile.minBitDepth;
-    })
-    .flatMap((f) => {
-      const fmt = f.format!;
-      const what = fmt.encoding === 'pcm' ? `${fmt.bitDepth}-bit` : fmt.encoding === 'alaw' ? 'A-law' : 'µ-law';
-      return finding('format.bit-depth', 'error', {
-        file: f,
-        message: `${f.name} is ${what}; the ${ctx.profile.name} profile needs at least ${ctx.profile.minBitDepth}-bit (or 32-bit float)`,
-        value: fmt.encoding === 'pcm' ? fmt.bitDepth : what,
-        limit: ctx.profile.minBitDepth,
-        fix: `re-export ${f.name} at ${Math.max(24, ctx.profile.minBitDepth)}-bit or 32-bit float`,
-      });
-    });
+    }),
+    what,
+    (f) => ({ file: f, message: `${f.name} is ${what(f)}; ${needs}`, value: value(f), limit: ctx.profile.minBitDepth, fix: `re-export ${f.name} at ${target}` }),
+    (members, names) => ({
+      message: `${members.length} files are ${what(members[0]!)} (${names}); ${needs}`,
+      value: value(members[0]!),
+      limit: ctx.profile.minBitDepth,
+      fix: `re-export them at ${target}`,
+    }),
+    (input) => finding('format.bit-depth', 'error', input),
+  );
+};
 
 export const channelsMismatch: Rule = (ctx) => {
   const channels = reference(ctx, (f) => f.format!.channels);
-  return readable(ctx)
-    .filter((f) => f.format!.channels !== channels)
-    .flatMap((f) =>
-      finding('format.channels-mismatch', 'error', {
-        file: f,
-        message: `${f.name} has ${f.format!.channels} channel(s) (${f.format!.channelLayout.join(' ')}); the package has ${channels}`,
-        value: f.format!.channels,
-        limit: channels ?? null,
-        fix: `export ${f.name} with ${channels} channel(s), like the other files`,
-      }),
-    );
+  return byCause(
+    readable(ctx).filter((f) => f.format!.channels !== channels),
+    (f) => f.format!.channels,
+    (f) => ({
+      file: f,
+      message: `${f.name} has ${f.format!.channels} channel(s) (${f.format!.channelLayout.join(' ')}); the package has ${channels}`,
+      value: f.format!.channels,
+      limit: channels ?? null,
+      fix: `export ${f.name} with ${channels} channel(s), like the other files`,
+    }),
+    (members, names) => ({
+      message: `${members.length} files have ${members[0]!.format!.channels} channel(s) (${names}); the package has ${channels}`,
+      value: members[0]!.format!.channels,
+      limit: channels ?? null,
+      fix: `export them with ${channels} channel(s), like the other files`,
+    }),
+    (input) => finding('format.channels-mismatch', 'error', input),
+  );
 };
 
 /**

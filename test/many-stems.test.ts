@@ -1,0 +1,58 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkPackage } from '../src/check/check.js';
+import { MAX_PROBED_STEMS } from '../src/check/diagnose.js';
+import { discoverPackage } from '../src/check/discover.js';
+import { renderJunit } from '../src/report/junit.js';
+import { delayed, scratchDir } from './helpers/almost-right.js';
+import { material, sum, writePackage, type FixtureStem } from './helpers/package.js';
+
+/** Packages of many stems: the diagnosis stays bounded and one cause stays one finding. */
+const root = scratchDir('many-stems');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('many stems', () => {
+  it(`probes at most ${MAX_PROBED_STEMS} stems for offsets, the loudest, and still finds the one that is late`, async () => {
+    // 80 quiet parts and one loud part that is 37 samples late: the null fails because of it.
+    const stems: FixtureStem[] = Array.from({ length: 80 }, (_, i) => ({ name: `Part ${i + 1}`, audio: material(1.5, i + 2, 0.004) }));
+    stems.push({ name: 'Lead', audio: material(1.5, 1, 0.25) });
+    const mix = sum(stems.map((s) => s.audio));
+    stems[80]!.audio = delayed(stems[80]!.audio, 37, stems[80]!.audio[0]!.length);
+    const dir = await writePackage(join(root, 'late'), stems, mix);
+    const report = await checkPackage(await discoverPackage(dir));
+    expect(report.null!.passed).toBe(false);
+    const lead = report.stems.find((s) => s.name === 'Lead')!;
+    expect(lead.offsetSamples).toBe(37);
+    expect(report.findings.filter((f) => f.rule === 'timing.offset').map((f) => f.stem)).toEqual(['Lead']);
+    // Offsets are shown only where measured: the probed stems, never more than the bound.
+    const measured = report.stems.filter((s) => s.offsetSamples !== null);
+    expect(measured.length).toBeLessThanOrEqual(MAX_PROBED_STEMS);
+    expect(measured.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('24 stems at 16 bit are one format.bit-depth finding listing them; JUnit lists the files, capped', async () => {
+    const stems: FixtureStem[] = Array.from({ length: 30 }, (_, i) => ({
+      name: `Track ${i + 1}`,
+      audio: material(1, i + 1, 0.01),
+      options: { format: i < 24 ? ('pcm16' as const) : ('pcm24' as const) },
+    }));
+    const dir = await writePackage(join(root, 'bits'), stems, sum(stems.map((s) => s.audio)));
+    const report = await checkPackage(await discoverPackage(dir));
+    const bits = report.findings.filter((f) => f.rule === 'format.bit-depth');
+    expect(bits).toHaveLength(1);
+    expect(bits[0]!.files).toHaveLength(24);
+    expect(bits[0]!.stem).toBeNull();
+    expect(bits[0]!.message).toMatch(/^24 files are 16-bit \(Track 1, Track 2, .* and 18 more\)/);
+    const xml = renderJunit(report);
+    expect(xml).toContain('files (24): 01_Track 1.wav, 02_Track 2.wav');
+    expect(xml).toContain('… and 4 more');
+  }, 120_000);
+
+  it('two stems at 16 bit keep a finding each, naming the file', async () => {
+    const stems: FixtureStem[] = Array.from({ length: 4 }, (_, i) => ({ name: `Track ${i + 1}`, audio: material(1, i + 1, 0.01), options: { format: i < 2 ? ('pcm16' as const) : ('pcm24' as const) } }));
+    const dir = await writePackage(join(root, 'two'), stems, sum(stems.map((s) => s.audio)));
+    const report = await checkPackage(await discoverPackage(dir));
+    expect(report.findings.filter((f) => f.rule === 'format.bit-depth').map((f) => f.stem)).toEqual(['Track 1', 'Track 2']);
+  }, 120_000);
+});
