@@ -1,4 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { checkOutputFolder, writePackageFolder } from '../package/switch.js';
 import { join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { createWavWriter } from '../audio/wav/write.js';
@@ -83,28 +85,65 @@ export function demoSession(): SessionInput {
  * `stemkit demo [DIR]`: synthesizes a song as multitracks, writes its session, renders the stem
  * package, checks it, writes the HTML report and says where everything is.
  */
-export async function runDemo(dirArgument: string | undefined, out: Writer, err: Writer & { isTTY?: boolean } = { write: () => true }): Promise<number> {
+/** What a demo folder holds when stemkit wrote it and nobody changed it: its files and their hashes. */
+const DEMO_MARK = '.stemkit-demo.json';
+
+async function filesUnder(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(path, base)));
+    else out.push(relative(base, path));
+  }
+  return out;
+}
+
+async function hashOf(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** True when `dir` holds exactly an earlier demo, unedited (so running the demo again loses nothing). */
+async function untouchedDemo(dir: string): Promise<boolean> {
+  const mark = await readFile(join(dir, DEMO_MARK), 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => null);
+  if (!mark) return false;
+  // report.html is written after the switch, from the final package: it is the demo's too.
+  const present = (await filesUnder(dir)).filter((f) => f !== DEMO_MARK && f !== 'report.html');
+  if (present.some((f) => !(f in mark))) return false;
+  for (const [f, hash] of Object.entries(mark)) if ((await hashOf(join(dir, f)).catch(() => null)) !== hash) return false;
+  return true;
+}
+
+export async function runDemo(dirArgument: string | undefined, out: Writer, err: Writer & { isTTY?: boolean } = { write: () => true }, options: { force?: boolean } = {}): Promise<number> {
   const began = Date.now();
   const dir = resolve(dirArgument ?? 'stemkit-demo');
   const c = colours(out);
+  // A folder with anything but an untouched earlier demo (an edited session, the user's own files) needs --force.
+  if (!options.force && !(await untouchedDemo(dir))) await checkOutputFolder(dir, [], false, 'the demo folder');
   const progress = progressLine(err, true);
-  await mkdir(join(dir, 'tracks'), { recursive: true });
-  progress.update('synthesizing tracks', 0);
-  const tracks = synthesizeDemoTracks(SAMPLE_RATE);
-  for (const track of tracks) {
-    const sink = await createWavWriter(join(dir, 'tracks', `${track.name}.wav`), { sampleRate: SAMPLE_RATE, channels: track.audio.length, format: 'pcm24', dither: 'tpdf' });
-    await sink.write(track.audio);
-    await sink.commit();
-  }
   const session = demoSession();
   const sessionPath = join(dir, 'session.yaml');
-  await writeFile(sessionPath, `# The demo session: edit it and run \`stemkit render ${relative(process.cwd(), sessionPath)}\`\n${stringify(session)}`);
-
+  const tracks = synthesizeDemoTracks(SAMPLE_RATE);
   const pool = new WorkerPool();
   try {
-    const resolved = await resolveSession(session, dir, sessionPath);
+    // The whole folder is built beside its target and switched in when complete.
+    const manifest = await writePackageFolder(dir, async (staging) => {
+      await mkdir(join(staging, 'tracks'), { recursive: true });
+      progress.update('synthesizing tracks', 0);
+      for (const track of tracks) {
+        const sink = await createWavWriter(join(staging, 'tracks', `${track.name}.wav`), { sampleRate: SAMPLE_RATE, channels: track.audio.length, format: 'pcm24', dither: 'tpdf' });
+        await sink.write(track.audio);
+        await sink.commit();
+      }
+      const stagedSession = join(staging, 'session.yaml');
+      await writeFile(stagedSession, `# The demo session: edit it and run \`stemkit render ${relative(process.cwd(), sessionPath)}\`\n${stringify(session)}`);
+      const resolved = await resolveSession(session, staging, stagedSession);
+      const rendered = await renderSession(resolved, { outDir: join(staging, 'package'), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) });
+      const mark: Record<string, string> = {};
+      for (const f of await filesUnder(staging)) mark[f] = await hashOf(join(staging, f));
+      await writeFile(join(staging, DEMO_MARK), JSON.stringify(mark, null, 1));
+      return rendered;
+    });
     const packageDir = join(dir, 'package');
-    const manifest = await renderSession(resolved, { outDir: packageDir, pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) });
     progress.update('checking', 0);
     const report = await checkPackage(await discoverPackage(packageDir), { pool, onProgress: (f) => progress.update('checking', f) });
     progress.done();

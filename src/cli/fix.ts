@@ -70,7 +70,7 @@ export async function runFix(input: string, options: FixCliOptions, out: Writer,
         stems: plan.stems.map((s) => ({ name: s.name, file: s.outFile, source: s.file, repairs: s.ops.map((o) => ({ ...o, description: describeOp(o) })) })),
         ...(plan.alternates.length ? { alternates: plan.alternates.map((a) => ({ file: a.outFile, source: a.file })) } : {}),
       };
-      await applyRepairs(plan, options.out!, manifest, { force: Boolean(options.force), onProgress: (f) => progress.update('writing', f) });
+      await applyRepairs(plan, options.out!, manifest, { onProgress: (f) => progress.update('writing', f) });
       progress.done();
       progress.update('checking the result', 0);
       after = await checkPackage(await discoverPackage(options.out!), { ...checkOptions, onProgress: (f) => progress.update('checking the result', f) });

@@ -71,7 +71,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'output folder (default: <session>-package beside the session)')
     .option('--dry', 'also write dry stems (no bus inserts, no returns)')
     .option('--json', 'print the package manifest as JSON')
-    .action(async (session: string, options: { out?: string; dry?: boolean; json?: boolean }) => {
+    .option('--force', 'replace a non-empty output folder (only once the new package is complete)')
+    .action(async (session: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean }) => {
       code = await (await import('./render.js')).runRender(session, options, process.stdout, process.stderr);
     });
 
@@ -89,8 +90,9 @@ export async function main(argv: string[]): Promise<number> {
     .command('demo')
     .description('synthesize a song as multitracks, render its stem package, check it, write the HTML report')
     .argument('[dir]', 'output folder', 'stemkit-demo')
-    .action(async (dir: string) => {
-      code = await (await import('./demo.js')).runDemo(dir, process.stdout, process.stderr);
+    .option('--force', 'replace a folder that holds anything but an untouched earlier demo')
+    .action(async (dir: string, options: { force?: boolean }) => {
+      code = await (await import('./demo.js')).runDemo(dir, process.stdout, process.stderr, options);
     });
 
   try {

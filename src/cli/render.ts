@@ -1,6 +1,7 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { WorkerPool } from '../engine/pool.js';
 import { loadSession } from '../session/load.js';
+import { checkOutputFolder, writePackageFolder } from '../package/switch.js';
 import { renderSession } from '../session/render.js';
 import { progressLine } from './progress.js';
 import { colours, table, type Writer } from '../report/terminal.js';
@@ -8,13 +9,17 @@ import { colours, table, type Writer } from '../report/terminal.js';
 const dash = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
 /** `stemkit render`: the package, or (with --json) its manifest. */
-export async function runRender(sessionFile: string, options: { out?: string; dry?: boolean; json?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
+export async function runRender(sessionFile: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
   const resolved = await loadSession(sessionFile);
   const outDir = resolve(options.out ?? join(dirname(sessionFile), `${basename(sessionFile, extname(sessionFile))}-package`));
+  // Refused before any work: a folder that holds the session's own files, or (without --force) anything.
+  const inputs = [resolve(sessionFile), ...resolved.tracks.flat().map((t) => t.path), ...resolved.impulses.values()];
+  await checkOutputFolder(outDir, inputs, Boolean(options.force), options.out ? '--out' : 'the package folder');
   const pool = new WorkerPool();
   const progress = progressLine(err, !options.json);
   try {
-    const manifest = await renderSession(resolved, { outDir, dry: Boolean(options.dry), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) });
+    // Built beside the target and switched in when complete: the previous package stays until then.
+    const manifest = await writePackageFolder(outDir, (staging) => renderSession(resolved, { outDir: staging, dry: Boolean(options.dry), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) }));
     progress.done();
     if (options.json) {
       out.write(JSON.stringify(manifest, null, 2) + '\n');

@@ -1,8 +1,9 @@
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { checkOutputFolder, writePackageFolder } from './switch.js';
 import { createWavWriter } from '../audio/wav/write.js';
 import { openPlaced } from '../engine/placed-source.js';
-import { StemkitError, fromFsError } from '../errors.js';
+import { StemkitError } from '../errors.js';
 import { describeOp, type RepairPlan, type StemRepair } from '../check/repairs.js';
 
 /**
@@ -17,32 +18,9 @@ export interface FixResult {
 
 const BLOCK = 32768;
 
-async function isEmptyOrMissing(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new StemkitError('E_USAGE', `--out ${dir} is a file, not a folder`, { file: dir, hint: 'give a new folder for the repaired package' });
-    }
-    throw fromFsError(err, dir);
-  }
-}
-
 /** Refuses an output folder that would hold or replace any input, before any work. */
 export async function checkFixOutput(out: string, inputs: string[], force: boolean): Promise<void> {
-  const target = resolve(out);
-  for (const input of inputs.map((p) => resolve(p))) {
-    if (input === target || input.startsWith(target + '/')) {
-      throw new StemkitError('E_USAGE', `--out ${out} contains the package being fixed (${input}); fix never writes over its inputs`, {
-        file: target,
-        hint: 'write the repaired package to a new folder',
-      });
-    }
-  }
-  if (!force && !(await isEmptyOrMissing(target))) {
-    throw new StemkitError('E_USAGE', `--out ${out} is not empty`, { file: target, hint: 'choose a new folder, or pass --force to replace it with the repaired package' });
-  }
+  await checkOutputFolder(out, inputs, force);
 }
 
 /** Streams one stem through its repairs into `path`. */
@@ -92,12 +70,9 @@ async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Pr
 }
 
 /** Writes the repaired package into `out` (see the module comment); returns the files written. */
-export async function applyRepairs(plan: RepairPlan, out: string, manifest: object, options: { force?: boolean; onProgress?: (fraction: number) => void } = {}): Promise<FixResult> {
+export async function applyRepairs(plan: RepairPlan, out: string, manifest: object, options: { onProgress?: (fraction: number) => void } = {}): Promise<FixResult> {
   if (plan.refusals.length) throw new StemkitError('E_USAGE', `stemkit fix refuses this package: ${plan.refusals[0]}`, { hint: 'see the plan (--plan) for every reason' });
-  const target = resolve(out);
-  const staging = join(dirname(target), `.${basename(target)}.${process.pid}.stemkit-staging`);
-  await rm(staging, { recursive: true, force: true });
-  try {
+  return writePackageFolder(out, async (staging) => {
     await mkdir(join(staging, 'stems'), { recursive: true });
     const files: string[] = [];
     for (const [i, stem] of plan.stems.entries()) {
@@ -114,20 +89,6 @@ export async function applyRepairs(plan: RepairPlan, out: string, manifest: obje
     }
     await writeFile(join(staging, 'stemkit.json'), JSON.stringify(manifest, null, 2) + '\n');
     options.onProgress?.(1);
-    // The switch: the previous folder (if --force) moves aside, the new one takes its name, the old one goes.
-    const previous = (await stat(target).catch(() => null)) ? `${staging}-previous` : null;
-    if (previous) await rename(target, previous);
-    try {
-      await rename(staging, target);
-    } catch (err) {
-      if (previous) await rename(previous, target);
-      throw err;
-    }
-    if (previous) await rm(previous, { recursive: true, force: true });
-    return { out: target, files };
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    if (err instanceof StemkitError) throw err;
-    throw new StemkitError('E_IO', `cannot write the repaired package to ${out}: ${(err as Error).message}`, { file: target, hint: 'check that the folder is writable and the disk has space', cause: err });
-  }
+    return { out: resolve(out), files };
+  });
 }

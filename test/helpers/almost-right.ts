@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAudio } from '../../src/audio/open.js';
@@ -31,6 +31,7 @@ export async function readWhole(path: string): Promise<Float32Array[]> {
 export function demoAudio(): Promise<DemoAudio> {
   cached ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stemkit-demo-material-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     const code = await runDemo(join(dir, 'demo'), { write: () => true }, { write: () => true });
     if (code !== 0) throw new Error(`demo render failed with exit ${code}`);
     const pkg = join(dir, 'demo', 'package');

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { checkPackage } from '../src/check/check.js';
+import { discoverPackage } from '../src/check/discover.js';
+import { scratchDir } from './helpers/almost-right.js';
+import { material, writeWav } from './helpers/package.js';
+
+/**
+ * Nothing lost, nothing overwritten: render, demo and their outputs refuse to write over inputs,
+ * replace a folder only with --force and only with exactly the new package, and leave the previous
+ * package or the complete new one under any interrupt, including in the middle of the switch.
+ */
+const root = scratchDir('no-loss');
+const CLI = ['--import', 'tsx', join(import.meta.dirname, '../src/cli/main.ts')];
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function hashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, base: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, `${base}${e.name}/`);
+      else out[`${base}${e.name}`] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** Runs the CLI; `until` (a line on stderr) triggers `signal` to the process. */
+function cli(args: string[], options: { env?: Record<string, string>; until?: string; signal?: NodeJS.Signals } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (options.until && stderr.includes(options.until)) child.kill(options.signal ?? 'SIGKILL');
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+let session = '';
+const leftovers = () => readdirSync(root).filter((e) => /stemkit-(staging|previous|tmp)/.test(e));
+
+beforeAll(async () => {
+  mkdirSync(join(root, 'tracks'), { recursive: true });
+  await writeWav(join(root, 'tracks', 'kick.wav'), material(2, 1, 0.2));
+  await writeWav(join(root, 'tracks', 'bass.wav'), material(2, 2, 0.2));
+  session = join(root, 'session.yaml');
+  writeFileSync(session, stringify({ name: 'no loss', sampleRate: 48000, bitDepth: 24, tail: 0.5, stems: [{ name: 'Drums', tracks: [{ file: 'tracks/kick.wav' }] }, { name: 'Bass', tracks: [{ file: 'tracks/bass.wav' }] }] }));
+});
+
+describe('render and demo never write over what they were given', () => {
+  it('render --out into the folder that holds the session\'s tracks is refused before any work', async () => {
+    const before = hashes(join(root, 'tracks'));
+    const r = await cli(['render', session, '--out', join(root, 'tracks')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/E_USAGE: --out .*tracks holds .*kick\.wav, one of this command's inputs/);
+    expect(hashes(join(root, 'tracks'))).toEqual(before);
+  });
+
+  it('render into a non-empty folder needs --force, and then leaves exactly the new package', async () => {
+    const out = join(root, 'pkg');
+    mkdirSync(join(out, 'stems'), { recursive: true });
+    writeFileSync(join(out, 'stems', '07_Old Stem.wav'), 'stale');
+    expect((await cli(['render', session, '--out', out])).stderr).toMatch(/is not empty[^]*--force/);
+    expect(readFileSync(join(out, 'stems', '07_Old Stem.wav'), 'utf8')).toBe('stale');
+    expect((await cli(['render', session, '--out', out, '--force'])).code).toBe(0);
+    expect(readdirSync(join(out, 'stems')).sort()).toEqual(['01_Drums.wav', '02_Bass.wav']);
+    expect((await checkPackage(await discoverPackage(out))).ok).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('demo keeps an edited demo folder unless --force', async () => {
+    const dir = join(root, 'demo');
+    expect((await cli(['demo', dir])).code).toBe(0);
+    expect((await cli(['demo', dir])).code).toBe(0); // an untouched earlier demo may be replaced
+    writeFileSync(join(dir, 'session.yaml'), readFileSync(join(dir, 'session.yaml'), 'utf8') + '# my change\n');
+    const r = await cli(['demo', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/demo folder .* is not empty/);
+    expect(readFileSync(join(dir, 'session.yaml'), 'utf8')).toMatch(/# my change/);
+  }, 120_000);
+});
+
+describe('interrupts: the previous package or the complete new one, never a mix', () => {
+  const out = join(root, 'interrupted');
+  let previous: Record<string, string> = {};
+
+  beforeAll(async () => {
+    expect((await cli(['render', session, '--out', out])).code).toBe(0);
+    previous = hashes(out);
+  });
+
+  for (const [point, signal] of [
+    ['switch', 'SIGKILL'],
+    ['between-renames', 'SIGKILL'],
+    ['switch', 'SIGTERM'],
+  ] as const) {
+    it(`${signal} at "${point}": the next run leaves a complete package and no temp files, and check never passes a half package`, async () => {
+      previous = hashes(out); // the manifest records render times: each run's package is its own
+      const r = await cli(['render', session, '--out', out, '--force'], { env: { STEMKIT_TEST_PAUSE_AT: point }, until: `paused at ${point}`, signal });
+      if (signal === 'SIGTERM') expect(r.code).toBe(143);
+      else expect(r.signal).toBe('SIGKILL');
+      if (point === 'switch') expect(hashes(out)).toEqual(previous); // the previous package, untouched
+      if (signal === 'SIGTERM') expect(leftovers()).toEqual([]); // cleaned up on the way out
+      // A half package never reads as a package: the target is the old one, or absent (cut between the renames).
+      if (existsSync(out)) expect((await checkPackage(await discoverPackage(out))).ok).toBe(true);
+      // The next run finishes the dead writer's job: restores or removes, then renders.
+      expect((await cli(['render', session, '--out', out, '--force'])).code).toBe(0);
+      expect(leftovers()).toEqual([]);
+      expect(Object.keys(hashes(out)).sort()).toEqual(Object.keys(previous).sort());
+      expect((await checkPackage(await discoverPackage(out))).ok).toBe(true);
+    }, 120_000);
+  }
+});
