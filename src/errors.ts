@@ -10,6 +10,7 @@ export type StemkitErrorCode =
   | 'E_TRUNCATED' // the file ends before its headers or declared audio do
   | 'E_BAD_HEADER' // headers are present but inconsistent or absurd
   | 'E_BAD_DATA' // the audio payload itself is corrupt (e.g. FLAC frame errors)
+  | 'E_NON_FINITE' // NaN or ±Infinity samples where audio must be finite (a track going into render)
   | 'E_USAGE' // a bad argument or option from the caller
   | 'E_SESSION' // a session file that does not validate (every problem listed with its path)
   | 'E_ABORTED'; // a write was abandoned before commit

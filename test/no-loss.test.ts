@@ -119,3 +119,54 @@ describe('interrupts: the previous package or the complete new one, never a mix'
     }, 120_000);
   }
 });
+
+describe('a NaN in a track never silences a stem', () => {
+  let nanSession = '';
+  beforeAll(async () => {
+    const dir = join(root, 'nan');
+    mkdirSync(join(dir, 'tracks'), { recursive: true });
+    const vox = material(3, 4, 0.2);
+    vox[1]![48000] = Number.NaN;
+    vox[0]![96000] = Number.POSITIVE_INFINITY;
+    await writeWav(join(dir, 'tracks', 'vox.wav'), vox, { format: 'float32' });
+    await writeWav(join(dir, 'tracks', 'bass.wav'), material(3, 2, 0.2));
+    nanSession = join(dir, 'session.yaml');
+    writeFileSync(
+      nanSession,
+      stringify({
+        name: 'nan',
+        sampleRate: 48000,
+        bitDepth: 24,
+        tail: 1,
+        stems: [
+          { name: 'Vocals', processing: [{ type: 'compressor', threshold: -20, ratio: 3 }, { type: 'delay', time: 250, feedback: 0.3, mix: 0.2 }, { type: 'reverb', decay: 1.2 }], tracks: [{ file: 'tracks/vox.wav' }] },
+          { name: 'Bass', tracks: [{ file: 'tracks/bass.wav' }] },
+        ],
+      }),
+    );
+  });
+
+  it('render stops with E_NON_FINITE naming the file, the channel and the time, and writes no package', async () => {
+    const out = join(root, 'nan', 'pkg');
+    const r = await cli(['render', nanSession, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/E_NON_FINITE: .*vox\.wav: NaN sample in channel 2 at 0:01\.000 \(frame 48000\)/);
+    expect(r.stderr).toMatch(/--replace-non-finite/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(join(root, 'nan')).filter((e) => e.includes('stemkit'))).toEqual([]);
+  });
+
+  it('with --replace-non-finite: replaced by silence, counted, and the stem keeps sounding after them', async () => {
+    const out = join(root, 'nan', 'replaced');
+    const r = await cli(['render', nanSession, '--out', out, '--replace-non-finite']);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'stemkit.json'), 'utf8'));
+    expect(manifest.stems[0]).toMatchObject({ name: 'Vocals', nonFiniteReplaced: 2 });
+    expect(manifest.stems[0].integratedLufs).not.toBeNull();
+    const report = await checkPackage(await discoverPackage(out));
+    expect(report.ok).toBe(true);
+    // Still sounding long after the NaN at 1 s and the Infinity at 2 s (before: silent from 1 s on).
+    const vocals = report.stems[0]!;
+    expect(vocals.measure!.lastSoundSec!).toBeGreaterThan(2.5);
+  });
+});

@@ -72,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--dry', 'also write dry stems (no bus inserts, no returns)')
     .option('--json', 'print the package manifest as JSON')
     .option('--force', 'replace a non-empty output folder (only once the new package is complete)')
-    .action(async (session: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean }) => {
+    .option('--replace-non-finite', 'replace NaN/Infinity track samples with silence (counted) instead of stopping')
+    .action(async (session: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean; replaceNonFinite?: boolean }) => {
       code = await (await import('./render.js')).runRender(session, options, process.stdout, process.stderr);
     });
 

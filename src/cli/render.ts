@@ -9,7 +9,7 @@ import { colours, table, type Writer } from '../report/terminal.js';
 const dash = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
 /** `stemkit render`: the package, or (with --json) its manifest. */
-export async function runRender(sessionFile: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
+export async function runRender(sessionFile: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean; replaceNonFinite?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
   const resolved = await loadSession(sessionFile);
   const outDir = resolve(options.out ?? join(dirname(sessionFile), `${basename(sessionFile, extname(sessionFile))}-package`));
   // Refused before any work: a folder that holds the session's own files, or (without --force) anything.
@@ -19,7 +19,7 @@ export async function runRender(sessionFile: string, options: { out?: string; dr
   const progress = progressLine(err, !options.json);
   try {
     // Built beside the target and switched in when complete: the previous package stays until then.
-    const manifest = await writePackageFolder(outDir, (staging) => renderSession(resolved, { outDir: staging, dry: Boolean(options.dry), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) }));
+    const manifest = await writePackageFolder(outDir, (staging) => renderSession(resolved, { outDir: staging, dry: Boolean(options.dry), replaceNonFinite: Boolean(options.replaceNonFinite), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) }));
     progress.done();
     if (options.json) {
       out.write(JSON.stringify(manifest, null, 2) + '\n');
@@ -35,6 +35,7 @@ export async function runRender(sessionFile: string, options: { out?: string; dr
     rows.push([manifest.mix.file, dash(manifest.mix.peakDbfs), dash(manifest.mix.truePeakDbtp), dash(manifest.mix.integratedLufs), `${manifest.mix.latencyCompensated} smp`]);
     out.write(table(rows, [1, 2, 3, 4]) + '\n');
     if (manifest.mix.masterProcessing.length) out.write(`\n${c.yellow('note:')} the mix is printed through master processing (recorded in stemkit.json); it will not null against the stems by design.\n`);
+    for (const s of manifest.stems.filter((s) => s.nonFiniteReplaced)) out.write(`${c.yellow('replaced:')} ${s.name}: ${s.nonFiniteReplaced} NaN/Infinity track sample(s) replaced by silence (--replace-non-finite)\n`);
     const clipped = [...manifest.stems, manifest.mix].filter((f) => f.clippedSamples > 0);
     for (const f of clipped) out.write(`${c.red('clipped:')} ${'name' in f ? f.name : 'mix'}: ${f.clippedSamples} samples above full scale; lower the gain or render 32f\n`);
     return clipped.length ? 1 : 0;

@@ -26,6 +26,8 @@ export interface StemGroupJob {
   impulses: Impulses;
   /** Where the stems, exactly as written, stream to the mix (see MixChunk). */
   port: MessagePort;
+  /** NaN/±Infinity track samples become 0 (counted) instead of stopping the render with E_NON_FINITE. */
+  replaceNonFinite?: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ export interface StemResult {
   latency: number;
   clippedSamples: number;
   levels: StemLevels;
+  /** NaN/±Infinity track samples replaced by 0 (only with replaceNonFinite). */
+  nonFiniteReplaced: number;
 }
 
 /** Render block: 4096 frames (85 ms at 48 kHz): processors amortise their per-block cost, buffers stay in cache. */
@@ -208,7 +212,7 @@ class StemRender {
     let sink: AudioSink | null = null;
     let drySink: AudioSink | null = null;
     try {
-      for (const t of graph.tracks) streams.push(await TrackStream.open(resolved.tracks[stemIndex]![t.index]!.path, t.offsetFrames, rate));
+      for (const t of graph.tracks) streams.push(await TrackStream.open(resolved.tracks[stemIndex]![t.index]!.path, t.offsetFrames, rate, { replaceNonFinite: Boolean(job.replaceNonFinite) }));
       const file = join(job.outDir, 'stems', fileName);
       const dryFile = job.dry ? join(job.outDir, 'stems', fileName.replace(/\.wav$/, '_dry.wav')) : null;
       const bext = { description: `${resolved.session.name}: ${stem.name} stem`, originator: 'stemkit', timeReference: 0 };
@@ -270,6 +274,7 @@ class StemRender {
       latency: this.graph.latency,
       clippedSamples: report.clippedSamples,
       levels: this.levels.result(),
+      nonFiniteReplaced: this.streams.reduce((a, t) => a + t.replaced, 0),
     };
   }
 

@@ -31,6 +31,8 @@ export interface RenderOptions {
   /** Renders stems in parallel on the pool; null renders on the calling thread. */
   pool?: WorkerPool | null;
   onProgress?: (phase: 'stems' | 'mix', fraction: number) => void;
+  /** Replace NaN/±Infinity track samples with 0 and count them, instead of stopping with E_NON_FINITE. */
+  replaceNonFinite?: boolean;
 }
 
 export interface ManifestStem {
@@ -48,6 +50,8 @@ export interface ManifestStem {
   truePeakDbtp: number | null;
   integratedLufs: number | null;
   clippedSamples: number;
+  /** NaN/±Infinity track samples replaced by silence (render --replace-non-finite); absent when none. */
+  nonFiniteReplaced?: number;
 }
 
 export interface PackageManifest {
@@ -143,6 +147,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
         dry: Boolean(options.dry),
         impulses,
         port: links[g]!.port2,
+        replaceNonFinite: Boolean(options.replaceNonFinite),
       };
       try {
         const results = options.pool
@@ -229,6 +234,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
           truePeakDbtp: toDb(r.levels.truePeak),
           integratedLufs: r.levels.integratedLufs === null ? null : round(r.levels.integratedLufs),
           clippedSamples: r.clippedSamples,
+          ...(r.nonFiniteReplaced ? { nonFiniteReplaced: r.nonFiniteReplaced } : {}),
         };
       }),
       render: { tailSec: (packageFrames - timeline) / rate, timelineFrames: timeline, elapsedMs, realtimeFactor: round(packageFrames / rate / (elapsedMs / 1000), 1), dry: Boolean(options.dry) },

@@ -1,4 +1,5 @@
 import { openAudio } from '../audio/open.js';
+import { StemkitError } from '../errors.js';
 import type { AudioSource } from '../audio/types.js';
 import { Resampler } from '../dsp/resampler.js';
 import { allocateSamples, releaseSamples } from '../dsp/simd.js';
@@ -21,6 +22,11 @@ export class TrackStream {
   private inputPosition = 0;
   private flushed = 0;
   private readonly outputFrames: number;
+  /** Replace NaN/±Infinity samples with 0 (counted) instead of stopping the render. */
+  private replaceNonFinite = false;
+  private sourceRate = 0;
+  /** Non-finite samples replaced so far. */
+  replaced = 0;
 
   private constructor(
     private readonly path: string,
@@ -45,11 +51,13 @@ export class TrackStream {
     return this.offset + this.outputFrames;
   }
 
-  static async open(path: string, offsetFrames: number, sampleRate: number): Promise<TrackStream> {
+  static async open(path: string, offsetFrames: number, sampleRate: number, options: { replaceNonFinite?: boolean } = {}): Promise<TrackStream> {
     const source = await openAudio(path);
     const ratio = sampleRate / source.format.sampleRate;
     const stream = new TrackStream(path, offsetFrames, source.format.frames, source.format.channels, ratio);
     stream.source = source;
+    stream.replaceNonFinite = Boolean(options.replaceNonFinite);
+    stream.sourceRate = source.format.sampleRate;
     if (ratio !== 1) stream.resampler = await Resampler.create(source.format.channels, source.format.sampleRate, sampleRate);
     return stream;
   }
@@ -96,6 +104,31 @@ export class TrackStream {
     return this.buffer.map((x) => x.subarray(at, at + frames));
   }
 
+  /**
+   * One NaN or ±Infinity sent through a reverb, delay or compressor poisons its state and silences
+   * the rest of the stem: they are found here, where the track is read, before any processor.
+   */
+  private screen(planar: Float32Array[], firstFrame: number): void {
+    for (let ch = 0; ch < planar.length; ch++) {
+      const x = planar[ch]!;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        if (v - v === 0) continue; // finite (NaN − NaN and ∞ − ∞ are NaN)
+        if (!this.replaceNonFinite) {
+          const frame = firstFrame + i;
+          const at = frame / this.sourceRate;
+          const clock = `${Math.floor(at / 60)}:${(at % 60).toFixed(3).padStart(6, '0')}`;
+          throw new StemkitError('E_NON_FINITE', `${this.path}: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity'} sample in channel ${ch + 1} at ${clock} (frame ${frame})`, {
+            file: this.path,
+            hint: 'fix the track (a plug-in wrote invalid samples) and export it again, or render with --replace-non-finite to replace such samples with silence',
+          });
+        }
+        x[i] = 0;
+        this.replaced++;
+      }
+    }
+  }
+
   private discardBefore(frame: number): void {
     const drop = Math.min(this.bufferLength, frame - this.bufferStart);
     if (drop <= 0) return;
@@ -120,6 +153,7 @@ export class TrackStream {
       this.ensureCapacity(count);
       const into = this.buffer.map((x) => x.subarray(this.bufferLength, this.bufferLength + count));
       const got = await this.source!.read(this.inputPosition, count, into);
+      this.screen(got, this.inputPosition);
       this.inputPosition += got[0]!.length;
       this.bufferLength += got[0]!.length;
       if (got[0]!.length === 0) throw new Error(`${this.path} ended early`);
@@ -128,6 +162,7 @@ export class TrackStream {
     let input: Float32Array[];
     if (this.inputPosition < this.inputFrames) {
       input = await this.source!.read(this.inputPosition, Math.min(CHUNK, this.inputFrames - this.inputPosition));
+      this.screen(input, this.inputPosition);
       this.inputPosition += input[0]!.length;
     } else {
       // libsamplerate holds back its filter's length: flush it with silence.
