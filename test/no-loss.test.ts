@@ -170,3 +170,22 @@ describe('a NaN in a track never silences a stem', () => {
     expect(vocals.measure!.lastSoundSec!).toBeGreaterThan(2.5);
   });
 });
+
+describe('session values no real session has are refused with their field path', () => {
+  for (const [field, track, message] of [
+    ['gain', { file: 'tracks/kick.wav', gain: 800 }, /stems\[0\]\.tracks\[0\]\.gain: a level above \+48 dB/],
+    ['gain', { file: 'tracks/kick.wav', gain: 1e308 }, /stems\[0\]\.tracks\[0\]\.gain: a level above \+48 dB/],
+    ['offset', { file: 'tracks/kick.wav', offset: 1e7 }, /stems\[0\]\.tracks\[0\]\.offset: more than 24 hours/],
+  ] as const) {
+    it(`${field} ${JSON.stringify(track)}: E_SESSION before any work, nothing written`, async () => {
+      const path = join(root, `bad-${field}-${String(Object.values(track)[1]).replace(/\W/g, '')}.yaml`);
+      writeFileSync(path, stringify({ name: 'bad', sampleRate: 48000, stems: [{ name: 'Drums', tracks: [track] }] }));
+      const out = join(root, `bad-out-${field}-${String(Object.values(track)[1]).replace(/\W/g, '')}`);
+      const r = await cli(['render', path, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/E_SESSION/);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+});

@@ -7,12 +7,29 @@ import { ProcessorSpecSchema } from '../dsp/processors/schema.js';
  * JSON Schema (schema/session.schema.json) is generated from this.
  */
 
-/** A level in dB; "-inf" (or YAML's -.inf) is silence. */
+/**
+ * Bounds no real session exceeds, so a typo (800 dB, an offset of 10⁷ s) is refused with its field
+ * path before any work, instead of rendering silence or starting to write terabytes.
+ */
+const MAX_GAIN_DB = 48;
+const MIN_GAIN_DB = -200;
+/** 24 hours: the longest timeline a session may place anything on. */
+const MAX_TIMELINE_SECONDS = 86400;
+
+/** A level in dB, −200 … +48; "-inf" (or YAML's -.inf) is silence. */
 export const DecibelSchema = z
-  .union([z.number(), z.literal('-inf'), z.literal('-Infinity'), z.custom<number>((v) => v === -Infinity, { message: 'expected a level in dB or -inf' })])
+  .union([
+    z.number().min(MIN_GAIN_DB, { message: `a level below ${MIN_GAIN_DB} dB is silence: write -inf` }).max(MAX_GAIN_DB, { message: `a level above +${MAX_GAIN_DB} dB is not one a session uses (check for a typo)` }),
+    z.literal('-inf'),
+    z.literal('-Infinity'),
+    z.custom<number>((v) => v === -Infinity, { message: 'expected a level in dB or -inf' }),
+  ])
   .transform((v) => (typeof v === 'string' ? -Infinity : v));
 
-const AutomationPointSchema = z.tuple([z.number().nonnegative().describe('time on the timeline, seconds'), DecibelSchema.describe('gain, dB')]);
+/** Seconds on the timeline, 0 … 24 h. */
+const TimelineSeconds = z.number().nonnegative().max(MAX_TIMELINE_SECONDS, { message: 'more than 24 hours into the timeline (check the unit: seconds)' });
+
+const AutomationPointSchema = z.tuple([TimelineSeconds.describe('time on the timeline, seconds'), DecibelSchema.describe('gain, dB')]);
 
 export const TrackSchema = z
   .object({
@@ -25,7 +42,7 @@ export const TrackSchema = z
     /** −1 (left) … +1 (right); constant-power for mono tracks, balance for stereo. */
     pan: z.number().min(-1).max(1).default(0).describe('pan, −1 left … +1 right'),
     /** Where the file starts on the timeline, seconds. */
-    offset: z.number().nonnegative().default(0).describe('start on the timeline, seconds'),
+    offset: TimelineSeconds.default(0).describe('start on the timeline, seconds (at most 24 h)'),
     /** A muted track is not rendered. */
     mute: z.boolean().default(false).describe('muted tracks are not rendered'),
     /** Track inserts, in order (before the fader). */
