@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { z } from 'zod';
 import { StemkitError } from '../errors.js';
 
 /** Extensions treated as audio when scanning a folder (non-lossless ones are listed so check can refuse them by name). */
@@ -80,10 +81,29 @@ async function readManifest(dir: string): Promise<Record<string, unknown> | null
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
+    return validManifest(value as Record<string, unknown>, path);
   } catch (err) {
+    if (err instanceof StemkitError) throw err;
     throw new StemkitError('E_USAGE', `${path}: not valid JSON (${(err as Error).message})`, { file: path, hint: 'fix or remove stemkit.json' });
   }
+}
+
+/** The fields check reads from stemkit.json; anything else in it is kept as written (render adds more). */
+const manifestShape = z.object({
+  mix: z.object({ file: z.string().min(1).optional(), masterProcessing: z.array(z.unknown()).optional() }).passthrough().optional(),
+  stems: z.array(z.object({ name: z.string().optional(), file: z.string().min(1) }).passthrough()).optional(),
+}).passthrough();
+
+/** A manifest with a wrong type (`"mix": {"file": 123}`, `"stems": [null]`) is the user's error, named by its field path. */
+function validManifest(value: Record<string, unknown>, path: string): Record<string, unknown> {
+  const parsed = manifestShape.safeParse(value);
+  if (parsed.success) return value;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+  throw new StemkitError('E_USAGE', `${path}: ${field || 'manifest'}: ${issue.message}`, {
+    file: path,
+    hint: 'fix stemkit.json (mix.file and each stems[].file are relative paths), or remove it to check the folder by file names',
+  });
 }
 
 function chooseMixByName(files: string[]): string | null {
