@@ -397,7 +397,7 @@ describe('check: formats and the package', () => {
     expect(Object.keys(RULES).sort()).toEqual(
       [
         'format.unreadable', 'format.reader-warning', 'format.sample-rate-mismatch', 'format.sample-rate', 'format.bit-depth', 'format.channels-mismatch',
-        'format.length-mismatch', 'format.start-mismatch', 'format.non-finite', 'format.channel-order', 'package.stem-count', 'package.naming', 'package.no-mix', 'package.alternate',
+        'format.length-mismatch', 'format.start-mismatch', 'format.non-finite', 'format.channel-order', 'package.stem-count', 'package.naming', 'package.no-mix', 'package.manifest', 'package.alternate',
         'level.clipping', 'level.headroom', 'level.true-peak', 'level.sum-headroom', 'level.loudness', 'level.dc-offset',
         'level.silent-stem', 'level.limited', 'timing.offset', 'timing.tail-truncated', 'null.residual', 'null.gain-mismatch',
         'null.polarity', 'null.stems-are-mix', 'null.master-processing', 'phase.cancellation', 'phase.duplicate', 'phase.stereo', 'stem.dual-mono',

@@ -52,6 +52,8 @@ export interface StemPackage {
   masterProcessing: unknown[];
   /** Alternate versions (instrumental, a cappella, TV mix …): verified against the stems, never summed with them. */
   alternates?: AlternateFile[];
+  /** Audio files in a manifest package's folder (or its stems/) that stemkit.json does not list: stale or stray. */
+  unlisted?: string[];
 }
 
 /** "01_Drums.wav" → "Drums", "03 - Bass Gtr.aif" → "Bass Gtr". */
@@ -130,7 +132,11 @@ export async function discoverPackage(dirArgument: string, mixOption?: string): 
     });
     const mixFile = mixOption ?? (manifest.mix as { file?: string } | undefined)?.file;
     const mix = mixFile ? { name: 'Mix', path: resolve(dir, mixFile) } : null;
-    return { dir, mix, mixFrom: mixOption ? 'option' : mix ? 'manifest' : 'none', stems, manifest, masterProcessing };
+    // Render's --dry copies are listed with their stem (dryFile), not as stems of their own.
+    const dryFiles = (manifest.stems as { dryFile?: unknown }[]).flatMap((s) => (typeof s.dryFile === 'string' ? [resolve(dir, s.dryFile)] : []));
+    const listed = new Set([...stems.map((s) => s.path), ...dryFiles, ...(mix ? [mix.path] : [])]);
+    const unlisted = [...(await listAudio(dir)), ...(await listAudio(join(dir, 'stems')))].filter((f) => !listed.has(f));
+    return { dir, mix, mixFrom: mixOption ? 'option' : mix ? 'manifest' : 'none', stems, manifest, masterProcessing, unlisted };
   }
   const all = [...(await listAudio(dir)), ...(await listAudio(join(dir, 'stems')))];
   return { ...fromFiles(dir, all, mixOption), manifest, masterProcessing };

@@ -24,6 +24,7 @@ export const RULES: Record<string, Rule> = {
   'package.stem-count': pkg.stemCount,
   'package.naming': pkg.naming,
   'package.no-mix': pkg.noMix,
+  'package.manifest': pkg.manifest,
   'package.alternate': alternate,
   'level.clipping': level.clipping,
   'level.headroom': level.headroom,

@@ -72,3 +72,16 @@ export const noMix: Rule = (ctx) =>
         message: `no reference mix found: the null test was not run${ctx.profile.noMixSeverity === 'error' ? ` (the ${ctx.profile.name} profile requires it)` : ''}`,
         fix: 'add the mix to the package (name it "mix"), or point to it with --mix FILE',
       });
+
+/** A package is one unit: audio beside stemkit.json that it does not list is stale (an earlier render) or stray. */
+export const manifest: Rule = (ctx) => {
+  const unlisted = ctx.pkg.unlisted ?? [];
+  if (unlisted.length === 0) return [];
+  // These files were never read (they are not stems), so they are named by path only.
+  return finding('package.manifest', 'error', {
+    file: null,
+    message: `${unlisted.length} audio file(s) in the package are not in stemkit.json: ${nameList(unlisted.map((p) => p.split('/').pop()!))}`,
+    value: unlisted.length,
+    fix: 'remove the files the manifest does not list, or render the package again (with --force)',
+  }).map((f) => ({ ...f, files: unlisted }));
+};
