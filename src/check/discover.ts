@@ -29,8 +29,9 @@ const ALTERNATE_NAMES: [AlternateKind, RegExp][] = [
   ['a-cappella', /\b(a[ -]?cc?app?ell?a|acap|vocals? only|vox only)\b/i],
   ['instrumental', /\b(instrumental|inst|no[ -]?(vox|vocals?|lead)|minus[ -]?(one|vox|vocals?)|karaoke|backing[ -]?track)\b/i],
   ['tv-mix', /\b(tv[ -]?(mix|track|version)?)\b/i],
-  ['clean', /\b(clean([ -]?(version|mix|edit))?)\b/i],
-  ['underscore', /\b(underscore|bed)\b/i],
+  // "Clean Guitar" and "Synth Bed" are stems: "clean" counts only at the end of the name, "bed" only as "music bed".
+  ['clean', /\bclean([ -]?(version|mix|edit))?$/i],
+  ['underscore', /\b(underscore|music[ -]?bed)\b/i],
 ];
 
 /** The alternate kind a file's name announces, or null. */
