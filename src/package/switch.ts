@@ -1,4 +1,4 @@
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StemkitError, fromFsError } from '../errors.js';
 
@@ -94,6 +94,10 @@ export async function writePackageFolder<T>(out: string, build: (staging: string
     return [signal, handler] as const;
   });
   try {
+    // The staging folder itself without `recursive` (Node's recursive mkdir spins on some read-only
+    // file systems, /proc among them); its parent with it, for an --out whose parents are new.
+    await mkdir(dirname(target), { recursive: true });
+    await mkdir(staging);
     const result = await build(staging);
     await testPause('switch');
     const hadPrevious = await stat(target).then(() => true, () => false);
@@ -108,7 +112,16 @@ export async function writePackageFolder<T>(out: string, build: (staging: string
     if (hadPrevious) await rm(previous, { recursive: true, force: true });
     return result;
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    // An error from the file system here is the user's (a read-only or full disk), not a bug.
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (!(err instanceof StemkitError) && typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      throw new StemkitError('E_IO', `cannot write the package to ${out}: ${(err as Error).message}`, {
+        file: target,
+        hint: code === 'ENOSPC' ? 'free some disk space and run again' : 'check that the folder (and its parent) exists and is writable',
+        cause: err,
+      });
+    }
     throw err;
   } finally {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
