@@ -189,3 +189,15 @@ describe('session values no real session has are refused with their field path',
     });
   }
 });
+
+describe('check never passes a half-written package', () => {
+  it('stems that render wrote, in a folder whose stemkit.json is missing, fail as package.manifest', async () => {
+    const out = join(root, 'no-manifest');
+    expect((await cli(['render', session, '--out', out])).code).toBe(0);
+    expect((await checkPackage(await discoverPackage(out))).ok).toBe(true);
+    rmSync(join(out, 'stemkit.json'));
+    const report = await checkPackage(await discoverPackage(out));
+    expect(report.ok).toBe(false);
+    expect(report.findings.find((f) => f.rule === 'package.manifest')!.message).toMatch(/written by stemkit, but the folder has no stemkit\.json/);
+  });
+});

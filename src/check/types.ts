@@ -69,6 +69,8 @@ export interface CheckedFile {
   startOffsetSamples: number | null;
   /** Problems the reader tolerated (source meta warnings); absent when none. */
   readerWarnings?: string[];
+  /** The BWF originator, when the file has a bext chunk ("stemkit" for files render wrote). */
+  originator?: string | null;
 }
 
 export interface NullSummary {

@@ -75,6 +75,17 @@ export const noMix: Rule = (ctx) =>
 
 /** A package is one unit: audio beside stemkit.json that it does not list is stale (an earlier render) or stray. */
 export const manifest: Rule = (ctx) => {
+  // Files render wrote (bext originator "stemkit") in a folder without stemkit.json: a package whose
+  // manifest never arrived (an interrupted copy, a hand-assembled folder) is not a complete package.
+  const rendered = ctx.stems.filter((s) => s.originator === 'stemkit');
+  if (!ctx.pkg.manifest && rendered.length > 0 && rendered.length === ctx.stems.length) {
+    return finding('package.manifest', 'error', {
+      file: null,
+      message: `${nameList(rendered.map((s) => s.name))} ${rendered.length === 1 ? 'was' : 'were'} written by stemkit, but the folder has no stemkit.json: an incomplete package (an interrupted copy or render)`,
+      value: rendered.length,
+      fix: 'copy or render the package again, complete with its stemkit.json',
+    }).map((f) => ({ ...f, files: rendered.map((s) => s.path) }));
+  }
   const unlisted = ctx.pkg.unlisted ?? [];
   if (unlisted.length === 0) return [];
   // These files were never read (they are not stems), so they are named by path only.
