@@ -12,7 +12,7 @@ import type { StemPackage } from './discover.js';
 import { energyDb, dbToGain, round, toDb } from '../dsp/decibels.js';
 import { spectrumBands, worstMoments } from '../dsp/residual-moments.js';
 import { fileMeasure, rmsOf } from './measurement.js';
-import type { PassResult } from './pass.js';
+import { releasePassBuffers, type PassResult } from './pass.js';
 import { resolveProfile } from './profiles.js';
 import { RULES } from './rules/index.js';
 import type { RuleContext } from './rules/context.js';
@@ -78,6 +78,15 @@ function residualWhere(pass: PassResult, mix: CheckedFile, rate: number, passed:
 
 /** Proves or disproves that a package's stems sum to its mix, and says why not. */
 export async function checkPackage(pkg: StemPackage, options: CheckOptions = {}): Promise<CheckReport> {
+  try {
+    return await checkOnce(pkg, options);
+  } finally {
+    // A long-running process checks package after package: the calling thread's block buffers go back.
+    releasePassBuffers();
+  }
+}
+
+async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<CheckReport> {
   const began = Date.now();
   const profileName = options.profile ?? (typeof pkg.manifest?.profile === 'string' ? pkg.manifest.profile : 'music');
   const profile = await resolveProfile(profileName, pkg.manifest?.limits, `${pkg.dir}/stemkit.json`);

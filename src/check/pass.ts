@@ -110,6 +110,11 @@ function channelWeights(format: AudioFormat): number[] {
 /** Block buffers kept for the next segment this thread measures. */
 const blockBuffers = new LockstepBuffers();
 
+/** Gives this thread's kept block buffers back to the kernels' memory (after a check on the calling thread). */
+export function releasePassBuffers(): void {
+  blockBuffers.clear();
+}
+
 /** A no-op job: loading this module in a worker ahead of the first segment (see preparePassWorkers). */
 export function workerReady(): boolean {
   return true;

@@ -62,6 +62,15 @@ export class LockstepBuffers {
     if (sets === this.sets) this.inUse = false;
     else release(sets);
   }
+
+  /** Gives the kept buffers back to the kernels' memory (when no stream is using them). */
+  clear(): void {
+    if (this.sets && !this.inUse) {
+      release(this.sets);
+      this.sets = null;
+      this.shape = '';
+    }
+  }
 }
 
 /**

@@ -142,7 +142,8 @@ export async function resolveSession(raw: unknown, dir: string, label = 'session
     chain.forEach((spec, i) => {
       try {
         const impulse = spec.type === 'reverb' && spec.impulse ? [new Float32Array(1)] : undefined;
-        createProcessor(spec, { sampleRate: session.sampleRate, channels: chainChannels, ...(impulse ? { impulse } : {}) });
+        // Built only to validate: its kernel memory goes back at once (a server validating sessions all day must not fill the arena).
+        createProcessor(spec, { sampleRate: session.sampleRate, channels: chainChannels, ...(impulse ? { impulse } : {}) }).dispose?.();
       } catch (err) {
         problems.push(`${where}[${i}]${err instanceof ProcessorConfigError ? '.' : ': '}${(err as Error).message}`);
       }

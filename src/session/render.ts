@@ -120,6 +120,8 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
   const master = buildChain(session.master.processing, rate, resolved.channels, impulses);
 
   const { timeline, frames } = renderLength(resolved, graphs, master.tail);
+  // These graphs only measure latency and tails (each render job builds its own): their kernel memory goes back now.
+  for (const g of graphs) for (const chain of [g.bus, ...g.tracks.map((t) => t.chain), ...g.returns.map((r) => r.chain)]) chain.dispose();
 
   await mkdir(join(options.outDir, 'stems'), { recursive: true });
   const names = session.stems.map((stem, s) => stemFileName(s, stem.name));
