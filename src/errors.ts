@@ -49,6 +49,10 @@ export function fromFsError(err: unknown, file: string): StemkitError {
         hint: 'pass the audio files inside the folder, not the folder itself',
         cause: err,
       });
+    case 'ENOSPC':
+      return new StemkitError('E_IO', `the disk is full: ${file}`, { file, hint: 'free some disk space and run again', cause: err });
+    case 'EROFS':
+      return new StemkitError('E_IO', `read-only file system: ${file}`, { file, hint: 'write to a folder on a writable disk', cause: err });
     case 'EACCES':
     case 'EPERM':
       return new StemkitError('E_IO', `permission denied: ${file}`, { file, hint: 'make the file readable (chmod +r)', cause: err });
@@ -61,8 +65,21 @@ export function fromFsError(err: unknown, file: string): StemkitError {
   }
 }
 
+/**
+ * A file-system error from Node (it carries an errno code and a path) as the typed error it is: the
+ * user's disk, folder or permissions, never "a bug". The same mapping on every thread, so a failure
+ * reads the same whether a worker or the main thread met it. Anything else stays as it is.
+ */
+export function asStemkitError(err: unknown): unknown {
+  if (err instanceof StemkitError) return err;
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.path === 'string') return fromFsError(err, e.path);
+  return err;
+}
+
 /** The JSON shape of any failure, for reports: typed errors keep their code, anything else is E_INTERNAL. */
-export function errorJson(err: unknown): { code: string; message: string; hint: string } {
+export function errorJson(failure: unknown): { code: string; message: string; hint: string } {
+  const err = asStemkitError(failure);
   if (err instanceof StemkitError) return { code: err.code, message: err.message, hint: err.hint };
   return { code: 'E_INTERNAL', message: (err as Error)?.message ?? String(err), hint: 'this is a bug in stemkit; report it' };
 }

@@ -201,3 +201,16 @@ describe('check never passes a half-written package', () => {
     expect(report.findings.find((f) => f.rule === 'package.manifest')!.message).toMatch(/written by stemkit, but the folder has no stemkit\.json/);
   });
 });
+
+describe('a file-system failure reads the same on any thread', () => {
+  it('an errno error becomes the typed E_IO error, in the worker and on the main thread', async () => {
+    const { asStemkitError, errorJson } = await import('../src/errors.js');
+    const { formatError } = await import('../src/report/terminal.js');
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', path: '/data/pkg/stems/01_A.wav' });
+    expect(asStemkitError(enospc)).toMatchObject({ code: 'E_IO', file: '/data/pkg/stems/01_A.wav', hint: 'free some disk space and run again' });
+    expect(errorJson(enospc).code).toBe('E_IO');
+    expect(formatError(enospc, { write: () => true })).not.toMatch(/bug/);
+    // A real invariant failure keeps its "bug" wording.
+    expect(formatError(new TypeError('x is undefined'), { write: () => true })).toMatch(/internal error[^]*this is a bug/);
+  });
+});

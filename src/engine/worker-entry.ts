@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { isStemkitError } from '../errors.js';
+import { asStemkitError, isStemkitError } from '../errors.js';
 
 /**
  * Worker side of the pool: imports the job's module, runs the named export with its input and a
@@ -19,7 +19,8 @@ parentPort?.on('message', async (message: JobMessage) => {
     if (typeof fn !== 'function') throw new Error(`${message.moduleUrl} has no export ${message.exportName}`);
     const output = await fn(message.input, (progress) => parentPort!.postMessage({ id: message.id, progress }));
     parentPort!.postMessage({ id: message.id, ok: true, output });
-  } catch (err) {
+  } catch (failure) {
+    const err = asStemkitError(failure);
     const error = isStemkitError(err)
       ? { stemkit: true, code: err.code, message: err.message, file: err.file, hint: err.hint }
       : { stemkit: false, message: (err as Error)?.stack ?? String(err) };
