@@ -32,9 +32,10 @@ function hashes(dir: string): Record<string, string> {
 }
 
 /** Runs the CLI; `until` (a line on stderr) triggers `signal` to the process. */
-function cli(args: string[], options: { env?: Record<string, string>; until?: string; signal?: NodeJS.Signals } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function cli(args: string[], options: { env?: Record<string, string>; until?: string; signal?: NodeJS.Signals; afterMs?: number } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (options.afterMs !== undefined) setTimeout(() => child.kill(options.signal ?? 'SIGKILL'), options.afterMs);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -96,6 +97,27 @@ describe('interrupts: the previous package or the complete new one, never a mix'
     expect((await cli(['render', session, '--out', out])).code).toBe(0);
     previous = hashes(out);
   });
+
+  // Early (loading, validating) and mid-render by time: wherever the kill lands, the same must hold.
+  for (const [afterMs, signal] of [
+    [300, 'SIGKILL'],
+    [1200, 'SIGKILL'],
+    [1200, 'SIGTERM'],
+  ] as const) {
+    it(`${signal} ${afterMs} ms into a render: the previous package or the new one, complete; nothing left after the next run`, async () => {
+      previous = hashes(out);
+      await cli(['render', session, '--out', out, '--force'], { afterMs, signal });
+      if (existsSync(out)) {
+        const now = hashes(out);
+        // Either untouched, or the new package complete (same files; the manifest records render times).
+        expect(Object.keys(now).sort()).toEqual(Object.keys(previous).sort());
+        expect((await checkPackage(await discoverPackage(out))).ok).toBe(true);
+      }
+      expect((await cli(['render', session, '--out', out, '--force'])).code).toBe(0);
+      expect(leftovers()).toEqual([]);
+      expect((await checkPackage(await discoverPackage(out))).ok).toBe(true);
+    }, 120_000);
+  }
 
   for (const [point, signal] of [
     ['switch', 'SIGKILL'],
