@@ -221,7 +221,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         residualPlanar = Array.from({ length: channels }, () => own(allocateSamples(n)));
         mono = Array.from({ length: monoCount }, () => own(allocateSamples(Math.ceil(n / CROSS_STRIDE) + 1)));
         picks = own(allocateIndices(Math.ceil(n / CROSS_STRIDE) + 1));
-        sumMono = new Float32Array(Math.ceil(n / CROSS_STRIDE) + 1);
+        sumMono = own(allocateSamples(Math.ceil(n / CROSS_STRIDE) + 1));
       }
       // Cross products sample one frame in 8 (pickInGroupOf8): diagnosis needs proportions, not
       // every sample, and this is the pass's O(stems²) part.
@@ -238,14 +238,6 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         // The mono downmix (Σ channels) of the picked frames, packed.
         pickedMono(mono[i]!, planar, picks, pickCount);
       });
-      if (gainCurve) {
-        sumMono.fill(0, 0, pickCount);
-        for (let i = 0; i < stemCount; i++) {
-          const m = mono[i]!;
-          for (let t = 0; t < pickCount; t++) sumMono[t]! += m[t]!;
-        }
-        gainCurve.push(sumMono, mono[mixIndex]!, picks, block.start, pickCount);
-      }
       // All files at once: the loudness meters K-weight two files' channel pairs at a time.
       LoudnessMeter.pushTogether(files.map((f) => f.loudness), block.data, n);
       const sums = sumPlanar.map((a) => a.subarray(0, n));
@@ -253,6 +245,11 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
         for (let ch = 0; ch < channels; ch++) unitySum(sums[ch]!, stemData.map((planar) => planar[ch]!), n);
         sum.signal.push(sums, n);
         sum.truePeak?.push(sums, n);
+        // The sum's picked mono from the unity sum itself: one kernel call, not a loop over the stems.
+        if (gainCurve) {
+          pickedMono(sumMono, sums, picks, pickCount);
+          gainCurve.push(sumMono, mono[mixIndex]!, picks, block.start, pickCount);
+        }
       }
       if (residual) {
         const res = residualPlanar.map((a) => a.subarray(0, n));
