@@ -47,7 +47,7 @@ async function inspect(name: string, path: string): Promise<CheckedFile> {
     const source = await openAudio(path);
     await source.close();
     const readerWarnings = source.meta.warnings.length ? { readerWarnings: [...source.meta.warnings] } : {};
-    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, originator: source.meta.bext?.originator ?? null, measure: null, offsetSamples: null, startOffsetSamples: null, ...readerWarnings };
+    return { name, path, format: source.format, error: null, timeReference: source.meta.bext?.timeReference ?? null, writtenByRender: source.meta.bext?.originator === 'stemkit' && /: .+ stem( \(dry\))?$/.test(source.meta.bext.description ?? ''), measure: null, offsetSamples: null, startOffsetSamples: null, ...readerWarnings };
   } catch (err) {
     return { name, path, format: null, error: errorJson(err), timeReference: null, measure: null, offsetSamples: null, startOffsetSamples: null };
   }

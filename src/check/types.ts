@@ -69,8 +69,8 @@ export interface CheckedFile {
   startOffsetSamples: number | null;
   /** Problems the reader tolerated (source meta warnings); absent when none. */
   readerWarnings?: string[];
-  /** The BWF originator, when the file has a bext chunk ("stemkit" for files render wrote). */
-  originator?: string | null;
+  /** Whether its BWF bext says `stemkit render` wrote it as a stem (originator "stemkit", description "…: NAME stem"). */
+  writtenByRender?: boolean;
 }
 
 export interface NullSummary {

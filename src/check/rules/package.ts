@@ -75,9 +75,9 @@ export const noMix: Rule = (ctx) =>
 
 /** A package is one unit: audio beside stemkit.json that it does not list is stale (an earlier render) or stray. */
 export const manifest: Rule = (ctx) => {
-  // Files render wrote (bext originator "stemkit") in a folder without stemkit.json: a package whose
+  // Stems render wrote (their bext says so) in a folder without stemkit.json: a package whose
   // manifest never arrived (an interrupted copy, a hand-assembled folder) is not a complete package.
-  const rendered = ctx.stems.filter((s) => s.originator === 'stemkit');
+  const rendered = ctx.stems.filter((s) => s.writtenByRender);
   if (!ctx.pkg.manifest && rendered.length > 0 && rendered.length === ctx.stems.length) {
     return finding('package.manifest', 'error', {
       file: null,
