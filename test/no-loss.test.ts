@@ -236,3 +236,22 @@ describe('a file-system failure reads the same on any thread', () => {
     expect(formatError(new TypeError('x is undefined'), { write: () => true })).toMatch(/internal error[^]*this is a bug/);
   });
 });
+
+describe('check under interrupts', () => {
+  it('a killed check leaves no report under its name and no temp file after the next run', async () => {
+    const pkg = join(root, 'check-kill');
+    expect((await cli(['render', session, '--out', pkg])).code).toBe(0);
+    const reports = join(root, 'reports');
+    mkdirSync(reports, { recursive: true });
+    // What a report writer killed mid-write leaves: a hidden temp file of a process that is gone.
+    writeFileSync(join(reports, '.report.html.999999-0a1b2c3d.stemkit-tmp'), '<!DOCTYPE html><html');
+    for (const [afterMs, signal] of [[150, 'SIGKILL'], [600, 'SIGKILL'], [600, 'SIGTERM']] as const) {
+      await cli(['check', pkg, '--html', join(reports, 'report.html')], { afterMs, signal });
+      // Never a half report under its name: absent, or complete.
+      if (existsSync(join(reports, 'report.html'))) expect(readFileSync(join(reports, 'report.html'), 'utf8')).toMatch(/<\/html>\s*$/);
+    }
+    expect((await cli(['check', pkg, '--html', join(reports, 'report.html')])).code).toBe(0);
+    expect(readdirSync(reports)).toEqual(['report.html']);
+    expect(readFileSync(join(reports, 'report.html'), 'utf8')).toMatch(/<\/html>\s*$/);
+  }, 120_000);
+});

@@ -1,4 +1,5 @@
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { removeStaleTemps } from '../package/switch.js';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import { checkPackage } from '../check/check.js';
 import { preparePassWorkers } from '../check/run-pass.js';
@@ -105,6 +106,8 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
       out.write(`\n${c.bold('summary')}\n${table(rows, [2, 3])}\n`);
     }
   }
+  // A report writer killed earlier left a hidden temp file beside its report: it goes now.
+  for (const path of [options.junit, options.html, options.residual]) if (path) await removeStaleTemps(dirname(resolve(path)));
   for (const [i, r] of reports.entries()) {
     if (options.junit) await writeFileAtomically(pathFor(options.junit, i, reports.length, r.package.dir), renderJunit(r, options.strict));
     if (options.html) await writeFileAtomically(pathFor(options.html, i, reports.length, r.package.dir), renderHtml(r));

@@ -42,12 +42,14 @@ export async function recoverLeftovers(target: string): Promise<void> {
     if (m[3] === PREVIOUS && !targetExists) await rename(path, target);
     else await rm(path, { recursive: true, force: true });
   }
-  // Hidden temp files of AtomicFile writers that are gone (".name.PID-xxxx.stemkit-tmp").
-  for (const dir of [target, join(target, 'stems')]) {
-    for (const entry of await readdir(dir).catch(() => [] as string[])) {
-      const m = /^\..+\.(\d+)-[0-9a-f]+\.stemkit-tmp$/.exec(entry);
-      if (m && !alive(Number(m[1]))) await rm(join(dir, entry), { force: true });
-    }
+  for (const dir of [target, join(target, 'stems')]) await removeStaleTemps(dir);
+}
+
+/** Hidden temp files of AtomicFile writers in `dir` whose process is gone (".name.PID-xxxx.stemkit-tmp"). */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const m = /^\..+\.(\d+)-[0-9a-f]+\.stemkit-tmp$/.exec(entry);
+    if (m && !alive(Number(m[1]))) await rm(join(dir, entry), { force: true });
   }
 }
 
