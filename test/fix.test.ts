@@ -8,7 +8,8 @@ import { discoverPackage } from '../src/check/discover.js';
 import { runFix } from '../src/cli/fix.js';
 import { openPlaced } from '../src/engine/placed-source.js';
 import { captureOutput } from './helpers/io.js';
-import { demoAudio, delayed, mastered, readWhole, scaled, scratchDir, summed, type DemoAudio } from './helpers/almost-right.js';
+import { demoAudio, delayed, mastered, scaled, scratchDir, summed, type DemoAudio } from './helpers/almost-right.js';
+import { readFile } from './helpers/io.js';
 import { writePackage, writeWav, type FixtureStem } from './helpers/package.js';
 
 /** `stemkit fix`: broken → fixed → nulls, one test per repair, on the demo song's stems. */
@@ -85,7 +86,7 @@ describe('stemkit fix: one repair per defect', () => {
 
   it('a stem late by N and N samples longer loses nothing: one edit, not a shift plus a trim', async () => {
     const out = await fixesToNull(await broken(withVocals((s) => ({ ...s, audio: delayed(s.audio, 480) }))), /Vocals → stems\/04_Vocals.wav: remove the first 480 samples\n/);
-    const fixed = await readWhole(join(out, 'stems', '04_Vocals.wav'));
+    const fixed = await readFile(join(out, 'stems', '04_Vocals.wav'));
     // Sample for sample the original (compared as bytes: toEqual on 880k floats is slow).
     fixed.forEach((c, ch) => expect(Buffer.from(c.buffer, c.byteOffset, c.byteLength).equals(Buffer.from(demo.stems[vocals()]!.audio[ch]!.buffer))).toBe(true));
   });
@@ -120,8 +121,8 @@ describe('stemkit fix: one repair per defect', () => {
       expect(s.format).toMatchObject({ encoding: 'pcm', bitDepth: 24 });
       await s.close();
     }
-    const widened = await readWhole(join(out, 'stems', '01_Drums.wav'));
-    const original = await readWhole(join(dir, 'stems', '01_Drums.wav'));
+    const widened = await readFile(join(out, 'stems', '01_Drums.wav'));
+    const original = await readFile(join(dir, 'stems', '01_Drums.wav'));
     widened.forEach((c, ch) => expect(Buffer.from(c.buffer, c.byteOffset, c.byteLength).equals(Buffer.from(original[ch]!.buffer, original[ch]!.byteOffset, original[ch]!.byteLength))).toBe(true));
   });
 

@@ -7,7 +7,8 @@ import { checkPackage } from '../src/check/check.js';
 import { discoverPackage } from '../src/check/discover.js';
 import { renderHtml } from '../src/report/html.js';
 import { captureOutput } from './helpers/io.js';
-import { readWhole, scratchDir } from './helpers/almost-right.js';
+import { scratchDir } from './helpers/almost-right.js';
+import { readFile } from './helpers/io.js';
 import { material, sum, writePackage } from './helpers/package.js';
 
 /** `check --residual FILE`: what does not null, as audio, placed as the null test placed it. */
@@ -45,8 +46,8 @@ describe('check --residual', () => {
     const out = join(root, 'residual.wav');
     const { code } = await run([dir], { residual: out });
     expect(code).toBe(1);
-    const written = await readWhole(out);
-    const [mixFile, drumsFile, bassFile] = await Promise.all([join(dir, 'mix.wav'), join(dir, 'stems/01_Drums.wav'), join(dir, 'stems/02_Bass.wav')].map(readWhole));
+    const written = await readFile(out);
+    const [mixFile, drumsFile, bassFile] = await Promise.all([join(dir, 'mix.wav'), join(dir, 'stems/01_Drums.wav'), join(dir, 'stems/02_Bass.wav')].map(readFile));
     for (let ch = 0; ch < 2; ch++) {
       const expected = new Float32Array(mixFile![ch]!.length);
       for (let i = 0; i < expected.length; i++) {

@@ -50,3 +50,29 @@ export function placeFiles(files: TimedFile[], hasMix: boolean, rate: number): F
     return { ...placement, startFrame: start, byTimeReference: true };
   });
 }
+
+/**
+ * A stem's whole timing repair, one edit: `head` frames in at the start (negative: out), then
+ * `tail` at the end (negative: trimmed). Its BWF start minus its measured lag puts its first sample
+ * on the mix's timeline; the end is then fitted to the span. A stem late by N and N samples longer
+ * needs one edit, not a shift plus a trim (which would lose 2N samples).
+ */
+export interface TimingRepair {
+  head: number;
+  tail: number;
+}
+
+/** The repair for a stem starting `startFrame` into the span (BWF), late by `lag`, `frames` long at the package rate. */
+export function timingRepairOf(startFrame: number, lag: number, frames: number, spanFrames: number): TimingRepair {
+  const head = startFrame - lag;
+  return { head, tail: spanFrames - (head + frames) };
+}
+
+/** The repair's steps in words ("pad 384000 samples at the start", "trim 12 samples from the end"); with `rate`, the head also in ms. */
+export function timingSteps(r: TimingRepair, rate?: number): string[] {
+  const ms = (n: number) => (rate ? ` (${((Math.abs(n) / rate) * 1000).toFixed(1)} ms)` : '');
+  return [
+    r.head > 0 ? `pad ${r.head} samples${ms(r.head)}${rate ? ' of silence' : ''} at the start` : r.head < 0 ? `remove the first ${-r.head} samples${ms(r.head)}` : '',
+    r.tail > 0 ? `pad ${r.tail} samples at the end` : r.tail < 0 ? `trim ${-r.tail} samples from the end` : '',
+  ].filter(Boolean);
+}

@@ -1,6 +1,6 @@
 import type { AudioFormat } from '../audio/types.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
-import { framesAt } from './alignment.js';
+import { framesAt, timingRepairOf, timingSteps } from './alignment.js';
 import type { CheckedFile, CheckReport, Finding } from './types.js';
 
 /**
@@ -106,8 +106,7 @@ export function planRepairs(report: CheckReport): RepairPlan {
       const order = of(report, 'format.channel-order', stem).find((f) => f.severity === 'error');
       if (order && typeof order.value === 'string') ops.push({ op: 'reorder-channels', permutation: JSON.parse(order.value) as number[], reason: 'format.channel-order' });
       // The stem's sample i lands at mix frame i + head; then the end is fitted to the mix.
-      const head = (stem.startOffsetSamples ?? 0) - (stem.offsetSamples ?? 0);
-      const tail = mixFrames - (head + framesAt(format, rate));
+      const { head, tail } = timingRepairOf(stem.startOffsetSamples ?? 0, stem.offsetSamples ?? 0, framesAt(format, rate), mixFrames);
       if (head !== 0 || tail !== 0) {
         const why = [stem.startOffsetSamples ? 'format.start-mismatch' : '', stem.offsetSamples ? 'timing.offset' : '', tail ? 'format.length-mismatch' : ''].filter(Boolean).join(', ');
         ops.push({ op: 'align', head, tail, reason: why });
@@ -154,11 +153,8 @@ export function describeOp(op: RepairOp): string {
       return `resample ${op.from} → ${op.to} Hz (libsamplerate, best quality)`;
     case 'reorder-channels':
       return `reorder channels as [${op.permutation.map((c) => c + 1).join(', ')}]`;
-    case 'align': {
-      const head = op.head > 0 ? `pad ${op.head} samples at the start` : op.head < 0 ? `remove the first ${-op.head} samples` : '';
-      const tail = op.tail > 0 ? `pad ${op.tail} samples at the end` : op.tail < 0 ? `trim ${-op.tail} samples from the end` : '';
-      return [head, tail].filter(Boolean).join(', then ');
-    }
+    case 'align':
+      return timingSteps(op).join(', then ');
     case 'invert-polarity':
       return 'invert polarity';
     case 'gain':

@@ -4,7 +4,9 @@ import { describeOp, planRepairs, type RepairPlan } from '../check/repairs.js';
 import { preparePassWorkers } from '../check/run-pass.js';
 import type { CheckReport } from '../check/types.js';
 import { WorkerPool } from '../engine/pool.js';
-import { applyRepairs, checkFixOutput } from '../package/fix.js';
+import { applyRepairs } from '../package/fix.js';
+import { checkOutputFolder } from '../package/switch.js';
+import { StemkitError } from '../errors.js';
 import { colours, type Writer } from '../report/terminal.js';
 import { progressLine } from './progress.js';
 
@@ -49,10 +51,9 @@ export async function runFix(input: string, options: FixCliOptions, out: Writer,
     const inputs = [...pkg.stems.map((s) => s.path), ...(pkg.mix ? [pkg.mix.path] : []), ...(pkg.alternates ?? []).map((a) => a.path), pkg.dir];
     if (!options.plan) {
       if (!options.out) {
-        const { StemkitError } = await import('../errors.js');
         throw new StemkitError('E_USAGE', 'stemkit fix needs --out DIR (or --plan to only print the repairs)', { hint: 'stemkit fix PACKAGE --out FIXED-PACKAGE' });
       }
-      await checkFixOutput(options.out, inputs, Boolean(options.force));
+      await checkOutputFolder(options.out, inputs, Boolean(options.force));
     }
     const checkOptions = { ...(options.profile ? { profile: options.profile } : {}), pool };
     progress.update('checking', 0);

@@ -1,15 +1,14 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { checkOutputFolder, writePackageFolder } from './switch.js';
+import { writePackageFolder } from './switch.js';
 import { createWavWriter } from '../audio/wav/write.js';
 import { openPlaced } from '../engine/placed-source.js';
 import { StemkitError } from '../errors.js';
 import { describeOp, type RepairPlan, type StemRepair } from '../check/repairs.js';
 
 /**
- * Applies a repair plan into a new package folder: the inputs are only read. Everything is written
- * into a staging folder beside `out` and switched in by one rename when complete, so an interrupted
- * fix leaves the previous state of `out` (nothing, or what was there) and no half package.
+ * Applies a repair plan into a new package folder (the inputs are only read), through
+ * writePackageFolder: an interrupted fix leaves `out` as it was and no half package.
  */
 export interface FixResult {
   out: string;
@@ -17,11 +16,6 @@ export interface FixResult {
 }
 
 const BLOCK = 32768;
-
-/** Refuses an output folder that would hold or replace any input, before any work. */
-export async function checkFixOutput(out: string, inputs: string[], force: boolean): Promise<void> {
-  await checkOutputFolder(out, inputs, force);
-}
 
 /** Streams one stem through its repairs into `path`. */
 async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Promise<void> {

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAudio } from '../../src/audio/open.js';
 import { runDemo } from '../../src/cli/demo.js';
 import { createChain } from '../../src/dsp/processors/index.js';
+import { readFile } from './io.js';
 
 /**
  * Realistic material for the "almost right" cases: the demo song (drums, bass, music, vocals, FX
@@ -19,15 +19,6 @@ export interface DemoAudio {
 
 let cached: Promise<DemoAudio> | null = null;
 
-export async function readWhole(path: string): Promise<Float32Array[]> {
-  const source = await openAudio(path);
-  try {
-    return await source.read(0, source.format.frames);
-  } finally {
-    await source.close();
-  }
-}
-
 export function demoAudio(): Promise<DemoAudio> {
   cached ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stemkit-demo-material-'));
@@ -37,17 +28,15 @@ export function demoAudio(): Promise<DemoAudio> {
     const pkg = join(dir, 'demo', 'package');
     const files = readdirSync(join(pkg, 'stems')).sort();
     const stems = [];
-    for (const f of files) stems.push({ name: f.replace(/^\d+_/, '').replace(/\.wav$/, ''), audio: await readWhole(join(pkg, 'stems', f)) });
-    return { dir: pkg, sampleRate: 48000, stems, mix: await readWhole(join(pkg, 'mix.wav')) };
+    for (const f of files) stems.push({ name: f.replace(/^\d+_/, '').replace(/\.wav$/, ''), audio: await readFile(join(pkg, 'stems', f)) });
+    return { dir: pkg, sampleRate: 48000, stems, mix: await readFile(join(pkg, 'mix.wav')) };
   })();
   return cached;
 }
 
 /** A fresh folder for one derived package. */
 export function scratchDir(label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `stemkit-${label}-`));
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  return dir;
+  return mkdtempSync(join(tmpdir(), `stemkit-${label}-`));
 }
 
 /** x delayed by n frames (n > 0 prepends silence; n < 0 drops the first −n frames), same channels. */

@@ -1,5 +1,6 @@
 import { finding, mostCommon, nameList, placementOf, readable, type FindingInput, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile } from '../types.js';
+import { timingRepairOf, timingSteps, type TimingRepair } from '../alignment.js';
 
 /** The reference every file is compared with: the mix when readable, else the majority. */
 function reference<T>(ctx: Parameters<Rule>[0], pick: (f: NonNullable<typeof ctx.mix>) => T): T | undefined {
@@ -150,32 +151,17 @@ export const channelsMismatch: Rule = (ctx) => {
   );
 };
 
-/**
- * One stem's whole timing repair, so that no two findings ask for overlapping edits (shifting a late
- * stem that is also longer by the same amount needs one edit, not a shift plus a trim).
- * `head` frames go in at the start (negative: come out), then `tail` at the end (negative: trimmed).
- */
-export interface TimingRepair {
-  head: number;
-  tail: number;
-}
-
-/** The repair that puts `f` on the mix's (or the package's) span: its BWF start, minus its measured lag, then the end. */
+/** The repair that puts `f` on the mix's (or the package's) span (see timingRepairOf). */
 export function timingRepair(ctx: RuleContext, f: CheckedFile, spanFrames: number): TimingRepair | null {
   const place = placementOf(ctx, f);
   if (!place) return null;
-  const head = place.startFrame - (f.offsetSamples ?? 0);
+  const r = timingRepairOf(place.startFrame, f.offsetSamples ?? 0, place.frames, spanFrames);
   // A resampled file's length rounds to the nearest frame: ±1 frame is the same duration.
-  const tail = spanFrames - (head + place.frames);
-  return { head, tail: f.format!.sampleRate !== place.sampleRate && Math.abs(tail) <= 1 ? 0 : tail };
+  return f.format!.sampleRate !== place.sampleRate && Math.abs(r.tail) <= 1 ? { ...r, tail: 0 } : r;
 }
 
 export function repairText(name: string, r: TimingRepair, rate: number): string {
-  const ms = (n: number) => `${((Math.abs(n) / rate) * 1000).toFixed(1)} ms`;
-  const steps = [
-    r.head > 0 ? `pad ${r.head} samples (${ms(r.head)}) of silence at the start` : r.head < 0 ? `remove the first ${-r.head} samples (${ms(r.head)})` : '',
-    r.tail > 0 ? `pad ${r.tail} samples at the end` : r.tail < 0 ? `trim ${-r.tail} samples from the end` : '',
-  ].filter(Boolean);
+  const steps = timingSteps(r, rate);
   if (steps.length === 0) return `${name} needs no timing edit`;
   const ends = r.head !== 0 && r.tail === 0 ? '; it then ends exactly with the mix, nothing to trim' : '';
   return `${name}: ${steps.join(', then ')}${ends}`;
