@@ -101,3 +101,20 @@ export function stereoStats(l: usize, r: usize, n: i32, out: usize): void {
 export function samplePeak(x: usize, n: i32): f32 {
   return peakOf(x, 0, n);
 }
+
+/** Whether every x[i] for i < n is finite: x − x is 0 for finite x and NaN for NaN and ±Infinity. */
+export function allFinite(x: usize, n: i32): bool {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    acc = f32x4.add(acc, f32x4.sub(v, v));
+  }
+  let tail: f32 = 0;
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    tail += v - v;
+  }
+  const total = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+  return total == 0;
+}

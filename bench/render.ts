@@ -33,7 +33,8 @@ import { parseArgs } from 'node:util';
 import { openAudio } from '../src/audio/open.js';
 import { butterworthQs } from '../src/dsp/processors/biquad.js';
 import type { ProcessorSpec } from '../src/dsp/processors/schema.js';
-import { buildChain, type Impulses } from '../src/session/chain.js';
+import { createChain } from '../src/dsp/processors/index.js';
+import type { Impulses } from '../src/session/impulses.js';
 import { loadImpulses } from '../src/session/impulses.js';
 import { loadSession, type ResolvedSession } from '../src/session/load.js';
 import type { Session } from '../src/session/schema.js';
@@ -247,7 +248,7 @@ async function decodeTracks(resolved: ResolvedSession): Promise<Decoded> {
 /** Frames renderSession renders before it trims an "auto" tail: the timeline plus the declared tails. */
 function renderFrames(resolved: ResolvedSession, impulses: Impulses): { frames: number; timeline: number } {
   const graphs = resolved.session.stems.map((_, s) => buildStemGraph(resolved, s, impulses));
-  const master = buildChain(resolved.session.master.processing, resolved.session.sampleRate, resolved.channels, impulses);
+  const master = createChain(resolved.session.master.processing, { sampleRate: resolved.session.sampleRate, channels: resolved.channels }, impulses);
   return renderLength(resolved, graphs, master.tail);
 }
 
@@ -307,7 +308,7 @@ function stemkitGraph(resolved: ResolvedSession, decoded: Decoded, frames: numbe
     mixer.dispose();
   }
   // Master: fader, then the chain over frames + latency (silence at the end), output from `latency` on.
-  const master = buildChain(session.master.processing, rate, channels, impulses);
+  const master = createChain(session.master.processing, { sampleRate: rate, channels }, impulses);
   const masterGain = session.master.gain === -Infinity ? 0 : 10 ** (session.master.gain / 20);
   const total = frames + master.latency;
   for (let at = 0; at < total; at += BLOCK) {
@@ -579,7 +580,7 @@ async function inMemory(fixture: RenderFixture, cliMixPath: string | null): Prom
   console.log(`  decoded ${TRACKS.length} tracks into memory in ${decodeSeconds.toFixed(1)} s (not timed); ${frames} frames to render (timeline + declared tails)`);
 
   // stemkit
-  const masterLatency = buildChain(session.master.processing, rate, resolved.channels, impulses).latency;
+  const masterLatency = createChain(session.master.processing, { sampleRate: rate, channels: resolved.channels }, impulses).latency;
   const mix = Array.from({ length: resolved.channels }, () => new Float32Array(frames + masterLatency + BLOCK));
   const sk: TimedRender[] = [];
   let offset = 0;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAudio } from '../src/audio/open.js';
 import { createWavWriter } from '../src/audio/wav/write.js';
 import { SampleStats, type SampleStatsResult } from '../src/dsp/sample-stats.js';
-import { lockstep, type Progress } from '../src/engine/lockstep.js';
+import { defaultBlockFrames, lockstep, type Progress } from '../src/engine/lockstep.js';
+import type { AudioSource } from '../src/audio/types.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { ChunkReceiver, ChunkSender } from '../src/engine/chunk-stream.js';
 import { MessageChannel } from 'node:worker_threads';
@@ -65,6 +66,26 @@ describe('lockstep', () => {
       for await (const _ of lockstep([source], { blockFrames: 4096, signal: controller.signal })) controller.abort();
     };
     await expect(run()).rejects.toMatchObject({ code: 'E_ABORTED' });
+    await source.close();
+  });
+
+  it('sizes blocks to a memory budget: large for a few stems, smaller for a thousand, never tiny', () => {
+    const stereo = (n: number) => Array.from({ length: n }, () => ({ format: { channels: 2 } }) as AudioSource);
+    expect(defaultBlockFrames(stereo(9))).toBe(32768);
+    // 1001 stereo sources × 2 buffer sets × 4 bytes: 4096 frames keep them within 64 MiB.
+    expect(defaultBlockFrames(stereo(1001))).toBe(4096);
+    expect(2 * 4 * 2 * 1001 * defaultBlockFrames(stereo(1001))).toBeLessThanOrEqual(64 * 1024 * 1024);
+    expect(defaultBlockFrames(stereo(100_000))).toBe(2048);
+  });
+
+  it('reads a source whose reads are larger than its scratch buffer (pieces) exactly', async () => {
+    const source = await openAudio(files[0]!.path);
+    // One read of 700,001 frames goes through the 64 KiB buffer in pieces.
+    const whole = await source.read(0, 700_001);
+    let mismatches = 0;
+    whole.forEach((channel, ch) => channel.forEach((v, i) => (mismatches += v === files[0]!.planar[ch]![i] ? 0 : 1)));
+    expect(whole.map((c) => c.length)).toEqual([700_001, 700_001]);
+    expect(mismatches).toBe(0);
     await source.close();
   });
 });

@@ -1,16 +1,17 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkPackage } from '../src/check/check.js';
 import { MAX_PROBED_STEMS } from '../src/check/diagnose.js';
 import { discoverPackage } from '../src/check/discover.js';
 import { renderJunit } from '../src/report/junit.js';
+import { renderText } from '../src/report/text.js';
 import { delayed, scratchDir } from './helpers/almost-right.js';
-import { material, sum, writePackage, type FixtureStem } from './helpers/package.js';
+import { material, sum, writePackage, writeWav, type FixtureStem } from './helpers/package.js';
 
 /** Packages of many stems: the diagnosis stays bounded and one cause stays one finding. */
 const root = scratchDir('many-stems');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => (process.env.KEEP ? undefined : rmSync(root, { recursive: true, force: true })));
 
 describe('many stems', () => {
   it(`probes at most ${MAX_PROBED_STEMS} stems for offsets, the loudest, and still finds the one that is late`, async () => {
@@ -54,5 +55,30 @@ describe('many stems', () => {
     const dir = await writePackage(join(root, 'two'), stems, sum(stems.map((s) => s.audio)));
     const report = await checkPackage(await discoverPackage(dir));
     expect(report.findings.filter((f) => f.rule === 'format.bit-depth').map((f) => f.stem)).toEqual(['Track 1', 'Track 2']);
+  }, 120_000);
+
+  it('the terminal table lists 24 stems (a quiet one a finding names among them) and counts the rest; files sort by number', async () => {
+    // 40 parts, louder with their number, file names numbered 1…40 unpadded; "Part 3" (quiet) and
+    // "Part 5" are 16-bit, so a finding names each of them.
+    const stems: FixtureStem[] = Array.from({ length: 40 }, (_, i) => ({ name: `Part ${i + 1}`, audio: material(1, i + 1, 0.01 + 0.002 * i) }));
+    const mix = sum(stems.map((s) => s.audio));
+    const dir = join(root, 'table');
+    await writePackage(dir, [], mix);
+    for (const [i, s] of stems.entries()) {
+      await writeWav(join(dir, 'stems', `${i + 1}_${s.name.replace(' ', '')}.wav`), s.audio, i === 2 || i === 4 ? { format: 'pcm16' } : {});
+    }
+    const pkg = await discoverPackage(dir);
+    expect(pkg.stems.slice(0, 3).map((p) => basename(p.path))).toEqual(['1_Part1.wav', '2_Part2.wav', '3_Part3.wav']);
+    expect(basename(pkg.stems.at(-1)!.path)).toBe('40_Part40.wav');
+    const report = await checkPackage(pkg);
+    expect(report.findings.filter((f) => f.rule === 'format.bit-depth').map((f) => f.stem)).toEqual(['Part3', 'Part5']);
+    const text = renderText(report, { write: () => true });
+    const rows = text.split('\n').filter((l) => /^Part\d+ /.test(l));
+    expect(rows).toHaveLength(24);
+    // The stems findings name come first, then the loudest, listed in package order.
+    expect(rows.slice(0, 2).map((l) => l.split(' ')[0])).toEqual(['Part3', 'Part5']);
+    expect(rows.at(-1)!.startsWith('Part40 ')).toBe(true);
+    expect(rows.some((l) => l.startsWith('Part1 '))).toBe(false);
+    expect(text).toContain('… and 16 more stems, without findings, quieter than those listed (stemkit check --json or --html lists every stem)');
   }, 120_000);
 });

@@ -9,7 +9,7 @@ import { discoverPackage } from '../src/check/discover.js';
 import { TruePeakMeter } from '../src/dsp/true-peak.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { encodeInterleaved } from '../src/audio/pcm-encode.js';
-import { buildChain } from '../src/session/chain.js';
+import { createChain } from '../src/dsp/processors/index.js';
 import { buildStemGraph } from '../src/session/stem-graph.js';
 import { StemMixer } from '../src/session/stem-mixer.js';
 import { guessStem, initSession } from '../src/session/init.js';
@@ -390,7 +390,7 @@ describe('mix as the stems are written', () => {
     const frames = manifest.frames;
     const channels = manifest.channels;
     const resolved = await resolveSession(session, join(out, '..'), 'session.yaml');
-    const master = buildChain(resolved.session.master.processing, manifest.sampleRate, channels, new Map());
+    const master = createChain(resolved.session.master.processing, { sampleRate: manifest.sampleRate, channels }, new Map());
     const gain = 10 ** (resolved.session.master.gain / 20);
     const input = Array.from({ length: channels }, (_, ch) =>
       Float32Array.from({ length: frames + master.latency }, (_, i) => {

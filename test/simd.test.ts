@@ -3,6 +3,7 @@ import { encodeInterleaved } from '../src/audio/pcm-encode.js';
 import { createProcessor } from '../src/dsp/processors/index.js';
 import {
   addScaled,
+  allFinite,
   allocateBytes,
   allocateDoubles,
   addScaled2,
@@ -349,5 +350,27 @@ describe('SIMD arena', () => {
     releaseSamples(big);
     releaseSamples(a);
     expect(arenaInUse()).toBe(before);
+  });
+});
+
+describe('allFinite', () => {
+  it('finds one NaN or ±Infinity at any position (SIMD lanes and tail), in or outside the arena', () => {
+    const n = 1029;
+    for (const make of [(k: number) => new Float32Array(k), (k: number) => allocateSamples(k)]) {
+      const x = make(n);
+      for (let i = 0; i < n; i++) x[i] = Math.sin(i) * 3e38; // huge but finite
+      expect(allFinite(x, 0, n)).toBe(true);
+      for (const at of [0, 1, 2, 3, 4, 511, 1024, 1027, 1028]) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const keep = x[at]!;
+          x[at] = bad;
+          expect(allFinite(x, 0, n)).toBe(false);
+          // Outside [from, to) it does not count.
+          expect(allFinite(x, at + 1, n)).toBe(true);
+          x[at] = keep;
+        }
+      }
+      if (inArena(x)) releaseSamples(x);
+    }
   });
 });

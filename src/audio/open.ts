@@ -42,10 +42,10 @@ export async function openAudio(path: string, options: OpenOptions = {}): Promis
   try {
     const head = await file.bytes(0, 16);
     const tag = String.fromCharCode(...head.subarray(0, 4));
-    if (tag === 'RIFF' || tag === 'RIFX' || tag === 'RF64' || tag === 'BW64') return await openWav(file, options);
+    if (tag === 'RIFF' || tag === 'RIFX' || tag === 'RF64' || tag === 'BW64') return withHeadersParsed(file, await openWav(file, options));
     if (tag === 'FORM') {
       if (head.length >= 12 && String.fromCharCode(...head.subarray(8, 12)) === '8SVX') throw unsupported(path, 'IFF 8SVX');
-      return await openAiff(file, options);
+      return withHeadersParsed(file, await openAiff(file, options));
     }
     const skip = id3Length(head);
     const flacAt = skip > 0 ? await file.bytes(skip, 4) : head.subarray(0, 4);
@@ -79,6 +79,11 @@ export async function openAudio(path: string, options: OpenOptions = {}): Promis
     await file.close();
     throw err;
   }
+}
+
+function withHeadersParsed(file: RangeFile, source: AudioSource): AudioSource {
+  file.forgetHeaderBytes();
+  return source;
 }
 
 function unsupported(path: string, name: string): StemkitError {

@@ -3,6 +3,9 @@ import { decodeInterleaved, type SampleLayout } from './pcm.js';
 import type { RangeFile } from './range-file.js';
 import type { AudioFormat, AudioMeta, AudioSource } from './types.js';
 
+/** Most bytes one source reads and decodes at a time (64 KiB: a few system calls per block, and 1000 sources hold 64 MB at most). */
+const SCRATCH_BYTES = 64 * 1024;
+
 /**
  * An AudioSource over uncompressed interleaved frames at a fixed byte offset: what WAV, RF64
  * and AIFF all reduce to once their headers are parsed. Reads go straight from the file into a
@@ -40,27 +43,34 @@ export class PcmSource implements AudioSource {
       : Array.from({ length: this.format.channels }, () => new Float32Array(count));
     if (count === 0) return out;
 
-    const byteLength = count * this.bytesPerFrame;
+    // Read and decoded in pieces of at most SCRATCH_BYTES, so a source's buffer stays small
+    // however much one read asks for (a check holds a source per stem: 1000 stems, 1000 buffers).
+    const piece = Math.max(1, Math.floor(SCRATCH_BYTES / this.bytesPerFrame));
     // Concurrent reads on one source (read-ahead) must not share the scratch buffer.
     const ownScratch = !this.scratchBusy;
+    const capacity = Math.min(count, piece) * this.bytesPerFrame;
     let bytes: Uint8Array;
     if (ownScratch) {
-      if (this.scratch.length < byteLength) this.scratch = new Uint8Array(byteLength);
-      bytes = this.scratch.subarray(0, byteLength);
+      if (this.scratch.length < capacity) this.scratch = new Uint8Array(capacity);
+      bytes = this.scratch;
       this.scratchBusy = true;
     } else {
-      bytes = new Uint8Array(byteLength);
+      bytes = new Uint8Array(capacity);
     }
     try {
-      const got = await this.file.readInto(bytes, this.dataOffset + startFrame * this.bytesPerFrame);
-      if (got < byteLength) {
-        throw new StemkitError(
-          'E_TRUNCATED',
-          `${this.path}: audio ends at frame ${startFrame + Math.floor(got / this.bytesPerFrame)} of ${this.format.frames} (the file shrank or is still being written)`,
-          { file: this.path, hint: 'wait for the export or copy to finish, then run again' },
-        );
+      for (let done = 0; done < count; done += piece) {
+        const frames = Math.min(piece, count - done);
+        const byteLength = frames * this.bytesPerFrame;
+        const got = await this.file.readInto(bytes.subarray(0, byteLength), this.dataOffset + (startFrame + done) * this.bytesPerFrame);
+        if (got < byteLength) {
+          throw new StemkitError(
+            'E_TRUNCATED',
+            `${this.path}: audio ends at frame ${startFrame + done + Math.floor(got / this.bytesPerFrame)} of ${this.format.frames} (the file shrank or is still being written)`,
+            { file: this.path, hint: 'wait for the export or copy to finish, then run again' },
+          );
+        }
+        decodeInterleaved(bytes.subarray(0, byteLength), frames, this.format.channels, this.layout, out, done);
       }
-      decodeInterleaved(bytes, count, this.format.channels, this.layout, out, 0);
     } finally {
       if (ownScratch) this.scratchBusy = false;
     }

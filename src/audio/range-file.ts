@@ -290,6 +290,12 @@ export class RangeFile {
     return this.cache.subarray(0, Math.min(end - offset, got));
   }
 
+  /** Drops the header cache once the headers are parsed: a source per stem must not keep 64 KiB each. */
+  forgetHeaderBytes(): void {
+    this.cache = new Uint8Array(0);
+    this.cacheStart = 0;
+  }
+
   /** Fills `target` from `offset`; returns the bytes actually read (short only at end of file). */
   async readInto(target: Uint8Array, offset: number): Promise<number> {
     const descriptor = await this.pin();

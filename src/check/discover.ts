@@ -34,6 +34,9 @@ const ALTERNATE_NAMES: [AlternateKind, RegExp][] = [
   ['underscore', /\b(underscore|music[ -]?bed)\b/i],
 ];
 
+/** File order: numbers in names compare as numbers. */
+const NAME_ORDER = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+
 /** The alternate kind a file's name announces, or null. */
 export function alternateKindFromName(path: string): AlternateKind | null {
   const name = stemNameFromFile(path);
@@ -70,7 +73,11 @@ function isAudioFile(name: string): boolean {
 
 async function listAudio(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && isAudioFile(e.name)).map((e) => join(dir, e.name)).sort();
+  // Numbers in names in numeric order, as DAWs number their exports: "2_Bass" before "10_Vox".
+  return entries
+    .filter((e) => e.isFile() && isAudioFile(e.name))
+    .map((e) => join(dir, e.name))
+    .sort((a, b) => NAME_ORDER.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 async function readManifest(dir: string): Promise<Record<string, unknown> | null> {

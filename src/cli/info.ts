@@ -1,6 +1,7 @@
+import { clock } from '../format.js';
 import { openAudio } from '../audio/open.js';
 import type { AudioSource, BextInfo } from '../audio/types.js';
-import { colours, errorJson, formatDuration, table, type Writer } from '../report/terminal.js';
+import { colours, errorJson, table, type Writer } from '../report/terminal.js';
 
 export interface InfoEntry {
   path: string;
@@ -94,7 +95,7 @@ export async function runInfo(paths: string[], options: { json?: boolean }, out:
       e.container!,
       `${e.sampleRate} Hz`,
       `${e.channels} (${e.channelLayout!.join(' ')})`,
-      formatDuration(e.durationSec!),
+      clock(e.durationSec!),
       String(e.frames),
     ]);
   }
@@ -104,7 +105,7 @@ export async function runInfo(paths: string[], options: { json?: boolean }, out:
     if (e.error) notes.push(`${c.red(e.error.message)}\n    ${c.dim('hint:')} ${e.error.hint}`);
     if (e.bext) {
       const b = e.bext;
-      const seconds = e.sampleRate ? ` (${formatDuration(b.timeReference / e.sampleRate)} from midnight)` : '';
+      const seconds = e.sampleRate ? ` (${clock(b.timeReference / e.sampleRate)} from midnight)` : '';
       notes.push(`bext v${b.version}: "${b.description}" by "${b.originator}", ${b.originationDate} ${b.originationTime}, time reference ${b.timeReference}${seconds}`);
     }
     if (e.ixml) notes.push(`iXML: ${e.ixml.length} characters`);

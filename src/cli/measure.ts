@@ -1,3 +1,4 @@
+import { clock } from '../format.js';
 import { openAudio } from '../audio/open.js';
 import { fileMeasure } from '../check/measurement.js';
 import { measurePass } from '../check/run-pass.js';
@@ -5,7 +6,7 @@ import type { FileMeasure } from '../check/types.js';
 import { WorkerPool } from '../engine/pool.js';
 import { describeSource, type InfoEntry } from './info.js';
 import { progressLine } from './progress.js';
-import { colours, errorJson, formatDuration, table, type Writer } from '../report/terminal.js';
+import { colours, errorJson, table, type Writer } from '../report/terminal.js';
 
 export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: { code: string; message: string; hint: string } };
 
@@ -66,7 +67,7 @@ export async function runMeasure(paths: string[], options: { json?: boolean }, o
         dash(e.shortTermMaxLufs),
         dash(e.rmsDbfs),
         String(e.clippedRuns),
-        formatDuration(e.durationSec),
+        clock(e.durationSec),
       ]);
     }
     out.write(table(rows, [1, 2, 3, 4, 5, 6, 7, 8]) + '\n');
@@ -74,7 +75,7 @@ export async function runMeasure(paths: string[], options: { json?: boolean }, o
       if ('error' in e) out.write(`\n${c.bold(e.path)}: ${c.red(e.error.message)}\n  ${c.dim('hint:')} ${e.error.hint}\n`);
       else {
         const dc = e.dcOffset.map((d) => d.toExponential(1)).join(', ');
-        const sound = e.firstSoundSec === null ? 'silent' : `sound ${formatDuration(e.firstSoundSec)} → ${formatDuration(e.lastSoundSec!)}`;
+        const sound = e.firstSoundSec === null ? 'silent' : `sound ${clock(e.firstSoundSec)} → ${clock(e.lastSoundSec!)}`;
         out.write(`\n${c.bold(e.path)}: ${sound}, DC ${dc}${e.nonFiniteSamples ? `, ${e.nonFiniteSamples} NaN/Inf samples` : ''}\n`);
       }
     }

@@ -43,17 +43,26 @@ export interface LoudnessMeterOptions extends SegmentPosition {
  * Everything a meter has counted, as a plain structured-cloneable object whose size does not depend
  * on duration. Energies are BS.1770 weighted mean squares Σ Gᵢ·zᵢ (loudness = −0.691 + 10·log10 E).
  */
+/**
+ * Windows above the absolute gate by 0.01 LU bin: bin b holds [−70 + b/100, −70 + (b+1)/100) LUFS.
+ * Only the span of bins that were ever used is kept, [first, first + counts.length), so a meter of
+ * a quiet one-second part costs a few kB rather than the 10,000 bins of the full scale.
+ */
+export interface LoudnessHistogram {
+  first: number;
+  /** Windows per bin. */
+  counts: Float64Array;
+  /** Summed energies of those windows per bin. */
+  energies: Float64Array;
+}
+
 export interface LoudnessState {
   sampleRate: number;
   channelWeights: number[];
-  /** 400 ms gating blocks (100 ms hop) above −70 LUFS: count per 0.01 LU bin; bin b holds [−70 + b/100, −70 + (b+1)/100) LUFS. */
-  blockCounts: Float64Array;
-  /** Summed energies of those blocks per bin. */
-  blockEnergies: Float64Array;
-  /** 3 s short-term values at 10 Hz above −70 LUFS: count per bin. */
-  shortTermCounts: Float64Array;
-  /** Summed energies of those values per bin. */
-  shortTermEnergies: Float64Array;
+  /** 400 ms gating blocks (100 ms hop) above −70 LUFS. */
+  block: LoudnessHistogram;
+  /** 3 s short-term values at 10 Hz above −70 LUFS. */
+  shortTerm: LoudnessHistogram;
   /** Counted 400 ms windows, including those below the absolute gate. */
   blocks: number;
   /** Counted 3 s windows, including those below the absolute gate. */
@@ -109,12 +118,33 @@ function binOf(energy: number): number {
   return b < 0 ? 0 : b >= LOUDNESS_HISTOGRAM_BINS ? LOUDNESS_HISTOGRAM_BINS - 1 : b;
 }
 
+/** Histogram spans grow in steps of this many bins (2.56 LU), aligned, so a span depends only on the bins used. */
+const SPAN_STEP = 256;
+
+/** The aligned span [first, end) that holds bins lo … hi. */
+function spanOf(lo: number, hi: number): { first: number; end: number } {
+  return { first: Math.floor(lo / SPAN_STEP) * SPAN_STEP, end: Math.min(LOUDNESS_HISTOGRAM_BINS, Math.ceil((hi + 1) / SPAN_STEP) * SPAN_STEP) };
+}
+
+function emptyHistogram(): LoudnessHistogram {
+  return { first: 0, counts: new Float64Array(0), energies: new Float64Array(0) };
+}
+
+/** `h` widened to [first, end) (a new histogram; the bins it had keep their values). */
+function widened(h: LoudnessHistogram, first: number, end: number): LoudnessHistogram {
+  const out = { first, counts: new Float64Array(end - first), energies: new Float64Array(end - first) };
+  if (h.counts.length > 0) {
+    out.counts.set(h.counts, h.first - first);
+    out.energies.set(h.energies, h.first - first);
+  }
+  return out;
+}
+
 /** Counted windows of one length on the 100 ms grid (how many, gated energy histogram), and the loudest on the 10 ms grid. */
 class GatedWindows {
   windows = 0;
   maxEnergy = 0;
-  readonly counts = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
-  readonly energies = new Float64Array(LOUDNESS_HISTOGRAM_BINS);
+  histogram = emptyHistogram();
 
   /** Counts a window of mean energy `e`; e < 0 marks a window with non-finite samples (skipped). */
   count(e: number): void {
@@ -122,10 +152,42 @@ class GatedWindows {
     this.windows++;
     if (e > ABSOLUTE_GATE_ENERGY) {
       const b = binOf(e);
-      this.counts[b]++;
-      this.energies[b] += e;
+      let h = this.histogram;
+      if (b < h.first || b >= h.first + h.counts.length) {
+        const used = h.counts.length > 0;
+        const span = spanOf(used ? Math.min(b, h.first) : b, used ? Math.max(b, h.first + h.counts.length - 1) : b);
+        h = this.histogram = widened(h, span.first, span.end);
+      }
+      h.counts[b - h.first]++;
+      h.energies[b - h.first] += e;
     }
   }
+
+  snapshot(): LoudnessHistogram {
+    const h = this.histogram;
+    return { first: h.first, counts: h.counts.slice(), energies: h.energies.slice() };
+  }
+}
+
+/** The sum of histograms, over the span that holds all of them. */
+function addHistograms(parts: LoudnessHistogram[]): LoudnessHistogram {
+  const used = parts.filter((h) => h.counts.length > 0);
+  if (used.length === 0) return emptyHistogram();
+  for (const h of used) {
+    if (h.counts.length !== h.energies.length || h.first < 0 || h.first + h.counts.length > LOUDNESS_HISTOGRAM_BINS) {
+      throw new RangeError('loudness state histogram has the wrong size');
+    }
+  }
+  const span = spanOf(Math.min(...used.map((h) => h.first)), Math.max(...used.map((h) => h.first + h.counts.length - 1)));
+  const out = widened(emptyHistogram(), span.first, span.end);
+  for (const h of used) {
+    const at = h.first - out.first;
+    for (let i = 0; i < h.counts.length; i++) {
+      out.counts[at + i] += h.counts[i]!;
+      out.energies[at + i] += h.energies[i]!;
+    }
+  }
+  return out;
 }
 
 export class LoudnessMeter {
@@ -338,10 +400,8 @@ export class LoudnessMeter {
     return {
       sampleRate: this.sampleRate,
       channelWeights: [...this.channelWeights],
-      blockCounts: this.momentary.counts.slice(),
-      blockEnergies: this.momentary.energies.slice(),
-      shortTermCounts: this.shortTerm.counts.slice(),
-      shortTermEnergies: this.shortTerm.energies.slice(),
+      block: this.momentary.snapshot(),
+      shortTerm: this.shortTerm.snapshot(),
       blocks: this.momentary.windows,
       shortTermWindows: this.shortTerm.windows,
       momentaryMaxEnergy: this.momentary.maxEnergy,
@@ -359,10 +419,8 @@ export class LoudnessMeter {
     const merged: LoudnessState = {
       sampleRate: first.sampleRate,
       channelWeights: [...first.channelWeights],
-      blockCounts: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
-      blockEnergies: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
-      shortTermCounts: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
-      shortTermEnergies: new Float64Array(LOUDNESS_HISTOGRAM_BINS),
+      block: addHistograms(states.map((s) => s.block)),
+      shortTerm: addHistograms(states.map((s) => s.shortTerm)),
       blocks: 0,
       shortTermWindows: 0,
       momentaryMaxEnergy: 0,
@@ -372,13 +430,6 @@ export class LoudnessMeter {
       if (s.sampleRate !== first.sampleRate) throw new RangeError(`cannot merge loudness states at ${first.sampleRate} and ${s.sampleRate} Hz`);
       if (s.channelWeights.length !== first.channelWeights.length || s.channelWeights.some((w, i) => w !== first.channelWeights[i])) {
         throw new RangeError('cannot merge loudness states with different channel weights');
-      }
-      if (s.blockCounts.length !== LOUDNESS_HISTOGRAM_BINS) throw new RangeError('loudness state histogram has the wrong size');
-      for (let b = 0; b < LOUDNESS_HISTOGRAM_BINS; b++) {
-        merged.blockCounts[b] += s.blockCounts[b]!;
-        merged.blockEnergies[b] += s.blockEnergies[b]!;
-        merged.shortTermCounts[b] += s.shortTermCounts[b]!;
-        merged.shortTermEnergies[b] += s.shortTermEnergies[b]!;
       }
       merged.blocks += s.blocks;
       merged.shortTermWindows += s.shortTermWindows;
@@ -390,13 +441,13 @@ export class LoudnessMeter {
 
   static summarize(state: LoudnessState): LoudnessSummary {
     let integratedLufs: number | null = null;
-    const blocks = gate(state.blockCounts, state.blockEnergies, INTEGRATED_RELATIVE_GATE_LU);
+    const blocks = gate(state.block, INTEGRATED_RELATIVE_GATE_LU);
     if (blocks) integratedLufs = loudnessOf(blocks.energy / blocks.count);
     let loudnessRangeLu: number | null = null;
-    const st = gate(state.shortTermCounts, state.shortTermEnergies, LRA_RELATIVE_GATE_LU);
+    const st = gate(state.shortTerm, LRA_RELATIVE_GATE_LU);
     if (st) {
-      const low = percentile(state.shortTermCounts, state.shortTermEnergies, st.firstBin, st.count, LRA_LOW_PERCENTILE);
-      const high = percentile(state.shortTermCounts, state.shortTermEnergies, st.firstBin, st.count, LRA_HIGH_PERCENTILE);
+      const low = percentile(state.shortTerm, st.firstBin, st.count, LRA_LOW_PERCENTILE);
+      const high = percentile(state.shortTerm, st.firstBin, st.count, LRA_HIGH_PERCENTILE);
       loudnessRangeLu = Math.max(0, high - low);
     }
     return {
@@ -414,16 +465,18 @@ export class LoudnessMeter {
  * mean loudness is above the gate. Returns the first counted bin and the counted totals, or null
  * when the histogram is empty.
  */
-function gate(counts: Float64Array, energies: Float64Array, relativeLu: number): { firstBin: number; count: number; energy: number } | null {
+function gate(h: LoudnessHistogram, relativeLu: number): { firstBin: number; count: number; energy: number } | null {
+  const { counts, energies } = h;
   let n = 0;
   let e = 0;
-  for (let b = 0; b < counts.length; b++) {
-    n += counts[b]!;
-    e += energies[b]!;
+  for (let i = 0; i < counts.length; i++) {
+    n += counts[i]!;
+    e += energies[i]!;
   }
   if (n === 0) return null;
   const threshold = loudnessOf(e / n) + relativeLu;
-  const g = Math.floor((threshold - ABSOLUTE_GATE_LUFS) * BINS_PER_LU);
+  // Bins are counted from the histogram's first; g is the gate's bin on that scale.
+  const g = Math.floor((threshold - ABSOLUTE_GATE_LUFS) * BINS_PER_LU) - h.first;
   let firstBin = 0;
   if (g >= 0) {
     firstBin = g + 1;
@@ -440,7 +493,8 @@ function gate(counts: Float64Array, energies: Float64Array, relativeLu: number):
 }
 
 /** Loudness of the value at rank round((count − 1)·p) (0-based, ascending) among bins from firstBin: its bin's mean loudness. */
-function percentile(counts: Float64Array, energies: Float64Array, firstBin: number, count: number, p: number): number {
+function percentile(h: LoudnessHistogram, firstBin: number, count: number, p: number): number {
+  const { counts, energies } = h;
   const rank = Math.round((count - 1) * p);
   let seen = 0;
   for (let b = firstBin; b < counts.length; b++) {

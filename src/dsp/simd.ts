@@ -16,6 +16,7 @@ interface Exports {
   monoStats(x: number, n: number, out: number): void;
   stereoStats(l: number, r: number, n: number, out: number): void;
   samplePeak(x: number, n: number): number;
+  allFinite(x: number, n: number): number;
   addScaled(y: number, x: number, c: number, n: number): void;
   addScaled2(x: number, y0: number, c0: number, y1: number, c1: number, n: number): void;
   addScaled4(x: number, y0: number, c0: number, y1: number, c1: number, y2: number, c2: number, y3: number, c3: number, n: number): void;
@@ -287,6 +288,15 @@ export function samplePeak(x: Float32Array, from: number, to: number, start = 0)
     peak = Math.max(peak, k.samplePeak(input(x, from + offset, count, 0), count));
   });
   return peak;
+}
+
+/** Whether every x[i] for i in [from, to) is finite (no NaN, no ±Infinity). */
+export function allFinite(x: Float32Array, from: number, to: number): boolean {
+  let finite = true;
+  chunks([x], to - from, (offset, count) => {
+    if (finite) finite = k.allFinite(input(x, from + offset, count, 0), count) !== 0;
+  });
+  return finite;
 }
 
 /** y[i] += c·x[i] for i < n (float32 arithmetic). */

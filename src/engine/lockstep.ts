@@ -21,7 +21,7 @@ export interface Progress {
 }
 
 export interface LockstepOptions {
-  /** Frames per block. Default 32768 (0.68 s at 48 kHz): large enough to amortise reads, small enough for cache. */
+  /** Frames per block. Default: see defaultBlockFrames. */
   blockFrames?: number;
   /** First frame (default 0). */
   start?: number;
@@ -73,13 +73,30 @@ export class LockstepBuffers {
   }
 }
 
+/** Most frames per block: 0.68 s at 48 kHz, large enough to amortise reads, small enough for cache. */
+const MAX_BLOCK_FRAMES = 32768;
+/** Fewest frames per block, however many sources: reads and kernel calls stay efficient. */
+const MIN_BLOCK_FRAMES = 2048;
+/**
+ * Bytes the two buffer sets of all sources may take together. A few stems get the largest blocks;
+ * a package of 1000 stereo stems gets 4096-frame blocks instead of 0.5 GB of buffers per thread.
+ */
+const BUFFER_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Frames per block for these sources: MAX_BLOCK_FRAMES unless their channels would overrun the budget. */
+export function defaultBlockFrames(sources: readonly AudioSource[]): number {
+  const channels = sources.reduce((a, s) => a + s.format.channels, 0);
+  const fit = Math.floor(BUFFER_BUDGET_BYTES / (2 * 4 * Math.max(1, channels)) / 1024) * 1024;
+  return Math.max(MIN_BLOCK_FRAMES, Math.min(MAX_BLOCK_FRAMES, fit));
+}
+
 /**
  * Streams N sources block by block in lockstep. While the consumer works on block k, block k+1 is
  * already being read (two buffer sets alternate), so decoding overlaps I/O and memory stays at
  * two blocks per source whatever the files' length. A block is valid until the next one is requested.
  */
 export async function* lockstep(sources: AudioSource[], options: LockstepOptions = {}): AsyncGenerator<LockstepBlock> {
-  const blockFrames = options.blockFrames ?? 32768;
+  const blockFrames = options.blockFrames ?? defaultBlockFrames(sources);
   if (!Number.isInteger(blockFrames) || blockFrames < 1) {
     throw new StemkitError('E_USAGE', `blockFrames must be a positive integer, got ${blockFrames}`, { hint: 'fix the lockstep options' });
   }

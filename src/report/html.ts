@@ -1,3 +1,4 @@
+import { clock } from '../format.js';
 import type { CheckedFile, CheckReport, Finding, TimeRange } from '../check/types.js';
 import type { Severity } from '../check/profiles.js';
 
@@ -63,15 +64,6 @@ function signed(x: number | null | undefined, digits = 1): string {
 function c(x: number): string {
   const r = Math.round(x * 10) / 10;
   return Object.is(r, -0) ? '0' : String(r);
-}
-
-/** m:ss.mmm */
-export function formatTimeMs(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '—';
-  const ms = Math.round(Math.max(0, seconds) * 1000);
-  const m = Math.floor(ms / 60000);
-  const rest = ms - m * 60000;
-  return `${m}:${String(Math.floor(rest / 1000)).padStart(2, '0')}.${String(rest % 1000).padStart(3, '0')}`;
 }
 
 /** m:ss, or m:ss.s when the axis step is below a second. */
@@ -179,7 +171,7 @@ function waveformSvg(report: CheckReport, name: string, peak: number[], isMix: b
       const b = Math.max(a, Math.min(duration, range[1]));
       const x = (a / duration) * W;
       const width = Math.max(1, ((b - a) / duration) * W);
-      const tip = `${finding.rule} (${finding.severity}): ${formatTimeMs(range[0])} – ${formatTimeMs(range[1])}`;
+      const tip = `${finding.rule} (${finding.severity}): ${clock(range[0])} – ${clock(range[1])}`;
       parts.push(
         `<rect class="range ${finding.severity}" data-rule="${esc(finding.rule)}" x="${c(Math.min(x, W - width))}" y="0" width="${c(width)}" height="${WAVE_H}"><title>${esc(tip)}</title></rect>`,
       );
@@ -253,7 +245,7 @@ function residualSvg(report: CheckReport, values: (number | null)[], peaks: (num
   if (at !== null && at !== undefined && duration > 0 && report.null?.residualPeakDbfs !== null) {
     // The worst moment: where to listen first.
     const x = c(x0 + (Math.min(duration, at) / duration) * (x1 - x0));
-    const label = `peak ${num(report.null!.residualPeakDbfs)} dBFS at ${formatTimeMs(at)}${report.null!.residualPeakChannel ? ` (${report.null!.residualPeakChannel})` : ''}`;
+    const label = `peak ${num(report.null!.residualPeakDbfs)} dBFS at ${clock(at)}${report.null!.residualPeakChannel ? ` (${report.null!.residualPeakChannel})` : ''}`;
     parts.push(`<line class="worst" x1="${x}" y1="${y0}" x2="${x}" y2="${y1}"><title>${esc(label)}</title></line>`);
     const anchor = at / duration > 0.7 ? 'end' : 'start';
     parts.push(`<text class="worst-label" x="${x}" y="${y0 + 12}" dx="${anchor === 'end' ? -4 : 4}" text-anchor="${anchor}">${esc(label)}</text>`);
@@ -395,7 +387,7 @@ function findingItem(f: Finding): string {
       : '';
   const shown = f.ranges.slice(0, MAX_RANGES_LISTED);
   const ranges = f.ranges.length
-    ? `<div class="ranges">at ${shown.map(([a, b]) => `<span class="range">${formatTimeMs(a)} – ${formatTimeMs(b)}</span>`).join(', ')}${f.ranges.length > shown.length ? ` <span class="muted">and ${f.ranges.length - shown.length} more</span>` : ''}</div>`
+    ? `<div class="ranges">at ${shown.map(([a, b]) => `<span class="range">${clock(a)} – ${clock(b)}</span>`).join(', ')}${f.ranges.length > shown.length ? ` <span class="muted">and ${f.ranges.length - shown.length} more</span>` : ''}</div>`
     : '';
   return (
     `<li class="finding ${f.severity}" data-severity="${f.severity}" data-rule="${esc(f.rule)}">` +

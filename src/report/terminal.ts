@@ -41,8 +41,3 @@ export function formatError(failure: unknown, stream: Writer): string {
 }
 
 
-export function formatDuration(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  const s = seconds - m * 60;
-  return `${m}:${s.toFixed(3).padStart(6, '0')}`;
-}

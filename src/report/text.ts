@@ -1,5 +1,6 @@
+import { clock } from '../format.js';
 import type { CheckedFile, CheckReport, Finding } from '../check/types.js';
-import { colours, formatDuration, table, type Writer } from './terminal.js';
+import { colours, table, type Writer } from './terminal.js';
 
 const dash = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
@@ -13,8 +14,30 @@ function formatLabel(f: CheckedFile): string {
 
 function rangesText(f: Finding): string {
   if (f.ranges.length === 0) return '';
-  const shown = f.ranges.slice(0, 4).map(([a, b]) => `${formatDuration(a)}–${formatDuration(b)}`);
+  const shown = f.ranges.slice(0, 4).map(([a, b]) => `${clock(a)}–${clock(b)}`);
   return ` at ${shown.join(', ')}${f.ranges.length > 4 ? ` and ${f.ranges.length - 4} more` : ''}`;
+}
+
+/** Stems listed in the stem table; a larger package lists these and counts the rest (--json and --html list every stem). */
+const MAX_TABLE_STEMS = 24;
+
+/**
+ * The stems the table lists: all of them, or for a larger package the ones findings name and then
+ * the loudest, up to MAX_TABLE_STEMS, in package order.
+ */
+function tableStems(report: CheckReport): { shown: CheckedFile[]; hidden: number; hiddenNamed: number } {
+  const stems = report.stems;
+  if (stems.length <= MAX_TABLE_STEMS) return { shown: stems, hidden: 0, hiddenNamed: 0 };
+  const stemNames = new Set(stems.map((s) => s.name));
+  const named = new Set(report.findings.flatMap((f) => (f.stem !== null && stemNames.has(f.stem) ? [f.stem] : [])));
+  const peak = (f: CheckedFile) => f.measure?.samplePeakDbfs ?? Number.NEGATIVE_INFINITY;
+  const picked = new Set(
+    [...stems]
+      .sort((a, b) => Number(named.has(b.name)) - Number(named.has(a.name)) || peak(b) - peak(a))
+      .slice(0, MAX_TABLE_STEMS),
+  );
+  const shown = stems.filter((s) => picked.has(s));
+  return { shown, hidden: stems.length - shown.length, hiddenNamed: [...named].filter((name) => !shown.some((s) => s.name === name)).length };
 }
 
 /** Findings of one rule printed in full; the rest are counted. */
@@ -44,7 +67,8 @@ export function renderText(report: CheckReport, out: Writer): string {
   if (report.sum) lines.push(`unity sum: peak ${dash(report.sum.samplePeakDbfs)} dBFS, true peak ${dash(report.sum.truePeakDbtp)} dBTP`);
   lines.push('');
   const rows = [['stem', 'format', 'peak dBFS', 'TP dBTP', 'LUFS', 'LRA', 'offset'].map(c.bold)];
-  for (const f of [...report.stems, ...(report.mix ? [report.mix] : [])]) {
+  const { shown, hidden, hiddenNamed } = tableStems(report);
+  for (const f of [...shown, ...(report.mix ? [report.mix] : [])]) {
     const m = f.measure;
     rows.push([
       f === report.mix ? c.bold(f.name) : f.name,
@@ -57,6 +81,10 @@ export function renderText(report: CheckReport, out: Writer): string {
     ]);
   }
   lines.push(table(rows, [2, 3, 4, 5, 6]));
+  if (hidden > 0) {
+    const which = hiddenNamed > 0 ? `${hiddenNamed} of them named in the findings below` : 'without findings, quieter than those listed';
+    lines.push(c.dim(`… and ${hidden} more stems, ${which} (stemkit check --json or --html lists every stem)`));
+  }
   for (const [title, list, paint] of [
     ['errors', errors, c.red],
     ['warnings', warnings, c.yellow],

@@ -1,6 +1,8 @@
 import { openAudio } from '../audio/open.js';
 import { Resampler } from '../dsp/resampler.js';
-import type { Impulses } from './chain.js';
+
+/** Impulse responses by the name used in the session, already at the session rate. */
+export type Impulses = Map<string, Float32Array[]>;
 
 /** Longest impulse response accepted: convolution reverbs beyond this are not reverbs. */
 const MAX_IMPULSE_SECONDS = 20;

@@ -3,8 +3,9 @@ import { createWavWriter, type AudioSink } from '../audio/wav/write.js';
 import { dbToGain } from '../dsp/decibels.js';
 import { allocateSamples, releaseSamples } from '../dsp/simd.js';
 import { scaleInto } from '../dsp/sum.js';
-import type { Chain } from './chain.js';
+import type { Chain } from '../dsp/processors/index.js';
 import { OutputLevels, type StemLevels } from './levels.js';
+import { refuseNonFiniteWrite, refuseRecoveredOutput } from './whole-output.js';
 import type { ResolvedSession } from './load.js';
 
 /** The mix as the manifest records it. */
@@ -51,13 +52,13 @@ export class MixWriter {
     private readonly sink: AudioSink,
     private readonly master: Chain,
     private readonly channels: number,
-    rate: number,
+    private readonly sampleRate: number,
     masterGainDb: number,
     /** First frame held back until the package length is known (Infinity: none). */
     private readonly holdFrom: number,
     private readonly maxChunk: number,
   ) {
-    this.levels = new OutputLevels(rate, channels);
+    this.levels = new OutputLevels(sampleRate, channels);
     this.gain = dbToGain(masterGainDb);
     // In the SIMD kernels' memory, where the encoder reads it in place (released when the mix ends).
     this.block = Array.from({ length: channels }, () => allocateSamples(maxChunk));
@@ -104,7 +105,9 @@ export class MixWriter {
     this.held.length = 0;
     for (const y of this.block) y.fill(0);
     while (this.written < frames) await this.run(this.block, Math.min(this.maxChunk, frames - this.written + this.skip), frames);
+    refuseRecoveredOutput([{ label: 'the master processing', chain: this.master }], this.sampleRate, this.sink.path);
     const report = await this.sink.commit();
+    refuseNonFiniteWrite(report, this.sink.path);
     this.release();
     return { levels: this.levels.result(), clippedSamples: report.clippedSamples };
   }

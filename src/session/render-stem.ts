@@ -1,17 +1,19 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { createWavWriter, discardWav, type AudioSink, type PendingWav } from '../audio/wav/write.js';
 import type { SumTarget, WriteSampleFormat } from '../audio/pcm-encode.js';
 import { ChunkSender } from '../engine/chunk-stream.js';
 import { StemkitError } from '../errors.js';
 import type { ResolvedSession } from './load.js';
-import type { Impulses } from './chain.js';
+import type { Impulses } from './impulses.js';
 import { buildStemGraph, type StemGraph } from './stem-graph.js';
 import { StemMixer } from './stem-mixer.js';
 import { OutputLevels, type StemLevels } from './levels.js';
 import { dbToGain } from '../dsp/decibels.js';
 import { allocateDoubles, allocateSamples, releaseSamples } from '../dsp/simd.js';
 import { TrackStream } from './track-stream.js';
+import { refuseNonFiniteWrite, refuseRecoveredOutput } from './whole-output.js';
+import type { Chain } from '../dsp/processors/index.js';
 
 export interface StemGroupJob {
   resolved: ResolvedSession;
@@ -195,6 +197,9 @@ class StemRender {
     private readonly levels: OutputLevels,
     readonly wet: AlignedWriter,
     readonly dry: AlignedWriter | null,
+    /** Each chain of the graph with what a message calls it ("track "Kick" inserts", …). */
+    private readonly chains: { label: string; chain: Chain }[],
+    private readonly sampleRate: number,
   ) {
     this.spans = streams.map((stream) => ({ start: stream.start, end: stream.end }));
     // In the SIMD kernels' memory (released by close), where the encoder reads them in place.
@@ -221,7 +226,15 @@ class StemRender {
       const levels = new OutputLevels(rate, channels);
       const wet = new AlignedWriter(sink, graph.latency, job.frames, (p, n) => levels.push(p, n));
       const dry = drySink ? new AlignedWriter(drySink, graph.dryLatency, job.frames, null) : null;
-      opened.push(new StemRender(stemIndex, graph, streams, new StemMixer(graph, BLOCK), file, dryFile, levels, wet, dry));
+      const chains = [
+        ...graph.tracks.map((t) => {
+          const track = stem.tracks[t.index]!;
+          return { label: `stem "${stem.name}", track "${track.name ?? basename(track.file)}" inserts`, chain: t.chain };
+        }),
+        { label: `stem "${stem.name}" bus processing`, chain: graph.bus },
+        ...graph.returns.map((r) => ({ label: `stem "${stem.name}", return "${r.name}"`, chain: r.chain })),
+      ];
+      opened.push(new StemRender(stemIndex, graph, streams, new StemMixer(graph, BLOCK), file, dryFile, levels, wet, dry, chains, rate));
     } catch (err) {
       await sink?.abort();
       await drySink?.abort();
@@ -262,8 +275,11 @@ class StemRender {
   }
 
   async finish(): Promise<StemResult> {
+    refuseRecoveredOutput(this.chains, this.sampleRate, this.file);
     const report = await this.wet.sink.commit({ rename: false });
     const dryReport = this.dry ? await this.dry.sink.commit({ rename: false }) : null;
+    refuseNonFiniteWrite(report, this.file);
+    if (dryReport) refuseNonFiniteWrite(dryReport, this.dryFile!);
     return {
       stemIndex: this.stemIndex,
       file: this.file,

@@ -11,7 +11,7 @@ import { round, toDb } from '../dsp/decibels.js';
 import { isStemkitError } from '../errors.js';
 import { eqSections } from '../dsp/processors/eq.js';
 import type { ProcessorSpec } from '../dsp/processors/schema.js';
-import { buildChain } from './chain.js';
+import { createChain } from '../dsp/processors/index.js';
 import { loadImpulses } from './impulses.js';
 import type { ResolvedSession } from './load.js';
 import { MixWriter, type MixResult } from './mix.js';
@@ -117,7 +117,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
   const format = FORMATS[String(session.bitDepth)]!;
   const impulses = await loadImpulses(resolved.impulses, rate);
   const graphs = session.stems.map((_, s) => buildStemGraph(resolved, s, impulses));
-  const master = buildChain(session.master.processing, rate, resolved.channels, impulses);
+  const master = createChain(session.master.processing, { sampleRate: rate, channels: resolved.channels }, impulses);
 
   const { timeline, frames } = renderLength(resolved, graphs, master.tail);
   // These graphs only measure latency and tails (each render job builds its own): their kernel memory goes back now.

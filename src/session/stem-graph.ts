@@ -3,7 +3,8 @@ import { DelayLine } from '../dsp/delay-line.js';
 import type { Session } from './schema.js';
 import type { ResolvedSession } from './load.js';
 import { GainAutomation } from './automation.js';
-import { buildChain, type Chain, type Impulses } from './chain.js';
+import { createChain, type Chain } from '../dsp/processors/index.js';
+import type { Impulses } from './impulses.js';
 
 /**
  * One stem's mixing graph: its tracks (inserts → fader/automation → pan) summed into the bus
@@ -75,7 +76,7 @@ export function buildStemGraph(resolved: ResolvedSession, stemIndex: number, imp
   stem.tracks.forEach((track, t) => {
     if (track.mute) return;
     const info = resolved.tracks[stemIndex]![t]!;
-    const chain = buildChain(track.processing, rate, info.format.channels, impulses);
+    const chain = createChain(track.processing, { sampleRate: rate, channels: info.format.channels }, impulses);
     const sends = track.sends.map((s) => ({ target: returnIndex.get(s.to)!, gain: dbToGain(s.gain) }));
     sends.forEach((s) => used.add(s.target));
     tracks.push({
@@ -92,11 +93,11 @@ export function buildStemGraph(resolved: ResolvedSession, stemIndex: number, imp
   const trackLatency = Math.max(0, ...tracks.map((t) => t.chain.latency));
   for (const t of tracks) t.compensation = new DelayLine(t.channels, trackLatency - t.chain.latency);
 
-  const bus = buildChain(stem.processing, rate, channels, impulses);
+  const bus = createChain(stem.processing, { sampleRate: rate, channels }, impulses);
   const returns: ReturnNode[] = [...used].sort((a, b) => a - b).map((r) => ({
     index: r,
     name: session.returns[r]!.name,
-    chain: buildChain(session.returns[r]!.processing, rate, channels, impulses),
+    chain: createChain(session.returns[r]!.processing, { sampleRate: rate, channels }, impulses),
     compensation: new DelayLine(channels, 0),
   }));
   const pathLatency = Math.max(bus.latency, ...returns.map((r) => r.chain.latency));

@@ -79,7 +79,7 @@ export class StemMixer {
   /** Whether track k's audio is only read (no inserts, delay or automation), so `lend` may pass it without a copy. */
   readsOnly(k: number): boolean {
     const node = this.graph.tracks[k]!;
-    return node.chain.processors.length === 0 && node.compensation.delay === 0 && node.gain.isConstant;
+    return node.chain.stages.length === 0 && node.compensation.delay === 0 && node.gain.isConstant;
   }
 
   /** Track k's audio for the next `process`, read in place from the caller's arrays (see `readsOnly`). */

@@ -1,3 +1,4 @@
+import { clock } from '../format.js';
 import { openAudio } from '../audio/open.js';
 import { StemkitError } from '../errors.js';
 import type { AudioSource } from '../audio/types.js';
@@ -117,8 +118,7 @@ export class TrackStream {
         if (!this.replaceNonFinite) {
           const frame = firstFrame + i;
           const at = frame / this.sourceRate;
-          const clock = `${Math.floor(at / 60)}:${(at % 60).toFixed(3).padStart(6, '0')}`;
-          throw new StemkitError('E_NON_FINITE', `${this.path}: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity'} sample in channel ${ch + 1} at ${clock} (frame ${frame})`, {
+          throw new StemkitError('E_NON_FINITE', `${this.path}: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity'} sample in channel ${ch + 1} at ${clock(at)} (frame ${frame})`, {
             file: this.path,
             hint: 'fix the track (a plug-in wrote invalid samples) and export it again, or render with --replace-non-finite to replace such samples with silence',
           });

@@ -73,12 +73,6 @@ export function finding(rule: string, severity: Severity | 'off', input: Finding
   ];
 }
 
-/** m:ss.mmm on the package timeline, for messages. */
-export function clock(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  return `${m}:${(seconds - 60 * m).toFixed(3).padStart(6, '0')}`;
-}
-
 /** "A, B, C and 4 more": names for a message that stays one line for any count. */
 export function nameList(names: string[], shown = 6): string {
   if (names.length <= shown) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');

@@ -1,7 +1,8 @@
 import { round } from '../../dsp/decibels.js';
 import { rmsOf } from '../measurement.js';
 import type { CheckedFile } from '../types.js';
-import { clock, finding, fmtDb, type Rule, type RuleContext } from './context.js';
+import { clock } from '../../format.js';
+import { finding, fmtDb, type Rule, type RuleContext } from './context.js';
 import { summarizeGainCurve } from '../../dsp/gain-curve.js';
 
 /**

@@ -1,5 +1,6 @@
 import { round } from '../../dsp/decibels.js';
-import { clock, finding, fmtDb, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
+import { clock } from '../../format.js';
+import { finding, fmtDb, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile, Finding } from '../types.js';
 import type { OffsetResult } from '../diagnose.js';
 

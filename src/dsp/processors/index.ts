@@ -9,6 +9,7 @@
  *
  * Pure DSP: no Node APIs, no I/O. See types.ts for the latency/tail contract.
  */
+import { allFinite } from '../simd.js';
 import { Compressor } from './compressor.js';
 import { ConvolutionReverb } from './convolution.js';
 import { Delay } from './delay.js';
@@ -60,10 +61,22 @@ export function createProcessor(spec: ProcessorSpecInput | ProcessorSpec, ctx: P
   }
 }
 
-/** Processors in series as one. */
+/**
+ * Processors in series as one, guarded against non-finite samples: one NaN or ±Infinity that gets
+ * into a filter's, compressor's or reverb's state would otherwise make all of its later output NaN
+ * (silence once written as integers). After each block the chain's output is checked (one SIMD pass
+ * per channel); a block with non-finite samples has them set to 0 and every stage reset, so the audio
+ * after it plays on. `nonFiniteRecovered` counts the samples so replaced, for callers that must not
+ * deliver such audio as if it were whole.
+ */
 export class Chain implements Processor {
   readonly latency: number;
   readonly tail: number;
+  /** Output samples that were NaN or ±Infinity and were set to 0 (each time, the stages were reset). */
+  nonFiniteRecovered = 0;
+  /** Output frame (from the first frame this chain produced) of the first replaced sample; −1 when none. */
+  firstNonFiniteFrame = -1;
+  private framesDone = 0;
 
   constructor(
     readonly stages: readonly Processor[],
@@ -76,10 +89,35 @@ export class Chain implements Processor {
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     for (const p of this.stages) p.process(planar, frames);
+    if (this.stages.length > 0) this.recoverNonFinite(planar, frames);
+    this.framesDone += frames;
   }
 
   reset(): void {
     for (const p of this.stages) p.reset();
+  }
+
+  dispose(): void {
+    for (const p of this.stages) p.dispose?.();
+  }
+
+  private recoverNonFinite(planar: Float32Array[], frames: number): void {
+    let first = -1;
+    let count = 0;
+    for (let ch = 0; ch < this.channels; ch++) {
+      const x = planar[ch]!;
+      if (allFinite(x, 0, frames)) continue;
+      for (let i = 0; i < frames; i++) {
+        if (Number.isFinite(x[i]!)) continue;
+        x[i] = 0;
+        count++;
+        if (first < 0 || i < first) first = i;
+      }
+    }
+    if (count === 0) return;
+    if (this.firstNonFiniteFrame < 0) this.firstNonFiniteFrame = this.framesDone + first;
+    this.nonFiniteRecovered += count;
+    this.reset();
   }
 }
 
