@@ -6,5 +6,7 @@ export default defineConfig({
     // The corpus and fuzz suites decode hundreds of files; the default 5 s is too tight on 2 cores.
     testTimeout: 60_000,
     pool: 'forks',
+    // Loads the SIMD kernels in each test process, as the library and CLI entries do.
+    setupFiles: ['test/setup.ts'],
   },
 });

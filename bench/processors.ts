@@ -7,6 +7,9 @@ import { allocateSamples, releaseSamples } from '../src/dsp/simd.js';
 import { createChain, createProcessor } from '../src/dsp/processors/index.js';
 import type { ProcessorSpecInput } from '../src/dsp/processors/schema.js';
 import type { Processor, ProcessorContext } from '../src/dsp/processors/types.js';
+import { loadNodeKernels } from '../src/engine/kernels.js';
+
+await loadNodeKernels();
 
 /** Best of `repeats` runs over `seconds` of loud, moving stereo material, in `block`-frame calls. */
 export function throughput(make: () => Processor, ctx: ProcessorContext, seconds = 20, block = 4096, repeats = 3): number {

@@ -47,6 +47,9 @@ import { printHotFunctions, summarizeProfiles } from './lib/profile.js';
 import { chooseRunner, relativeArgs, RUNNER_MODES, type Runner } from './lib/runner.js';
 import { fmt, generatingProgress, printTable, verdict } from './lib/table.js';
 import { hostInfo } from './lib/timing.js';
+import { loadNodeKernels } from '../src/engine/kernels.js';
+
+await loadNodeKernels();
 
 const { values: args } = parseArgs({
   options: {
@@ -103,7 +106,7 @@ const outDirFor = (seconds: number, tag = '') => join(BASE, `out${tag}-${seconds
 /** Runs `node argv…` to completion from the project root, timed from spawn to exit. */
 const runNode = (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcResult> => runMeasured(process.execPath, argv, { node: true, cwd: ROOT, env });
 
-type RenderRunner = Runner<'load' | 'render'>;
+type RenderRunner = Runner<'kernels' | 'load' | 'render'>;
 
 const showArgs = (argv: string[]) => relativeArgs(ROOT, argv).join(' ');
 
@@ -187,6 +190,7 @@ async function timeCli(fixture: RenderFixture, runner: RenderRunner, runs: numbe
 }
 
 const INLINE_SCRIPT = `
+await (await import(process.env.STEMKIT_BENCH_KERNELS)).loadNodeKernels();
 const { loadSession } = await import(process.env.STEMKIT_BENCH_LOAD);
 const { renderSession } = await import(process.env.STEMKIT_BENCH_RENDER);
 const resolved = await loadSession(process.env.STEMKIT_BENCH_SESSION);
@@ -207,6 +211,7 @@ async function runInline(fixture: RenderFixture, runner: RenderRunner, extraFlag
   const outDir = outDirFor(fixture.seconds, '-inline');
   rmSync(outDir, { recursive: true, force: true });
   const p = await runNode([...extraFlags, ...runner.nodeFlags, '--input-type=module', '-e', INLINE_SCRIPT], {
+    STEMKIT_BENCH_KERNELS: runner.modules.kernels,
     STEMKIT_BENCH_LOAD: runner.modules.load,
     STEMKIT_BENCH_RENDER: runner.modules.render,
     STEMKIT_BENCH_SESSION: fixture.session,
@@ -701,7 +706,7 @@ async function fixtureFor(minutes: number): Promise<RenderFixture> {
   return f;
 }
 
-const runner = chooseRunner(ROOT, args.runner!, { load: 'session/load', render: 'session/render' });
+const runner = chooseRunner(ROOT, args.runner!, { kernels: 'engine/kernels', load: 'session/load', render: 'session/render' });
 console.log(`stemkit runs as: ${runner.kind} (${runner.why})`);
 console.log(`peak RSS from: ${hasGnuTime ? 'GNU time -v' : 'process.resourceUsage() in the node child (apt-get install time for GNU time)'}`);
 mkdirSync(BASE, { recursive: true });

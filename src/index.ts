@@ -1,16 +1,22 @@
 /** stemkit's library entry: everything a program needs to read, write and stream audio. */
+import { loadNodeKernels } from './engine/kernels.js';
+
+// In Node the SIMD kernels load with the library, so every export works as soon as it is imported.
+await loadNodeKernels();
+export { loadNodeKernels };
 export { openAudio } from './audio/open.js';
 export type { AudioFormat, AudioMeta, AudioSource, BextInfo, ChunkInfo, Container, Encoding, OpenOptions } from './audio/types.js';
 export { channelLayout, defaultChannelMask, loudnessWeight } from './audio/channels.js';
 export { createWavWriter, type AudioSink, type WavWriterOptions, type WriteReport } from './audio/wav/write.js';
 export type { BextFields } from './audio/wav/metadata.js';
 export type { WriteSampleFormat } from './audio/pcm-encode.js';
-export { lockstep, type LockstepBlock, type LockstepOptions, type Progress } from './engine/lockstep.js';
 export { WorkerPool } from './engine/pool.js';
-export { splitRange, type Segment } from './engine/segments.js';
-export { SampleStats, type SampleStatsResult } from './dsp/sample-stats.js';
+// The portable meters and processors (also `stemkit/dsp`, without Node).
+export * from './dsp/index.js';
 export { StemkitError, isStemkitError, type StemkitErrorCode } from './errors.js';
 export { checkPackage, type CheckOptions } from './check/check.js';
+export { measureFiles, type MeasureEntry, type MeasureOptions } from './check/measure-files.js';
+export { describeSource, collectInfo, type InfoEntry } from './audio/describe.js';
 export { discoverPackage, discoverPackages, type StemPackage } from './check/discover.js';
 export { PROFILES, resolveProfile, type Profile } from './check/profiles.js';
 export type { CheckReport, CheckedFile, FileMeasure, Finding, NullSummary } from './check/types.js';

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,8 @@ import type { Browser } from 'playwright-core';
 import type { AudioFormat } from '../src/audio/types.js';
 import type { CheckedFile, CheckReport, FileMeasure, Finding } from '../src/check/types.js';
 import { renderHtml } from '../src/report/html.js';
+import { HAS_CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NASTY = 'Keys <b>&"Pads"';
 const COLUMNS = 800;
 const DURATION = 212.48;
@@ -306,25 +305,12 @@ describe('renderHtml', () => {
 
 // The browser half needs Debian's chromium (`apt-get install -y chromium`); CI's .ci/run installs it.
 // Without it (a bare dev box) the string assertions above still run and this block is skipped.
-describe.skipIf(!existsSync(CHROMIUM))('renderHtml in headless Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('renderHtml in headless Chromium', () => {
   let browser: Browser;
   let dir: string;
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     dir = await mkdtemp(join(tmpdir(), 'stemkit-html-'));
   });
 

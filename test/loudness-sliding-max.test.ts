@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { measureFiles } from '../src/cli/measure.js';
+import { measureFiles } from '../src/check/measure-files.js';
 import { LoudnessMeter } from '../src/dsp/loudness.js';
 import { sineSections } from './helpers/music.js';
 import { writeWav } from './helpers/package.js';
@@ -78,7 +78,7 @@ describe('EBU Tech 3341 cases 10 and 13 through `measure`', () => {
         await writeWav(path, [x, x]);
         paths.push(path);
       }
-      const entries = await measureFiles(paths, null);
+      const entries = await measureFiles(paths);
       for (const entry of entries) {
         if ('error' in entry) throw new Error(`${entry.path}: ${entry.error.message}`);
         expect(Math.abs(entry[c.key]! + 23), entry.path).toBeLessThanOrEqual(0.1);

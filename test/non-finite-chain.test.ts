@@ -99,3 +99,26 @@ describe('one NaN or Infinity sample never turns a chain into silence', () => {
     expect((error as StemkitError).message).toMatch(/^stem "Vox" bus processing produced \d+ NaN\/Infinity samples \(the first at 0:01\.0\d\d of its output\)/);
   });
 });
+
+describe('processors on any Float32Array', () => {
+  it('give bit-identical output on plain arrays (staged through the kernels) and on arena buffers', async () => {
+    const { allocateSamples, releaseSamples, inArena } = await import('../src/dsp/simd.js');
+    const specs = chains.flatMap(([, s]) => s);
+    const input = material();
+    const onPlain = render(specs, input).out;
+    expect(inArena(onPlain[0]!)).toBe(false);
+    const chain = createChain(specs, { sampleRate: FS, channels: 2 });
+    const block = [allocateSamples(BLOCK), allocateSamples(BLOCK)];
+    expect(block.every(inArena)).toBe(true);
+    const onArena = input.map((c) => new Float32Array(c.length));
+    for (let at = 0; at < input[0]!.length; at += BLOCK) {
+      const n = Math.min(BLOCK, input[0]!.length - at);
+      block.forEach((b, ch) => b.set(input[ch]!.subarray(at, at + n)));
+      chain.process(block, n);
+      block.forEach((b, ch) => onArena[ch]!.set(b.subarray(0, n), at));
+    }
+    chain.dispose();
+    block.forEach(releaseSamples);
+    expect(onPlain).toEqual(onArena);
+  });
+});

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import type { CheckCliOptions } from './check.js';
 import { formatError } from '../report/terminal.js';
+import { loadNodeKernels } from '../engine/kernels.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -97,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   try {
+    await loadNodeKernels();
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {

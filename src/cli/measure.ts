@@ -1,37 +1,8 @@
 import { clock } from '../format.js';
-import { openAudio } from '../audio/open.js';
-import { fileMeasure } from '../check/measurement.js';
-import { measurePass } from '../check/run-pass.js';
-import type { FileMeasure } from '../check/types.js';
+import { measureFiles, type MeasureEntry } from '../check/measure-files.js';
 import { WorkerPool } from '../engine/pool.js';
-import { describeSource, type InfoEntry } from './info.js';
 import { progressLine } from './progress.js';
-import { colours, errorJson, table, type Writer } from '../report/terminal.js';
-
-export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: { code: string; message: string; hint: string } };
-
-/** Measures files one by one (each split over the worker pool when long). */
-export async function measureFiles(paths: string[], pool: WorkerPool | null, onProgress?: (path: string, fraction: number) => void): Promise<MeasureEntry[]> {
-  const entries: MeasureEntry[] = [];
-  for (const path of paths) {
-    try {
-      const source = await openAudio(path);
-      const format = source.format;
-      const info = describeSource(source);
-      await source.close();
-      const pass = await measurePass(
-        { paths: [path], hasMix: false, summable: false, totalFrames: format.frames, residualThreshold: 1, columns: 1 },
-        format.sampleRate,
-        pool,
-        (fraction) => onProgress?.(path, fraction),
-      );
-      entries.push({ path, format: info, ...fileMeasure(pass.files[0]!, format) });
-    } catch (err) {
-      entries.push({ path, error: errorJson(err) });
-    }
-  }
-  return entries;
-}
+import { colours, table, type Writer } from '../report/terminal.js';
 
 const dash = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 
@@ -41,7 +12,7 @@ export async function runMeasure(paths: string[], options: { json?: boolean }, o
   const progress = progressLine(err, !options.json);
   let entries: MeasureEntry[];
   try {
-    entries = await measureFiles(paths, pool, (path, f) => progress.update(`measuring ${path}`, f));
+    entries = await measureFiles(paths, { pool, onProgress: ({ file, fraction }) => progress.update(`measuring ${file}`, fraction) });
   } finally {
     progress.done();
     await pool.close();

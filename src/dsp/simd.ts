@@ -1,45 +1,46 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { instantiate } from '../../wasm/kernels.js';
 import { StemkitError } from '../errors.js';
 
 /**
  * The WebAssembly SIMD kernels (AssemblyScript sources in assembly/, built to wasm/kernels.wasm by
- * `npm run build:wasm`) and the memory they work in. Float32 streaming work (mixing, meters' sums
- * and peaks) runs four lanes at a time there, several times faster than scalar JavaScript.
+ * `npm run build:wasm`, with their typed bindings wasm/kernels.d.ts) and the memory they work in.
+ * Float32 streaming work (mixing, meters' sums and peaks, filters) runs four lanes at a time there,
+ * several times faster than scalar JavaScript.
  *
- * Each thread has its own instance and memory. Sample buffers that live in that memory
- * (`allocateSamples`) are used in place; any other Float32Array is copied through a staging area
- * in chunks, so every kernel accepts every array and only the speed differs.
+ * Nothing here touches Node or the network: whoever runs the kernels loads them once per thread
+ * (or AudioWorklet) with `initKernels(bytes | WebAssembly.Module | Response)`; Node's loader is
+ * src/engine/kernels.ts. Sample buffers that live in the kernels' memory (`allocateSamples`) are
+ * used in place; any other Float32Array is copied through a staging area in chunks, so every kernel
+ * accepts every array and only the speed differs. Before initKernels, allocations return ordinary
+ * arrays and processors use their scalar code (same results).
  */
 
-interface Exports {
-  monoStats(x: number, n: number, out: number): void;
-  stereoStats(l: number, r: number, n: number, out: number): void;
-  samplePeak(x: number, n: number): number;
-  allFinite(x: number, n: number): number;
-  addScaled(y: number, x: number, c: number, n: number): void;
-  addScaled2(x: number, y0: number, c0: number, y1: number, c1: number, n: number): void;
-  addScaled4(x: number, y0: number, c0: number, y1: number, c1: number, y2: number, c2: number, y3: number, c3: number, n: number): void;
-  scale(y: number, x: number, c: number, n: number): void;
-  unitySum(out: number, inputs: number, count: number, n: number, scratch: number): void;
-  residual(out: number, mix: number, sum: number, from: number, n: number, threshold: number): number;
-  pickedMono(out: number, channels: number, channelCount: number, picks: number, count: number): void;
-  dot(x: number, y: number, from: number, to: number): number;
-  encodeInt(a: number, b: number, stereo: number, n: number, bytes: number, out: number, sumA: number, sumB: number, results: number): void;
-  reverbFused(lines: number, index: number, params: number, x0: number, x1: number, xin: number, len: number): void;
-  biquadPair(a: number, b: number, scratch: number, n: number, coef: number, sections: number, state: number, fromScratch: number, toScratch: number): void;
-  compress(a: number, b: number, n: number, rms: number, params: number, phase: number, startBits: number, lnTable: number): void;
-  kWeightPair(a: number, b: number, n: number, coef: number, state: number, acc: number): void;
-  kWeightQuad(a: number, b: number, c: number, d: number, n: number, coef: number, state: number, acc: number): void;
-  truePeak(x: number, from: number, to: number, peak: number, kind: number, taps: number, worstGain: number, linearGain: number, curvatureGain: number): number;
+declare global {
+  // In every browser and in Node, but missing from Node's type definitions of WebAssembly.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace WebAssembly {
+    function compile(bytes: ArrayBuffer | ArrayBufferView): Promise<Module>;
+  }
+}
+
+/** The kernels' exports, typed by the AssemblyScript build's bindings (so this side cannot drift from assembly/). */
+export type KernelExports = Awaited<ReturnType<typeof instantiate>>;
+
+/** What initKernels accepts: the module's bytes, the compiled module, or a fetch of the .wasm file. */
+export type KernelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | PromiseLike<Response>;
+
+export interface KernelOptions {
+  /**
+   * Bytes reserved for sample buffers (default 256 MiB). Untouched pages cost no memory on
+   * systems that map memory lazily; the size never changes, so views into it never detach. A
+   * full arena is not an error: allocations then return ordinary arrays, which only run slower.
+   */
+  arenaBytes?: number;
 }
 
 const PAGE = 65536;
-/**
- * Address space reserved per thread. Untouched pages cost no memory (the system maps them on first
- * write), and a fixed size means the memory never grows, so views into it are never detached.
- */
-const ARENA_BYTES = 256 * 1024 * 1024;
+/** Default arena size (see KernelOptions.arenaBytes). */
+const DEFAULT_ARENA_BYTES = 256 * 1024 * 1024;
 /** Frames per staging chunk for arrays outside the arena. */
 const STAGE_FRAMES = 16384;
 /** Staging slots: the most arrays one kernel call takes. */
@@ -64,41 +65,171 @@ const COMPRESSOR_PHASE = COMPRESSOR_PARAMS + 8 * 16;
 const LN_TABLE = COMPRESSOR_PHASE + 16;
 const STAGING = LN_TABLE + 8 * 4112;
 const ARENA = STAGING + 4 * STAGE_FRAMES * STAGE_SLOTS;
-
-function instantiate(): { exports: Exports; memory: WebAssembly.Memory } {
-  const url = new URL('../../wasm/kernels.wasm', import.meta.url);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(url);
-  } catch (err) {
-    throw new StemkitError('E_IO', `stemkit's SIMD kernels are missing: ${fileURLToPath(url)}`, {
-      file: fileURLToPath(url),
-      hint: 'build them with `npm run build:wasm` (npm install does it), or reinstall stemkit',
-      cause: err,
-    });
-  }
-  const memory = new WebAssembly.Memory({ initial: ARENA_BYTES / PAGE, maximum: ARENA_BYTES / PAGE });
-  // The compressor's logarithms and exponentials are the host's, so its results match the scalar code's.
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, log: Math.log, exp: Math.exp } });
-  return { exports: instance.exports as unknown as Exports, memory };
-}
-
-const { exports: k, memory } = instantiate();
-const buffer = memory.buffer;
-const f32 = new Float32Array(buffer);
-const f64 = new Float64Array(buffer);
-const i32 = new Int32Array(buffer);
-const results = new Float64Array(buffer, RESULTS, 48);
 // results[8 …]: K-weighting's coefficients (7), interleaved states (8 per pair) and sums (2 per pair).
 const KW_COEF = RESULTS + 8 * 8;
 const KW_STATE = KW_COEF + 8 * 8;
 const KW_ACC = KW_STATE + 8 * 16;
-const pointers = new Uint32Array(buffer, POINTERS, MAX_INPUTS);
-const taps = new Float64Array(buffer, TAPS, 64);
-const biquadCoef = new Float64Array(buffer, BIQUAD_COEF, 20);
-const biquadState = new Float64Array(buffer, BIQUAD_STATE, 16);
+
+/**
+ * Sample buffers in the kernels' memory: a first-fit allocator over [ARENA, end). Arena blocks
+ * handed out and free blocks by address → bytes; free blocks also by end → address.
+ */
+export class Arena {
+  private readonly allocated = new Map<number, number>();
+  private readonly freeBlocks = new Map<number, number>();
+  private readonly freeEnds = new Map<number, number>();
+  /** The high-water mark: everything from here on is free. */
+  private top = ARENA;
+
+  constructor(
+    readonly buffer: ArrayBuffer,
+    private readonly end: number,
+  ) {}
+
+  /**
+   * The address of `byteLength` free bytes (16-byte aligned), or −1 when the arena is full. A free
+   * block of the same size first (streams reuse a few sizes), then fresh space, then the smallest
+   * larger free block. Allocations are per stream or job, never per block: the scans stay short.
+   */
+  reserve(byteLength: number): number {
+    const bytes = Math.ceil(byteLength / 16) * 16;
+    if (bytes === 0) return -1;
+    const { freeBlocks, freeEnds, allocated } = this;
+    let found = -1;
+    for (const [at, size] of freeBlocks) {
+      if (size === bytes) {
+        found = at;
+        break;
+      }
+    }
+    if (found < 0 && this.top + bytes <= this.end) {
+      allocated.set(this.top, bytes);
+      this.top += bytes;
+      return this.top - bytes;
+    }
+    if (found < 0) for (const [at, size] of freeBlocks) if (size > bytes && (found < 0 || size < freeBlocks.get(found)!)) found = at;
+    if (found < 0) return -1;
+    const size = freeBlocks.get(found)!;
+    freeBlocks.delete(found);
+    freeEnds.delete(found + size);
+    allocated.set(found, size);
+    return found;
+  }
+
+  /** Gives back the block at `at` (a reserve() result); unknown addresses are ignored. */
+  release(at: number): void {
+    const { freeBlocks, freeEnds, allocated } = this;
+    const bytes = allocated.get(at);
+    if (bytes === undefined) return;
+    allocated.delete(at);
+    // Freed space at the top lowers the high-water mark, together with free blocks just below it,
+    // so released space serves any size again.
+    if (at + bytes === this.top) {
+      this.top = at;
+      for (let below = freeEnds.get(this.top); below !== undefined; below = freeEnds.get(this.top)) {
+        freeEnds.delete(this.top);
+        freeBlocks.delete(below);
+        this.top = below;
+      }
+      return;
+    }
+    freeBlocks.set(at, bytes);
+    freeEnds.set(at + bytes, at);
+  }
+
+  /** Bytes handed out and not yet released. */
+  inUse(): number {
+    let bytes = 0;
+    for (const size of this.allocated.values()) bytes += size;
+    return bytes;
+  }
+}
+
+/** One loaded instance of the kernels: its exports, its memory and the arena in it. */
+export interface Kernels {
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  readonly arena: Arena;
+}
+
+async function compile(source: KernelSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof (source as PromiseLike<Response>).then === 'function' || (typeof Response !== 'undefined' && source instanceof Response)) {
+    const response = await (source as PromiseLike<Response>);
+    if (!response.ok) throw new StemkitError('E_IO', `stemkit's SIMD kernels could not be fetched: HTTP ${response.status} ${response.url}`, { file: response.url, hint: 'serve wasm/kernels.wasm beside the page (with Content-Type application/wasm)' });
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+  return WebAssembly.compile(source as ArrayBuffer | ArrayBufferView);
+}
+
+/** Creates an instance of the kernels with its own memory; initKernels also makes it this thread's. */
+export async function createKernels(source: KernelSource, options: KernelOptions = {}): Promise<Kernels> {
+  const arenaBytes = options.arenaBytes ?? DEFAULT_ARENA_BYTES;
+  if (!Number.isInteger(arenaBytes) || arenaBytes < 0 || arenaBytes > 2 ** 31) {
+    throw new StemkitError('E_USAGE', `arenaBytes must be an integer from 0 to 2^31, got ${arenaBytes}`, { hint: 'pass the bytes to reserve for sample buffers, e.g. 64 * 1024 * 1024' });
+  }
+  const pages = Math.ceil((ARENA + arenaBytes) / PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  // The compressor's logarithms and exponentials are the host's, so its results match the scalar code's.
+  const exports = await instantiate(await compile(source), { env: { memory, log: Math.log, exp: Math.exp } });
+  return { exports, memory, arena: new Arena(memory.buffer, pages * PAGE) };
+}
+
+// This thread's kernels (see initKernels) and views into their memory; empty until then.
+let kernels: Kernels | null = null;
+let k = null as unknown as KernelExports;
+let buffer: ArrayBuffer = new ArrayBuffer(0);
+let f32 = new Float32Array(0);
+let f64 = new Float64Array(0);
+let i32 = new Int32Array(0);
+let results = new Float64Array(0);
+let pointers = new Uint32Array(0);
+let taps = new Float64Array(0);
+let biquadCoef = new Float64Array(0);
+let biquadState = new Float64Array(0);
 /** The filter taps now in `taps` (kernels that take taps share the region). */
 let tapsLoaded: Float64Array | null = null;
+let lnTableLoaded: Float64Array | null = null;
+
+/**
+ * Loads the kernels for this thread (or worklet) and makes them the ones every dsp function uses.
+ * Call once before the first block is processed; later calls return the kernels already loaded.
+ */
+export async function initKernels(source: KernelSource, options: KernelOptions = {}): Promise<Kernels> {
+  if (kernels) return kernels;
+  const loaded = await createKernels(source, options);
+  if (kernels) return kernels;
+  useKernels(loaded);
+  return loaded;
+}
+
+/** Makes `loaded` this thread's kernels (replacing any before; buffers from the old arena then count as ordinary arrays). */
+export function useKernels(loaded: Kernels): void {
+  kernels = loaded;
+  k = loaded.exports;
+  buffer = loaded.memory.buffer;
+  f32 = new Float32Array(buffer);
+  f64 = new Float64Array(buffer);
+  i32 = new Int32Array(buffer);
+  results = new Float64Array(buffer, RESULTS, 48);
+  pointers = new Uint32Array(buffer, POINTERS, MAX_INPUTS);
+  taps = new Float64Array(buffer, TAPS, 64);
+  biquadCoef = new Float64Array(buffer, BIQUAD_COEF, 20);
+  biquadState = new Float64Array(buffer, BIQUAD_STATE, 16);
+  tapsLoaded = null;
+  lnTableLoaded = null;
+}
+
+/** This thread's kernels, or null before initKernels. */
+export function loadedKernels(): Kernels | null {
+  return kernels;
+}
+
+function notLoaded(): StemkitError {
+  return new StemkitError('E_USAGE', "stemkit's SIMD kernels are not loaded in this thread", {
+    hint: "call initKernels(…) first (in Node, import 'stemkit' or 'stemkit/node', which load them)",
+  });
+}
 
 function loadTaps(values: Float64Array): void {
   if (values === tapsLoaded) return;
@@ -106,13 +237,6 @@ function loadTaps(values: Float64Array): void {
   taps.set(values);
   tapsLoaded = values;
 }
-
-/** Arena blocks handed out and free blocks, by address → bytes; free blocks also by end → address. */
-const allocated = new Map<number, number>();
-const freeBlocks = new Map<number, number>();
-const freeEnds = new Map<number, number>();
-/** The arena's high-water mark: everything from here on is free. */
-let top = ARENA;
 
 /** A typed-array type the arena hands out. */
 interface ArenaArrayType<T> {
@@ -123,7 +247,7 @@ interface ArenaArrayType<T> {
 
 /** `count` zeros of `Type` in the kernels' memory when there is room, else an ordinary array (correct, only slower). */
 function allocate<T extends { fill(value: number): T }>(Type: ArenaArrayType<T>, count: number): T {
-  const at = reserve(count * Type.BYTES_PER_ELEMENT);
+  const at = kernels ? kernels.arena.reserve(count * Type.BYTES_PER_ELEMENT) : -1;
   return at < 0 ? new Type(count) : new Type(buffer, at, count).fill(0);
 }
 
@@ -136,54 +260,9 @@ export const allocateBytes = (count: number): Uint8Array<ArrayBuffer> => allocat
 /** Frame indices (the check pass's picked frames). */
 export const allocateIndices = (count: number): Int32Array<ArrayBuffer> => allocate(Int32Array, count);
 
-/**
- * The address of `byteLength` free bytes (16-byte aligned), or −1 when the arena is full. A free
- * block of the same size first (streams reuse a few sizes), then fresh space, then the smallest
- * larger free block. Allocations are per stream or job, never per block: the scans stay short.
- */
-function reserve(byteLength: number): number {
-  const bytes = Math.ceil(byteLength / 16) * 16;
-  if (bytes === 0) return -1;
-  let found = -1;
-  for (const [at, size] of freeBlocks) {
-    if (size === bytes) {
-      found = at;
-      break;
-    }
-  }
-  if (found < 0 && top + bytes <= ARENA_BYTES) {
-    allocated.set(top, bytes);
-    top += bytes;
-    return top - bytes;
-  }
-  if (found < 0) for (const [at, size] of freeBlocks) if (size > bytes && (found < 0 || size < freeBlocks.get(found)!)) found = at;
-  if (found < 0) return -1;
-  const size = freeBlocks.get(found)!;
-  freeBlocks.delete(found);
-  freeEnds.delete(found + size);
-  allocated.set(found, size);
-  return found;
-}
-
 /** Returns an array from allocateSamples (or allocateDoubles, …Bytes, …Indices) to the arena; it must not be used afterwards. Other arrays are ignored. */
 export function releaseSamples(x: ArrayBufferView): void {
-  if (x.buffer !== buffer) return;
-  const bytes = allocated.get(x.byteOffset);
-  if (bytes === undefined) return;
-  allocated.delete(x.byteOffset);
-  // Freed space at the top lowers the high-water mark, together with free blocks just below it,
-  // so released space serves any size again.
-  if (x.byteOffset + bytes === top) {
-    top = x.byteOffset;
-    for (let below = freeEnds.get(top); below !== undefined; below = freeEnds.get(top)) {
-      freeEnds.delete(top);
-      freeBlocks.delete(below);
-      top = below;
-    }
-    return;
-  }
-  freeBlocks.set(x.byteOffset, bytes);
-  freeEnds.set(x.byteOffset + bytes, x.byteOffset);
+  if (kernels && x.buffer === buffer) kernels.arena.release(x.byteOffset);
 }
 
 /** Whether `x` lives in the kernels' memory (then kernels use it in place). */
@@ -193,9 +272,7 @@ export function inArena(x: ArrayBufferView): boolean {
 
 /** Bytes of arena handed out and not yet released (tests watch it for leaks). */
 export function arenaInUse(): number {
-  let bytes = 0;
-  for (const size of allocated.values()) bytes += size;
-  return bytes;
+  return kernels ? kernels.arena.inUse() : 0;
 }
 
 /** Runs `body(offset, count)` over [0, n) in one piece when every array is in the arena, else in staging-sized chunks. */
@@ -208,6 +285,7 @@ function chunks(arrays: Float32Array[], n: number, body: (offset: number, count:
 /** The address of x[from …] for `count` frames: in place, or copied into staging slot `slot`. */
 function input(x: Float32Array, from: number, count: number, slot: number): number {
   if (x.buffer === buffer) return x.byteOffset + 4 * from;
+  if (!kernels) throw notLoaded();
   const at = STAGING + 4 * STAGE_FRAMES * slot;
   f32.set(x.subarray(from, from + count), at / 4);
   return at;
@@ -294,7 +372,7 @@ export function samplePeak(x: Float32Array, from: number, to: number, start = 0)
 export function allFinite(x: Float32Array, from: number, to: number): boolean {
   let finite = true;
   chunks([x], to - from, (offset, count) => {
-    if (finite) finite = k.allFinite(input(x, from + offset, count, 0), count) !== 0;
+    if (finite) finite = k.allFinite(input(x, from + offset, count, 0), count);
   });
   return finite;
 }
@@ -459,22 +537,29 @@ export function encodeInt(
   return { clipped: results[0]!, nonFinite: results[1]! };
 }
 
+/** Most frames one reverbFused call takes (the audio of a call is staged in one piece). */
+export const REVERB_FUSED_MAX_FRAMES = STAGE_FRAMES;
+
 /**
- * The reverb's fused feedback-delay-network pass (assembly/reverb.ts) over x0/x1[off, off + len):
- * every array in the arena (the caller checks; see Reverb).
+ * The reverb's fused feedback-delay-network pass (assembly/reverb.ts) over x0/x1[off, off + len),
+ * len ≤ REVERB_FUSED_MAX_FRAMES: the network's arrays in the arena (the caller checks; see
+ * Reverb), the audio anywhere (staged when outside).
  */
 export function reverbFused(lines: Float64Array, index: Int32Array, params: Float64Array, x0: Float32Array, x1: Float32Array | null, off: number, xin: Float64Array, len: number): void {
-  k.reverbFused(lines.byteOffset, index.byteOffset, params.byteOffset, x0.byteOffset + 4 * off, x1 ? x1.byteOffset + 4 * off : 0, xin.byteOffset, len);
+  k.reverbFused(lines.byteOffset, index.byteOffset, params.byteOffset, input(x0, off, len, 0), x1 ? input(x1, off, len, 1) : 0, xin.byteOffset, len);
+  output(x0, off, len, 0);
+  if (x1) output(x1, off, len, 1);
 }
 
 /**
  * A biquad cascade (b0, b1, b2, a1, a2 per section in `coef`) over channels a and b in place,
  * frames [from, from + n): assembly/biquad.ts, four sections a pass, float64 between them. `z`
  * holds z1, z2 per section per channel, channel-major (z[2·(ch·S + s)]); chA's and chB's are
- * updated. Returns false, doing nothing, when a or b is outside the arena.
+ * updated. Arrays outside the arena go through staging. Returns false, doing nothing, before
+ * initKernels (the caller then runs its scalar code, which gives the same results).
  */
 export function biquadPair(a: Float32Array, b: Float32Array, from: number, n: number, coef: Float64Array, z: Float64Array, chA: number, chB: number): boolean {
-  if (a.buffer !== buffer || b.buffer !== buffer) return false;
+  if (!kernels) return false;
   const S = coef.length / 5;
   const groups = Math.ceil(S / 4);
   for (let at = 0; at < n; at += BIQUAD_FRAMES) {
@@ -490,8 +575,14 @@ export function biquadPair(a: Float32Array, b: Float32Array, from: number, n: nu
         biquadState[4 * s + 2] = z[za + 1]!;
         biquadState[4 * s + 3] = z[zb + 1]!;
       }
-      const pa = a.byteOffset + 4 * (from + at), pb = b.byteOffset + 4 * (from + at);
+      // Staged arrays are copied in before the first group of sections and out after the last.
+      const pa = g === 0 ? input(a, from + at, m, 0) : a.buffer === buffer ? a.byteOffset + 4 * (from + at) : STAGING;
+      const pb = g === 0 ? input(b, from + at, m, 1) : b.buffer === buffer ? b.byteOffset + 4 * (from + at) : STAGING + 4 * STAGE_FRAMES;
       k.biquadPair(pa, pb, BIQUAD_SCRATCH, m, BIQUAD_COEF, count, BIQUAD_STATE, g > 0 ? 1 : 0, g < groups - 1 ? 1 : 0);
+      if (g === groups - 1) {
+        output(a, from + at, m, 0);
+        output(b, from + at, m, 1);
+      }
       for (let s = 0; s < count; s++) {
         const za = 2 * (chA * S + 4 * g + s), zb = 2 * (chB * S + 4 * g + s);
         z[za] = biquadState[4 * s]!;
@@ -514,21 +605,24 @@ export interface CompressorKernelState {
   lnTable: Float64Array;
 }
 
-let lnTableLoaded: Float64Array | null = null;
-
 /**
  * Compresses a[0, n) (and b, linked) in place in the SIMD module: `state.params` and `state.phase`
- * are updated. Returns false, doing nothing, when a or b is outside the arena.
+ * are updated. Arrays outside the arena go through staging, a chunk at a time (the state carries
+ * over exactly). Returns false, doing nothing, before initKernels.
  */
 export function compress(a: Float32Array, b: Float32Array | null, n: number, rms: boolean, state: CompressorKernelState): boolean {
-  if (a.buffer !== buffer || (b && b.buffer !== buffer)) return false;
+  if (!kernels) return false;
   if (lnTableLoaded !== state.lnTable) {
     f64.set(state.lnTable, LN_TABLE / 8);
     lnTableLoaded = state.lnTable;
   }
   f64.set(state.params, COMPRESSOR_PARAMS / 8);
   i32[COMPRESSOR_PHASE / 4] = state.phase;
-  k.compress(a.byteOffset, b ? b.byteOffset : 0, n, rms ? 1 : 0, COMPRESSOR_PARAMS, COMPRESSOR_PHASE, state.startBits, LN_TABLE);
+  chunks(b ? [a, b] : [a], n, (o, m) => {
+    k.compress(input(a, o, m, 0), b ? input(b, o, m, 1) : 0, m, rms ? 1 : 0, COMPRESSOR_PARAMS, COMPRESSOR_PHASE, state.startBits, LN_TABLE);
+    output(a, o, m, 0);
+    if (b) output(b, o, m, 1);
+  });
   state.params.set(f64.subarray(COMPRESSOR_PARAMS / 8, COMPRESSOR_PARAMS / 8 + state.params.length));
   state.phase = i32[COMPRESSOR_PHASE / 4]!;
   return true;

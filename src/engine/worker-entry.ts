@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { asStemkitError, isStemkitError } from '../errors.js';
+import { loadNodeKernels } from './kernels.js';
 
 /**
  * Worker side of the pool: imports the job's module, runs the named export with its input and a
@@ -12,8 +13,12 @@ interface JobMessage {
   input: unknown;
 }
 
+/** This thread's kernels, loaded once before the first job runs. */
+const kernelsReady = loadNodeKernels();
+
 parentPort?.on('message', async (message: JobMessage) => {
   try {
+    await kernelsReady;
     const mod = (await import(message.moduleUrl)) as Record<string, (input: unknown, report: (progress: number) => void) => unknown>;
     const fn = mod[message.exportName];
     if (typeof fn !== 'function') throw new Error(`${message.moduleUrl} has no export ${message.exportName}`);

@@ -387,7 +387,8 @@ export class Reverb implements Processor {
    * one pass. Same operations in the same order as runBlocks, so the results are bit-identical.
    */
   private runFused(planar: Float32Array[], off: number, len: number): void {
-    if (this.kernel && inArena(planar[0]!) && (this.channels === 1 || inArena(planar[1]!))) {
+    // The network's state is in the kernels' memory; the audio may be anywhere (staged if outside).
+    if (this.kernel) {
       const index = this.index, pos = this.pos, base = this.base, lengths = this.lengths, taps = this.taps;
       for (let i = 0; i < 8; i++) {
         index[i] = base[i]! + pos[i]!;

@@ -1,0 +1,3 @@
+import { loadNodeKernels } from '../src/engine/kernels.js';
+
+await loadNodeKernels();
