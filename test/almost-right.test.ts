@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPackage } from '../src/check/check.js';
@@ -10,6 +10,7 @@ import { openPlaced } from '../src/engine/placed-source.js';
 import { renderText } from '../src/report/text.js';
 import { demoAudio, delayed, mastered, scaled, scratchDir, summed, type DemoAudio } from './helpers/almost-right.js';
 import { writePackage, writeWav, type FixtureStem } from './helpers/package.js';
+import { haveSharedFile, SHARED_TESTDATA } from './helpers/corpus.js';
 
 /**
  * Packages that are *almost* right in the ways real DAW exports are, built from the demo song
@@ -198,7 +199,7 @@ describe('almost-right packages: what the mix is', () => {
 });
 
 describe('almost-right packages: real NI Stems material', () => {
-  const file = join(import.meta.dirname, '../../shared/testdata/ni-stems/falcon-69.aac.stem.mp4');
+  const file = join(SHARED_TESTDATA, 'ni-stems/falcon-69.aac.stem.mp4');
   let ffmpeg = true;
   try {
     execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
@@ -206,7 +207,7 @@ describe('almost-right packages: real NI Stems material', () => {
     ffmpeg = false;
   }
   // Needs the shared corpus beside the checkout and Debian's ffmpeg to decode AAC (.ci/run installs it).
-  it.skipIf(!ffmpeg || !existsSync(file))('the mastered mix of a real .stem.mp4 is reported as master processing, with its numbers', async () => {
+  it.skipIf(!ffmpeg || !haveSharedFile(file))('the mastered mix of a real .stem.mp4 is reported as master processing, with its numbers', async () => {
     const dir = join(root, 'falcon');
     mkdirSync(join(dir, 'stems'), { recursive: true });
     const decode = (stream: number, out: string) => execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', `0:${stream}`, '-c:a', 'pcm_f32le', out]);

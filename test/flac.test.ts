@@ -1,21 +1,30 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crc16, crc8 } from '../src/audio/flac/crc.js';
-import { FlacSource, openFlac, type FlacOpenOptions } from '../src/audio/flac/index.js';
+import { FlacSource, openFlac as openFlacBytes, type FlacOpenOptions } from '../src/audio/flac/index.js';
+import { RangeFile } from '../src/audio/range-file.js';
 import type { AudioSource } from '../src/audio/types.js';
 import { StemkitError } from '../src/errors.js';
 import { prng } from '../src/dsp/random.js';
 import { readSource } from './helpers/io.js';
+import { CORPUS_DIR, HAVE_CORPUS } from './helpers/corpus.js';
+
+/** The FLAC reader over a file by path (the reader itself takes any ByteSource). */
+async function openFlac(file: string, options: FlacOpenOptions = {}): Promise<AudioSource> {
+  return openFlacBytes(await RangeFile.open(file), options);
+}
+
+async function openFlacFile(file: string): Promise<FlacSource> {
+  return FlacSource.open(await RangeFile.open(file));
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// The shared third-party corpus sits beside the checkout (/work/shared/testdata/corpus). It is
-// read-only input that is not part of this repository, so the corpus suites skip without it.
-const CORPUS = path.resolve(here, '../../shared/testdata/corpus');
-const HAVE_CORPUS = existsSync(path.join(CORPUS, 'expected.json'));
+// The shared third-party corpus (see helpers/corpus.ts: skipped on a dev box without it, a failure under CI).
+const CORPUS = CORPUS_DIR;
 
 interface Entry {
   file: string;
@@ -68,7 +77,7 @@ type Outcome = { ok: true; frames: number; md5: string } | { ok: false; code: st
 async function outcome(file: string, options: FlacOpenOptions = {}): Promise<Outcome> {
   let source: FlacSource | undefined;
   try {
-    source = await FlacSource.open(file, options);
+    source = await FlacSource.open(await RangeFile.open(file), options);
     const md5 = await flacMd5(source);
     return { ok: true, frames: source.format.frames, md5 };
   } catch (err) {
@@ -408,11 +417,11 @@ describe.skipIf(!HAVE_CORPUS)('FLAC corpus', () => {
 
   it('faulty files the audio of which is fine are read in full', async () => {
     // STREAMINFO total too small: the frames hold 109487 samples (ffmpeg's MD5 over all of them matches).
-    const wrongTotal = await FlacSource.open(corpusFile('05 - wrong total number of samples.flac'));
+    const wrongTotal = await openFlacFile(corpusFile('05 - wrong total number of samples.flac'));
     expect(wrongTotal.format.frames).toBe(109487);
     expect(wrongTotal.meta.warnings.join(' ')).toMatch(/39842/);
     await wrongTotal.close();
-    const badComment = await FlacSource.open(corpusFile('10 - invalid vorbis comment metadata block.flac'));
+    const badComment = await openFlacFile(corpusFile('10 - invalid vorbis comment metadata block.flac'));
     expect(badComment.format.frames).toBe(119279);
     expect(badComment.meta.tags).toEqual({ SET: 'faulty' });
     expect(badComment.meta.warnings.join(' ')).toMatch(/VORBIS_COMMENT/);

@@ -323,7 +323,6 @@ describe.skipIf(!HAS_CHROMIUM)('renderHtml in headless Chromium', () => {
     const path = join(dir, 'report.html');
     const html = renderHtml(buildReport());
     await writeFile(path, html);
-    await writeFile('/tmp/stemkit-report.html', html); // beside the screenshot, for a human to open
     const url = pathToFileURL(path).href;
     // bypassCSP: the report's own CSP would hide a stray reference; without it any fetch is attempted and counted.
     const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
@@ -391,7 +390,8 @@ describe.skipIf(!HAS_CHROMIUM)('renderHtml in headless Chromium', () => {
     expect(await page.locator('table#stems tbody th', { hasText: NASTY }).count()).toBe(1);
     expect(await page.locator('table#stems b').count()).toBe(0);
 
-    await page.screenshot({ path: '/tmp/stemkit-report.png', fullPage: true });
+    // Kept for a human to look at when STEMKIT_ARTIFACTS names a folder (else with the test's temp files).
+    await page.screenshot({ path: join(process.env.STEMKIT_ARTIFACTS ?? dir, 'stemkit-report.png'), fullPage: true });
     expect(attempted).toEqual([]);
     await context.close();
   });

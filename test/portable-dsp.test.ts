@@ -24,11 +24,11 @@ function importsOf(file: string): string[] {
   return found;
 }
 
-/** Every file reachable from src/dsp through relative imports, with the packages and builtins they name. */
-function dspGraph(): { files: Set<string>; bare: Map<string, string> } {
+/** Every file reachable from `entries` through relative imports, with the packages and builtins they name. */
+function importGraph(entries: string[]): { files: Set<string>; bare: Map<string, string> } {
   const files = new Set<string>();
   const bare = new Map<string, string>();
-  const queue = readdirSync(DSP, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(DSP, f));
+  const queue = [...entries];
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (files.has(file)) continue;
@@ -48,17 +48,25 @@ function dspGraph(): { files: Set<string>; bare: Map<string, string> } {
   return { files, bare };
 }
 
-describe('src/dsp is portable', () => {
-  it('imports nothing from Node, directly or through anything it imports', () => {
-    const { files, bare } = dspGraph();
-    const node = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    const offending = [...bare].filter(([spec]) => spec.startsWith('node:') || node.has(spec));
-    expect(offending).toEqual([]);
+const NODE_MODULES = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const fromNode = (bare: Map<string, string>) => [...bare].filter(([spec]) => spec.startsWith('node:') || NODE_MODULES.has(spec));
+
+describe('src/dsp and the stemkit/audio readers are portable', () => {
+  it('src/dsp imports nothing from Node, directly or through anything it imports', () => {
+    const { files, bare } = importGraph(readdirSync(DSP, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(DSP, f)));
+    expect(fromNode(bare)).toEqual([]);
     // Outside src/dsp it reaches only the error type and the kernels' generated bindings.
     const outside = [...files].map((f) => relative(ROOT, f)).filter((f) => !f.startsWith('src/dsp/')).sort();
     expect(outside).toEqual(['src/errors.ts', 'wasm/kernels.js']);
     // Its packages are browser packages (schema validation, FFT, resampling).
     expect([...new Set(bare.keys())].sort()).toEqual(['@alexanderolsen/libsamplerate-js', 'fft.js', 'zod']);
+  });
+
+  it('the readers behind stemkit/audio (WAV, AIFF, FLAC over any ByteSource) import nothing from Node', () => {
+    const { files, bare } = importGraph([join(ROOT, 'src/audio/index.ts')]);
+    expect(fromNode(bare)).toEqual([]);
+    expect([...files].some((f) => f.endsWith('flac/source.ts'))).toBe(true);
+    expect([...files].some((f) => f.endsWith('range-file.ts'))).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { RangeFile } from './range-file.js';
+import type { ByteSource } from './byte-source.js';
 
 /**
  * Chunk walking shared by RIFF/RIFX/RF64 and FORM (AIFF): a 4-byte id, a 32-bit size, the body,
@@ -60,7 +60,7 @@ export interface WalkOptions {
  * 'cut' (the file ends inside a chunk header: 1 to 7 bytes left over), 'garbage' (bytes that
  * are not a chunk header: trailing junk or a broken file), or 'stopped'.
  */
-export async function walkChunks(file: RangeFile, start: number, options: WalkOptions): Promise<'end' | 'cut' | 'garbage' | 'stopped'> {
+export async function walkChunks(file: ByteSource, start: number, options: WalkOptions): Promise<'end' | 'cut' | 'garbage' | 'stopped'> {
   let offset = start;
   for (let n = 0; n < MAX_CHUNKS; n++) {
     if (offset + 8 > file.size) return offset < file.size ? 'cut' : 'end';

@@ -1,6 +1,6 @@
 import { StemkitError } from '../errors.js';
 import { decodeInterleaved, type SampleLayout } from './pcm.js';
-import type { RangeFile } from './range-file.js';
+import type { ByteSource } from './byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource } from './types.js';
 
 /** Most bytes one source reads and decodes at a time (64 KiB: a few system calls per block, and 1000 sources hold 64 MB at most). */
@@ -17,7 +17,7 @@ export class PcmSource implements AudioSource {
   private readonly bytesPerFrame: number;
 
   constructor(
-    private readonly file: RangeFile,
+    private readonly file: ByteSource,
     readonly format: AudioFormat,
     readonly meta: AudioMeta,
     private readonly dataOffset: number,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { open, type FileHandle } from 'node:fs/promises';
 import { StemkitError, fromFsError } from '../errors.js';
+import { CachedByteSource } from './byte-source.js';
 
 /**
  * O_NONBLOCK so that opening a named pipe (FIFO) with no writer returns at once and is then
@@ -127,14 +128,13 @@ function checkSameFile(path: string, before: Stats, after: Stats): void {
 }
 
 /**
- * A file read by byte ranges. Header parsers read through a small cache so walking many
- * tiny chunks costs one system call per 64 KiB, and audio reads go straight to the descriptor.
+ * A file read by byte ranges (Node's ByteSource). Header parsers read through a small cache so
+ * walking many tiny chunks costs one system call per 64 KiB, and audio reads go straight to the
+ * descriptor.
  * Its descriptor comes from the thread's pool: any number of RangeFiles may exist, while at
  * most OPEN_FILES_PER_THREAD descriptors are open (a session of 1000 tracks under `ulimit -n 256`).
  */
-export class RangeFile {
-  private cache = new Uint8Array(0);
-  private cacheStart = 0;
+export class RangeFile extends CachedByteSource {
   private descriptor: Descriptor | null;
   private opening: Promise<void> | null = null;
   private inUse = 0;
@@ -145,6 +145,7 @@ export class RangeFile {
     descriptor: Descriptor,
     private readonly stats: Stats,
   ) {
+    super();
     this.descriptor = descriptor;
     register(this, descriptor);
   }
@@ -273,27 +274,6 @@ export class RangeFile {
     this.inUse++;
     register(this, descriptor);
     return descriptor;
-  }
-
-  /** Bytes [offset, offset+length) clipped to the end of the file; header-sized reads only. */
-  async bytes(offset: number, length: number): Promise<Uint8Array> {
-    const end = Math.min(offset + length, this.size);
-    if (offset >= end) return new Uint8Array(0);
-    if (offset >= this.cacheStart && end <= this.cacheStart + this.cache.length) {
-      return this.cache.subarray(offset - this.cacheStart, end - this.cacheStart);
-    }
-    const want = Math.max(end - offset, 65536);
-    const buf = new Uint8Array(Math.min(want, this.size - offset));
-    const got = await this.readInto(buf, offset);
-    this.cache = buf.subarray(0, got);
-    this.cacheStart = offset;
-    return this.cache.subarray(0, Math.min(end - offset, got));
-  }
-
-  /** Drops the header cache once the headers are parsed: a source per stem must not keep 64 KiB each. */
-  forgetHeaderBytes(): void {
-    this.cache = new Uint8Array(0);
-    this.cacheStart = 0;
   }
 
   /** Fills `target` from `offset`; returns the bytes actually read (short only at end of file). */

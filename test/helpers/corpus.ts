@@ -2,9 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
-/** The shared third-party corpus (read-only input); suites skip when it is not beside the checkout. */
-export const CORPUS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata/corpus');
-export const HAVE_CORPUS = existsSync(join(CORPUS_DIR, 'expected.json'));
+/**
+ * The shared third-party corpus (read-only input). On a dev box without it beside the checkout the
+ * corpus suites skip; under CI (CI=true) a missing corpus fails instead, so CI never passes by
+ * skipping them.
+ */
+export const SHARED_TESTDATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata');
+export const CORPUS_DIR = join(SHARED_TESTDATA, 'corpus');
+
+/** Whether `path` (under SHARED_TESTDATA) is here; under CI a missing one throws. */
+export function haveSharedFile(path: string): boolean {
+  if (existsSync(path)) return true;
+  if (process.env.CI) throw new Error(`CI=true but shared test data is missing: ${path} (CI runs with ../shared beside the checkout)`);
+  return false;
+}
+
+export const HAVE_CORPUS = haveSharedFile(join(CORPUS_DIR, 'expected.json'));
 
 export interface CorpusEntry {
   file: string;

@@ -3,7 +3,7 @@ import { channelLayout } from '../channels.js';
 import { fourcc, readU16, readU32, walkChunks, type RawChunk } from '../iff.js';
 import type { SampleLayout } from '../pcm.js';
 import { PcmSource } from '../pcm-source.js';
-import type { RangeFile } from '../range-file.js';
+import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource, Encoding, OpenOptions } from '../types.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../wav/read.js';
 
@@ -69,7 +69,7 @@ function parseComm(body: Uint8Array, isAifc: boolean, path: string): CommFields 
 }
 
 /** Parses an AIFF or AIFF-C file's headers and returns a streaming source over its sound data. */
-export async function openAiff(file: RangeFile, options: OpenOptions = {}): Promise<AudioSource> {
+export async function openAiff(file: ByteSource, options: OpenOptions = {}): Promise<AudioSource> {
   const path = file.path;
   const head = await file.bytes(0, 12);
   if (head.length < 12) {

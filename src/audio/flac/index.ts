@@ -1,5 +1,6 @@
 import type { AudioSource, OpenOptions } from '../types.js';
 import { FlacSource } from './source.js';
+import type { ByteSource } from '../byte-source.js';
 
 export { FlacSource, type FlacOpenOptions } from './source.js';
 export type { StreamInfo } from './metadata.js';
@@ -11,6 +12,6 @@ export type { StreamInfo } from './metadata.js';
  * (a look at the end of the file); if that is unreadable, every frame is walked once (CRC
  * checks only, no decoding, constant memory) to count the samples.
  */
-export async function openFlac(path: string, options: OpenOptions = {}): Promise<AudioSource> {
-  return FlacSource.open(path, options);
+export async function openFlac(file: ByteSource, options: OpenOptions = {}): Promise<AudioSource> {
+  return FlacSource.open(file, options);
 }

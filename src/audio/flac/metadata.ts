@@ -1,5 +1,5 @@
 import { StemkitError } from '../../errors.js';
-import type { RangeFile } from '../range-file.js';
+import type { ByteSource } from '../byte-source.js';
 import type { ChunkInfo } from '../types.js';
 
 export interface StreamInfo {
@@ -46,7 +46,7 @@ const MAX_SEEK_POINTS = 8192;
  * marker and the metadata blocks. Each block is checked against the file size before any of it
  * is read, so a block that claims 16 MB in a 36-byte file costs nothing.
  */
-export async function parseFlacHeaders(file: RangeFile): Promise<FlacHeaders> {
+export async function parseFlacHeaders(file: ByteSource): Promise<FlacHeaders> {
   const path = file.path;
   const size = file.size;
   const chunks: ChunkInfo[] = [];

@@ -1,6 +1,6 @@
 import { StemkitError } from '../../errors.js';
 import { channelLayout } from '../channels.js';
-import { RangeFile } from '../range-file.js';
+import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource, ChunkInfo, OpenOptions } from '../types.js';
 import { CRC16_TABLE, crc16 } from './crc.js';
 import { MAX_HEADER_BYTES, isSync, parseFrameHeader, type FrameHeader } from './frame-header.js';
@@ -101,7 +101,7 @@ export class FlacSource implements AudioSource {
   private closed = false;
 
   private constructor(
-    private readonly file: RangeFile,
+    private readonly file: ByteSource,
     headers: FlacHeaders,
     private readonly options: FlacOpenOptions,
   ) {
@@ -133,8 +133,9 @@ export class FlacSource implements AudioSource {
     };
   }
 
-  static async open(path: string, options: FlacOpenOptions = {}): Promise<FlacSource> {
-    const file = await RangeFile.open(path);
+  /** Opens a FLAC stream from any ByteSource; the source is closed with the FlacSource. */
+  static async open(file: ByteSource, options: FlacOpenOptions = {}): Promise<FlacSource> {
+    const path = file.path;
     try {
       const source = new FlacSource(file, await parseFlacHeaders(file), options);
       await source.init();

@@ -1,5 +1,5 @@
 import { StemkitError } from '../../errors.js';
-import type { RangeFile } from '../range-file.js';
+import type { ByteSource } from '../byte-source.js';
 
 /** Bytes read per refill at least: sequential decoding reads the file in steps of this size. */
 const READ_AHEAD = 256 * 1024;
@@ -17,7 +17,7 @@ export class ByteWindow {
   length = 0;
 
   constructor(
-    private readonly file: RangeFile,
+    private readonly file: ByteSource,
     /** No reads past this offset (end of audio, before trailing tags). */
     public limit: number,
     private readonly maxCapacity: number,

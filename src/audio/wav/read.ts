@@ -3,7 +3,7 @@ import { channelLayout } from '../channels.js';
 import { fourcc, readU16, readU32, readU64LE, walkChunks, type RawChunk } from '../iff.js';
 import { detectRightJustified, type SampleLayout } from '../pcm.js';
 import { PcmSource } from '../pcm-source.js';
-import type { RangeFile } from '../range-file.js';
+import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource, Container, Encoding, OpenOptions } from '../types.js';
 import { decodeXml, parseBext, parseInfoList } from './metadata.js';
 
@@ -135,7 +135,7 @@ function sampleLayoutOf(fmt: FmtFields, bigEndian: boolean, path: string): { lay
 }
 
 /** Parses a RIFF/RIFX/RF64/BW64 WAVE file's headers and returns a streaming source over its data. */
-export async function openWav(file: RangeFile, options: OpenOptions = {}): Promise<AudioSource> {
+export async function openWav(file: ByteSource, options: OpenOptions = {}): Promise<AudioSource> {
   const path = file.path;
   const head = await file.bytes(0, 12);
   if (head.length < 12) {
