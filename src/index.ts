@@ -9,7 +9,7 @@ export { lockstep, type LockstepBlock, type LockstepOptions, type Progress } fro
 export { WorkerPool } from './engine/pool.js';
 export { splitRange, type Segment } from './engine/segments.js';
 export { SampleStats, type SampleStatsResult } from './dsp/sample-stats.js';
-export { StemkitError, isStemkitError, type StemkitErrorCode } from './errors.js';
+export { ERROR_CODES, StemkitError, isStemkitError, toStemkitError, type ErrorReport, type StemkitErrorCode, type StemkitErrorJson } from './errors.js';
 export { checkPackage, type CheckOptions } from './check/check.js';
 export { discoverPackage, discoverPackages, type StemPackage } from './check/discover.js';
 export { PROFILES, resolveProfile, type Profile } from './check/profiles.js';

@@ -1,6 +1,7 @@
 import type { AudioFormat } from '../audio/types.js';
 import type { Severity } from './profiles.js';
 import type { AlternateReport } from './alternates.js';
+import type { ErrorReport } from '../errors.js';
 
 /** [startSec, endSec] where a problem is audible. */
 export type TimeRange = [number, number];
@@ -57,7 +58,7 @@ export interface CheckedFile {
   name: string;
   path: string;
   format: AudioFormat | null;
-  error: { code: string; message: string; hint: string } | null;
+  error: ErrorReport | null;
   timeReference: number | null;
   measure: FileMeasure | null;
   /** Lag against the mix in samples (positive: the stem is late), measured after BWF placement; null when not measured. */

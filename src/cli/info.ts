@@ -2,6 +2,7 @@ import { clock } from '../format.js';
 import { openAudio } from '../audio/open.js';
 import type { AudioSource, BextInfo } from '../audio/types.js';
 import { colours, errorJson, table, type Writer } from '../report/terminal.js';
+import type { ErrorReport } from '../errors.js';
 
 export interface InfoEntry {
   path: string;
@@ -19,7 +20,7 @@ export interface InfoEntry {
   tags?: Record<string, string>;
   chunks?: { id: string; size: number }[];
   warnings?: string[];
-  error?: { code: string; message: string; hint: string };
+  error?: ErrorReport;
 }
 
 /** Header facts of one file (no audio is decoded). */

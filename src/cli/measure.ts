@@ -7,8 +7,9 @@ import { WorkerPool } from '../engine/pool.js';
 import { describeSource, type InfoEntry } from './info.js';
 import { progressLine } from './progress.js';
 import { colours, errorJson, table, type Writer } from '../report/terminal.js';
+import type { ErrorReport } from '../errors.js';
 
-export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: { code: string; message: string; hint: string } };
+export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: ErrorReport };
 
 /** Measures files one by one (each split over the worker pool when long). */
 export async function measureFiles(paths: string[], pool: WorkerPool | null, onProgress?: (path: string, fraction: number) => void): Promise<MeasureEntry[]> {
