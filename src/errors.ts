@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   E_USAGE: 'a bad argument or option from the caller',
   E_SESSION: 'a session file that does not validate (every problem listed with its path)',
   E_ABORTED: 'a write was abandoned before commit, or a job stopped because another part failed',
-  E_INTERNAL: 'not a StemkitError: a bug in stemkit (the hint says so)',
+  E_INTERNAL: 'a failure that is none of the above: a bug in stemkit (report it)',
 } as const;
 
 /** A StemkitError's stable code: one of ERROR_CODES' keys. */

@@ -14,6 +14,7 @@ export { checkPackage, type CheckOptions } from './check/check.js';
 export { discoverPackage, discoverPackages, type StemPackage } from './check/discover.js';
 export { PROFILES, resolveProfile, type Profile } from './check/profiles.js';
 export type { CheckReport, CheckedFile, FileMeasure, Finding, NullSummary } from './check/types.js';
+export { RULE_IDS, type RuleId } from './check/rules/index.js';
 export { renderText } from './report/text.js';
 export { renderJunit } from './report/junit.js';
 export { renderHtml } from './report/html.js';

@@ -2,12 +2,13 @@ import type { AudioFormat } from '../audio/types.js';
 import type { Severity } from './profiles.js';
 import type { AlternateReport } from './alternates.js';
 import type { ErrorReport } from '../errors.js';
+import type { RuleId } from './rules/index.js';
 
 /** [startSec, endSec] where a problem is audible. */
 export type TimeRange = [number, number];
 
 export interface Finding {
-  rule: string;
+  rule: RuleId;
   severity: Severity;
   /** The file concerned, or null for package-level findings. */
   file: string | null;
