@@ -8,6 +8,7 @@ import { reportJson } from '../src/cli/check.js';
 import { mergePasses, PassMerger, runPass } from '../src/check/pass.js';
 import { discoverPackage } from '../src/check/discover.js';
 import type { CheckReport, Finding } from '../src/check/types.js';
+import type { RuleId } from '../src/check/rules/index.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { allocateSamples, inArena, releaseSamples } from '../src/dsp/simd.js';
 import { material, RATE, sum, writePackage, writeManifest, writeWav, type FixtureStem } from './helpers/package.js';
@@ -43,7 +44,7 @@ const delayed = (audio: Float32Array[], samples: number) =>
   });
 
 const rules = (r: CheckReport, severity?: Finding['severity']) => [...new Set(r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.rule))];
-const only = (r: CheckReport, rule: string) => r.findings.filter((f) => f.rule === rule);
+const only = (r: CheckReport, rule: RuleId) => r.findings.filter((f) => f.rule === rule);
 
 describe('check: a clean package', () => {
   let report: CheckReport;
