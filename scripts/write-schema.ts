@@ -1,5 +1,6 @@
-// Regenerates schema/session.schema.json from src/session/schema.ts (run: npm run schema).
+// Regenerates what scripts/generated.ts derives from the code (run: npm run schema): the session's and
+// check report's JSON Schemas, and the README's rule and error-code tables.
 import { writeFileSync } from 'node:fs';
-import { sessionJsonSchema } from '../src/session/json-schema.js';
+import { generatedFiles, repoPath } from './generated.js';
 
-writeFileSync(new URL('../schema/session.schema.json', import.meta.url), JSON.stringify(sessionJsonSchema(), null, 2) + '\n');
+for (const { path, text } of generatedFiles()) writeFileSync(repoPath(path), text);

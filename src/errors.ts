@@ -1,19 +1,43 @@
 /**
  * Every failure a user can cause surfaces as a StemkitError: a stable code for scripts,
- * the file it concerns, and a one-line hint that says what to do about it.
+ * the file it concerns, and a one-line hint that says what to do about it. Anything else that
+ * escapes (a bug) is reported as E_INTERNAL, the same way on every thread.
  */
-export type StemkitErrorCode =
-  | 'E_IO' // the operating system refused (permissions, missing file, directory)
-  | 'E_EMPTY' // a zero-byte file
-  | 'E_NOT_AUDIO' // no audio container signature at all
-  | 'E_UNSUPPORTED' // a real audio format stemkit does not read (yet)
-  | 'E_TRUNCATED' // the file ends before its headers or declared audio do
-  | 'E_BAD_HEADER' // headers are present but inconsistent or absurd
-  | 'E_BAD_DATA' // the audio payload itself is corrupt (e.g. FLAC frame errors)
-  | 'E_NON_FINITE' // NaN or ±Infinity samples where audio must be finite (a track going into render)
-  | 'E_USAGE' // a bad argument or option from the caller
-  | 'E_SESSION' // a session file that does not validate (every problem listed with its path)
-  | 'E_ABORTED'; // a write was abandoned before commit
+export const ERROR_CODES = {
+  E_IO: 'the operating system refused (permissions, missing file, directory, full disk)',
+  E_EMPTY: 'a zero-byte file',
+  E_NOT_AUDIO: 'no audio container signature at all',
+  E_UNSUPPORTED: 'a real audio format stemkit does not read (yet)',
+  E_TRUNCATED: 'the file ends before its headers or declared audio do',
+  E_BAD_HEADER: 'headers are present but inconsistent or absurd',
+  E_BAD_DATA: 'the audio payload itself is corrupt (e.g. FLAC frame errors)',
+  E_NON_FINITE: 'NaN or ±Infinity samples where audio must be finite (a track going into render)',
+  E_USAGE: 'a bad argument or option from the caller',
+  E_SESSION: 'a session file that does not validate (every problem listed with its path)',
+  E_ABORTED: 'a write was abandoned before commit, or a job stopped because another part failed',
+  E_INTERNAL: 'a failure that is none of the above: a bug in stemkit (report it)',
+} as const;
+
+/** A StemkitError's stable code: one of ERROR_CODES' keys. */
+export type StemkitErrorCode = keyof typeof ERROR_CODES;
+
+/** The hint of every E_INTERNAL error. */
+export const INTERNAL_HINT = 'this is a bug in stemkit; report it';
+
+/** A StemkitError as JSON (`toJSON`), the form in which it crosses a worker boundary (`fromJSON`). */
+export interface StemkitErrorJson {
+  code: StemkitErrorCode;
+  message: string;
+  file?: string;
+  hint: string;
+}
+
+/** A failure as reports give it: the file is the report entry's own. */
+export type ErrorReport = Omit<StemkitErrorJson, 'file'>;
+
+export function isErrorCode(value: unknown): value is StemkitErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
 
 export class StemkitError extends Error {
   override readonly name = 'StemkitError';
@@ -28,9 +52,31 @@ export class StemkitError extends Error {
     this.hint = options.hint;
   }
 
-  toJSON(): { code: StemkitErrorCode; message: string; file?: string; hint: string } {
+  toJSON(): StemkitErrorJson {
     return { code: this.code, message: this.message, ...(this.file ? { file: this.file } : {}), hint: this.hint };
   }
+
+  /**
+   * The inverse of toJSON: the same error (code, message, file, hint) from its JSON, e.g. one a
+   * worker thread posted. Throws a TypeError naming the fault when `json` is not such an object
+   * (an unknown code, a field of the wrong type, or a key toJSON never writes).
+   */
+  static fromJSON(json: unknown, options: { cause?: unknown } = {}): StemkitError {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TypeError(`a StemkitError's JSON must be an object, got ${describe(json)}`);
+    const o = json as Record<string, unknown>;
+    const extra = Object.keys(o).filter((k) => !['code', 'message', 'file', 'hint'].includes(k));
+    if (extra.length) throw new TypeError(`a StemkitError's JSON has no ${extra.join(', ')}`);
+    if (!isErrorCode(o.code)) throw new TypeError(`a StemkitError's code must be one of ${Object.keys(ERROR_CODES).join(', ')}, got ${describe(o.code)}`);
+    for (const key of ['message', 'hint'] as const) {
+      if (typeof o[key] !== 'string') throw new TypeError(`a StemkitError's ${key} must be a string, got ${describe(o[key])}`);
+    }
+    if (o.file !== undefined && (typeof o.file !== 'string' || o.file === '')) throw new TypeError(`a StemkitError's file must be a non-empty string, got ${describe(o.file)}`);
+    return new StemkitError(o.code, o.message as string, { hint: o.hint as string, ...(o.file !== undefined ? { file: o.file as string } : {}), ...options });
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
 export function isStemkitError(e: unknown): e is StemkitError {
@@ -77,9 +123,20 @@ export function asStemkitError(err: unknown): unknown {
   return err;
 }
 
-/** The JSON shape of any failure, for reports: typed errors keep their code, anything else is E_INTERNAL. */
-export function errorJson(failure: unknown): { code: string; message: string; hint: string } {
+/**
+ * Any failure as a StemkitError: typed errors as they are, Node file-system errors as E_IO
+ * (asStemkitError), and anything else — only then — as E_INTERNAL with the "this is a bug" hint and
+ * the original as its cause. Workers post this error's toJSON, so a failure reads the same on any thread.
+ */
+export function toStemkitError(failure: unknown): StemkitError {
   const err = asStemkitError(failure);
-  if (err instanceof StemkitError) return { code: err.code, message: err.message, hint: err.hint };
-  return { code: 'E_INTERNAL', message: (err as Error)?.message ?? String(err), hint: 'this is a bug in stemkit; report it' };
+  if (err instanceof StemkitError) return err;
+  const message = (err as Error | undefined)?.message;
+  return new StemkitError('E_INTERNAL', typeof message === 'string' ? message : String(err), { hint: INTERNAL_HINT, cause: err });
+}
+
+/** The JSON shape of any failure, for reports: typed errors keep their code, anything else is E_INTERNAL. */
+export function errorJson(failure: unknown): ErrorReport {
+  const { file: _file, ...json } = toStemkitError(failure).toJSON();
+  return json;
 }

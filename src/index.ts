@@ -13,13 +13,14 @@ export type { WriteSampleFormat } from './audio/pcm-encode.js';
 export { WorkerPool } from './engine/pool.js';
 // The portable meters and processors (also `stemkit/dsp`, without Node).
 export * from './dsp/index.js';
-export { StemkitError, isStemkitError, type StemkitErrorCode } from './errors.js';
+export { ERROR_CODES, StemkitError, isStemkitError, toStemkitError, type ErrorReport, type StemkitErrorCode, type StemkitErrorJson } from './errors.js';
 export { checkPackage, type CheckOptions } from './check/check.js';
 export { measureFiles, type MeasureEntry, type MeasureOptions } from './check/measure-files.js';
 export { describeSource, collectInfo, type InfoEntry } from './audio/describe.js';
 export { discoverPackage, discoverPackages, type StemPackage } from './check/discover.js';
 export { PROFILES, resolveProfile, type Profile } from './check/profiles.js';
 export type { CheckReport, CheckedFile, FileMeasure, Finding, NullSummary } from './check/types.js';
+export { RULE_IDS, type RuleId } from './check/rules/index.js';
 export { renderText } from './report/text.js';
 export { renderJunit } from './report/junit.js';
 export { renderHtml } from './report/html.js';

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPackage } from '../src/check/check.js';
 import { discoverPackage } from '../src/check/discover.js';
 import type { CheckReport, Finding } from '../src/check/types.js';
+import type { RuleId } from '../src/check/rules/index.js';
 import { createChain } from '../src/dsp/processors/index.js';
 import { openPlaced } from '../src/engine/placed-source.js';
 import { renderText } from '../src/report/text.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const rules = (r: CheckReport, rule: string): Finding[] => r.findings.filter((f) => f.rule === rule);
+const rules = (r: CheckReport, rule: RuleId): Finding[] => r.findings.filter((f) => f.rule === rule);
 const ruleIds = (r: CheckReport) => [...new Set(r.findings.map((f) => f.rule))].sort();
 
 async function check(stems: FixtureStem[], mix: Float32Array[] | null, options: { profile?: string; mixOptions?: object } = {}): Promise<CheckReport> {

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/cli/check.js';
 import { runMeasure } from '../src/cli/measure.js';
+import { RULE_IDS } from '../src/check/rules/index.js';
+import { CheckJsonSchema } from '../src/check/report-schema.js';
 import { material, RATE, sum, writePackage, writeWav } from './helpers/package.js';
 import { captureOutput } from './helpers/io.js';
 
@@ -44,6 +46,7 @@ describe('stemkit check (CLI)', () => {
     await runCheck([bad], { json: true }, out.stream, captureOutput().stream);
     expect(out.text()).not.toMatch(/Infinity|NaN/);
     const report = JSON.parse(out.text());
+    expect(CheckJsonSchema.parse(report)).toEqual(report); // schema/check.schema.json's shape, nothing more
     expect(report).toMatchObject({ schema: 'stemkit.check/1', ok: false, profile: 'music' });
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['package', 'stems', 'mix', 'sum', 'null', 'findings']));
     expect(report.plots).toBeUndefined();
@@ -51,6 +54,11 @@ describe('stemkit check (CLI)', () => {
     expect(report.stems[1]).toMatchObject({ name: 'Bass', offsetSamples: 64 });
     const f = report.findings.find((x: { rule: string }) => x.rule === 'timing.offset');
     expect(Object.keys(f).sort()).toEqual(['file', 'fix', 'limit', 'message', 'ranges', 'rule', 'severity', 'stem', 'value']);
+    const several = captureOutput();
+    await runCheck([good, bad], { json: true }, several.stream, captureOutput().stream);
+    const reports = JSON.parse(several.text());
+    expect(CheckJsonSchema.parse(reports)).toEqual(reports);
+    expect(reports).toMatchObject({ schema: 'stemkit.check/1', ok: false, packages: [{ ok: true }, { ok: false }] });
   });
 
   it('several folders: one report each and a summary table; --junit writes one test case per rule and stem', async () => {
@@ -61,7 +69,7 @@ describe('stemkit check (CLI)', () => {
     expect(out.text()).toMatch(/good\s+PASS/);
     const xml = readFileSync(junit.replace('.xml', '-2-bad.xml'), 'utf8');
     const cases = xml.match(/<testcase /g)!.length;
-    expect(cases).toBeGreaterThanOrEqual(28 * 3);
+    expect(cases).toBeGreaterThanOrEqual(RULE_IDS.length * 3); // every rule for Drums, Bass and the mix
     expect(xml).toMatch(/<testcase classname="stemkit.timing.offset" name="timing.offset — Bass"><failure type="error"/);
     expect(xml).toMatch(/<testcase classname="stemkit.timing.offset" name="timing.offset — Drums"><\/testcase>/);
     expect(xml).toMatch(/failures="[1-9]/);

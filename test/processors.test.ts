@@ -267,11 +267,29 @@ describe('processor specs', () => {
     expect(y[963]).toBeCloseTo(-0.5, 6);
   });
 
-  it('prefixes chain errors with the stage index', () => {
-    expect(() => createChain([{ type: 'gain', gain: 0 }, { type: 'eq', bands: [{ type: 'notch', freq: 40000, q: 2 }] }], STEREO)).toThrow(
-      /^\[1\]\.bands\[0\]\.freq: 40000 Hz is not below Nyquist/,
-    );
-    expect(() => createChain([{ type: 'gain', gain: 0 }, { type: 'compressor', threshold: -10, ratio: 200 }], STEREO)).toThrow(/^\[1\] compressor\.ratio: ratio must be/);
+  it('puts the stage index at the head of a chain error\'s path, and builds the message from the path', () => {
+    const failure = (specs: ProcessorSpecInput[]) => {
+      try {
+        createChain(specs, STEREO);
+      } catch (e) {
+        return e;
+      }
+      throw new Error('expected the chain to fail');
+    };
+    const config = failure([{ type: 'gain', gain: 0 }, { type: 'eq', bands: [{ type: 'notch', freq: 40000, q: 2 }] }]) as ProcessorConfigError;
+    expect(config).toBeInstanceOf(ProcessorConfigError);
+    expect(config.path).toEqual([1, 'bands', 0, 'freq']);
+    expect(config.reason).toBe('40000 Hz is not below Nyquist (24000 Hz at 48000 Hz)');
+    expect(config.message).toBe(`[1].bands[0].freq: ${config.reason}`);
+    expect(config.at(['stems', 0, 'processing']).message).toBe(`stems[0].processing[1].bands[0].freq: ${config.reason}`);
+
+    const spec = failure([{ type: 'gain', gain: 0 }, { type: 'compressor', threshold: -10, ratio: 200, knee: -1 }]) as ProcessorSpecError;
+    expect(spec).toBeInstanceOf(ProcessorSpecError);
+    expect(spec.path).toEqual([1]);
+    expect(spec.type).toBe('compressor');
+    expect(spec.issues.map((i) => i.path)).toEqual([['ratio'], ['knee']]);
+    expect(spec.message.split('\n')).toEqual([expect.stringMatching(/^\[1\]\.ratio: ratio must be/), expect.stringMatching(/^\[1\]\.knee: knee must be/)]);
+    expect(spec.at(['master', 'processing']).message).toMatch(/^master\.processing\[1\]\.ratio: ratio must be/);
   });
 });
 

@@ -73,6 +73,30 @@ describe('session validation', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it('reports what only the sample rate can tell at its full path from the session top', async () => {
+    const dir = await project({ kick: [material(2, 1)[0]] });
+    const eq = { type: 'eq', bands: [{ type: 'highpass', freq: 30 }, { type: 'lowpass', freq: 30000 }] } as const;
+    const session = {
+      name: 'Nyquist',
+      stems: [
+        {
+          name: 'Drums',
+          processing: [{ type: 'gain', gain: 0 }, { type: 'gain', gain: -1 }, eq],
+          tracks: [{ file: 'tracks/kick.wav', processing: [{ type: 'polarity', channels: [0, 3] }] }],
+        },
+      ],
+      master: { processing: [{ type: 'delay', time: 100, damping: 25000 }] },
+    };
+    const error = await resolveSession(session, dir, 'song.yaml').catch((e) => e);
+    expect(error.code).toBe('E_SESSION');
+    const problems = (error.message as string).split('\n').slice(1).map((line) => line.trim());
+    expect(problems).toEqual([
+      'stems[0].processing[2].bands[1].freq: 30000 Hz is not below Nyquist (24000 Hz at 48000 Hz)',
+      'stems[0].tracks[0].processing[0].channels[1]: channel 3 does not exist (the signal has 1 channel, indices from 0)',
+      'master.processing[0].damping: 25000 Hz is not below Nyquist (24000 Hz at 48000 Hz)',
+    ]);
+  });
+
   it('reads YAML with -inf automation and reports YAML syntax errors with a position', async () => {
     const dir = await project({ lead: [material(2, 1)[0]] });
     const file = join(dir, 'session.yaml');

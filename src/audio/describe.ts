@@ -1,6 +1,6 @@
 import { openAudio } from './open.js';
 import type { AudioSource, BextInfo } from './types.js';
-import { errorJson } from '../errors.js';
+import { errorJson, type ErrorReport } from '../errors.js';
 
 /**
  * Header facts of audio files as plain data (what `stemkit info --json` prints): container,
@@ -22,7 +22,7 @@ export interface InfoEntry {
   tags?: Record<string, string>;
   chunks?: { id: string; size: number }[];
   warnings?: string[];
-  error?: { code: string; message: string; hint: string };
+  error?: ErrorReport;
 }
 
 /** Header facts of one file (no audio is decoded). */

@@ -1,13 +1,13 @@
 import { openAudio } from '../audio/open.js';
 import { describeSource, type InfoEntry } from '../audio/describe.js';
 import type { WorkerPool } from '../engine/pool.js';
-import { errorJson, StemkitError } from '../errors.js';
+import { errorJson, StemkitError, type ErrorReport } from '../errors.js';
 import { fileMeasure } from './measurement.js';
 import { measurePass } from './run-pass.js';
 import type { FileMeasure } from './types.js';
 
 /** One file's header facts and measurements, or why it could not be measured. */
-export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: { code: string; message: string; hint: string } };
+export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: ErrorReport };
 
 export interface MeasureOptions {
   /** Worker pool that measures long files in parallel time segments; null or absent: this thread. */

@@ -2,6 +2,7 @@ import type { AudioFormat } from '../audio/types.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
 import { framesAt, timingRepairOf, timingSteps } from './alignment.js';
 import type { CheckedFile, CheckReport, Finding } from './types.js';
+import type { RuleId } from './rules/index.js';
 
 /**
  * What `stemkit fix` will do to each stem, decided from a check report alone (pure, no I/O), and
@@ -43,7 +44,7 @@ export interface RepairPlan {
   notRepaired: string[];
 }
 
-const of = (report: CheckReport, rule: string, stem?: CheckedFile): Finding[] =>
+const of = (report: CheckReport, rule: RuleId, stem?: CheckedFile): Finding[] =>
   report.findings.filter((f) => f.rule === rule && (stem === undefined || f.file === stem.path || f.files?.includes(stem.path)));
 
 function sampleFormat(format: AudioFormat): string {
@@ -84,7 +85,7 @@ export function planRepairs(report: CheckReport): RepairPlan {
     refusals.push(report.mix ? `the mix cannot be read (${report.mix.error?.message ?? 'unknown'}): there is nothing to repair the stems against` : 'the package has no reference mix: stemkit fix repairs stems against the mix');
   }
   for (const f of report.stems.filter((s) => !s.format)) refusals.push(`${f.name} cannot be read (${f.error?.code}: ${f.error?.message}); export it again`);
-  const cause = (rule: string, why: string) => of(report, rule).forEach((f) => refusals.push(`${why}: ${f.message}`));
+  const cause = (rule: RuleId, why: string) => of(report, rule).forEach((f) => refusals.push(`${why}: ${f.message}`));
   cause('null.master-processing', 'the mix went through dynamics after the sum; undoing a limiter would change the music');
   cause('null.stems-are-mix', 'the stems are copies of the mix; only a new export can separate them');
   cause('phase.duplicate', 'stems carry the same audio; deleting one is an editorial decision');

@@ -1,12 +1,14 @@
 import type { AudioFormat } from '../audio/types.js';
 import type { Severity } from './profiles.js';
 import type { AlternateReport } from './alternates.js';
+import type { ErrorReport } from '../errors.js';
+import type { RuleId } from './rules/index.js';
 
 /** [startSec, endSec] where a problem is audible. */
 export type TimeRange = [number, number];
 
 export interface Finding {
-  rule: string;
+  rule: RuleId;
   severity: Severity;
   /** The file concerned, or null for package-level findings. */
   file: string | null;
@@ -57,7 +59,7 @@ export interface CheckedFile {
   name: string;
   path: string;
   format: AudioFormat | null;
-  error: { code: string; message: string; hint: string } | null;
+  error: ErrorReport | null;
   timeReference: number | null;
   measure: FileMeasure | null;
   /** Lag against the mix in samples (positive: the stem is late), measured after BWF placement; null when not measured. */

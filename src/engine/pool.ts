@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker, type TransferListItem } from 'node:worker_threads';
-import { StemkitError, type StemkitErrorCode } from '../errors.js';
+import { StemkitError, toStemkitError, INTERNAL_HINT } from '../errors.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -12,8 +12,6 @@ interface Slot {
   worker: Worker;
   busy: boolean;
 }
-
-type ErrorPayload = { stemkit: true; code: StemkitErrorCode; message: string; file?: string; hint: string } | { stemkit: false; message: string };
 
 /** Running from TypeScript sources (tests, tsx): workers need the same loader. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -92,7 +90,7 @@ export class WorkerPool {
       : new Worker(WORKER_URL);
     worker.unref();
     const slot: Slot = { worker, busy: false };
-    worker.on('message', (reply: { id: number; ok: boolean; output?: unknown; error?: ErrorPayload; progress?: number }) => {
+    worker.on('message', (reply: { id: number; ok: boolean; output?: unknown; error?: unknown; stack?: string; progress?: number }) => {
       const entry = this.inFlight.get(reply.id);
       if (!entry) return;
       if (reply.progress !== undefined) {
@@ -102,7 +100,7 @@ export class WorkerPool {
       this.inFlight.delete(reply.id);
       slot.busy = false;
       if (reply.ok) entry.pending.resolve(reply.output);
-      else entry.pending.reject(toError(reply.error!));
+      else entry.pending.reject(fromWorker(reply.error, reply.stack));
       this.dispatch();
     });
     worker.on('error', (err) => this.failSlot(slot, err));
@@ -120,15 +118,23 @@ export class WorkerPool {
     for (const [id, entry] of this.inFlight) {
       if (entry.slot !== slot) continue;
       this.inFlight.delete(id);
-      entry.pending.reject(
-        new StemkitError('E_IO', `a worker thread failed: ${(err as Error)?.message ?? String(err)}`, { hint: 'run again; if it repeats, report it', cause: err }),
-      );
+      entry.pending.reject(new StemkitError('E_INTERNAL', `a worker thread failed: ${(err as Error)?.message ?? String(err)}`, { hint: INTERNAL_HINT, cause: err }));
     }
     this.dispatch();
   }
 }
 
-function toError(payload: ErrorPayload): Error {
-  if (payload.stemkit) return new StemkitError(payload.code, payload.message, { ...(payload.file ? { file: payload.file } : {}), hint: payload.hint });
-  return new StemkitError('E_IO', `a worker job failed: ${payload.message}`, { hint: 'this is a bug in stemkit; report it' });
+/**
+ * The error a job met on a worker, as the calling thread would have met it: the worker posts
+ * toStemkitError(failure).toJSON(), this rebuilds it (code, message, file, hint); the worker's stack
+ * of the original failure becomes the cause's. A reply that is not such JSON is itself a bug.
+ */
+function fromWorker(json: unknown, stack: string | undefined): StemkitError {
+  const cause = new Error('the failure on the worker thread');
+  if (stack !== undefined) cause.stack = stack;
+  try {
+    return StemkitError.fromJSON(json, { cause });
+  } catch (invalid) {
+    return toStemkitError(invalid);
+  }
 }

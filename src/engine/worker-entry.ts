@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { asStemkitError, isStemkitError } from '../errors.js';
+import { toStemkitError } from '../errors.js';
 import { loadNodeKernels } from './kernels.js';
 
 /**
@@ -25,10 +25,9 @@ parentPort?.on('message', async (message: JobMessage) => {
     const output = await fn(message.input, (progress) => parentPort!.postMessage({ id: message.id, progress }));
     parentPort!.postMessage({ id: message.id, ok: true, output });
   } catch (failure) {
-    const err = asStemkitError(failure);
-    const error = isStemkitError(err)
-      ? { stemkit: true, code: err.code, message: err.message, file: err.file, hint: err.hint }
-      : { stemkit: false, message: (err as Error)?.stack ?? String(err) };
-    parentPort!.postMessage({ id: message.id, ok: false, error });
+    // The error the calling thread would have met, as JSON (the pool rebuilds it with StemkitError.fromJSON);
+    // the original's stack rides along for STEMKIT_DEBUG.
+    const stack = failure instanceof Error ? failure.stack : undefined;
+    parentPort!.postMessage({ id: message.id, ok: false, error: toStemkitError(failure).toJSON(), stack });
   }
 });

@@ -1,5 +1,5 @@
 import type { CheckReport } from '../check/types.js';
-import { RULES } from '../check/rules/index.js';
+import { RULE_IDS } from '../check/rules/index.js';
 import type { Finding } from '../check/types.js';
 import { basename } from 'node:path';
 
@@ -33,7 +33,7 @@ export function renderJunit(report: CheckReport, strict = false): string {
     const more = files.length > MAX_FILES_LISTED ? ` … and ${files.length - MAX_FILES_LISTED} more` : '';
     return `${f.message}${files.length ? `\nfiles (${files.length}): ${listed.join(', ')}${more}` : ''}\nfix: ${f.fix}`;
   };
-  for (const rule of Object.keys(RULES)) {
+  for (const rule of RULE_IDS) {
     for (const subject of subjects) {
       const mine = bySubject.get(subjectKey(rule, subject)) ?? [];
       if (subject === null && mine.length === 0 && !rule.startsWith('package.') && !rule.startsWith('level.sum')) continue;

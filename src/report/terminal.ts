@@ -1,5 +1,5 @@
 /** Terminal output helpers: colour only on a TTY (and never with NO_COLOR), aligned tables. */
-import { asStemkitError, isStemkitError } from '../errors.js';
+import { toStemkitError } from '../errors.js';
 
 export { errorJson } from '../errors.js';
 
@@ -31,13 +31,14 @@ export function table(rows: string[][], right: number[] = []): string {
     .join('\n');
 }
 
-/** One-line error for users: code, message, hint; a stack only with STEMKIT_DEBUG=1. */
+/** One-line error for users: code, message, hint; for an internal error, its stack with STEMKIT_DEBUG=1. */
 export function formatError(failure: unknown, stream: Writer): string {
   const c = colours(stream);
-  const err = asStemkitError(failure);
-  if (isStemkitError(err)) return `${c.red('error')} ${c.bold(err.code)}: ${err.message}\n  ${c.dim('hint:')} ${err.hint}\n`;
-  const debug = process.env.STEMKIT_DEBUG === '1' && err instanceof Error ? `\n${err.stack}` : '';
-  return `${c.red('internal error')}: ${(err as Error)?.message ?? String(err)}\n  ${c.dim('hint:')} this is a bug in stemkit; run with STEMKIT_DEBUG=1 and report the output${debug}\n`;
+  const err = toStemkitError(failure);
+  if (err.code !== 'E_INTERNAL') return `${c.red('error')} ${c.bold(err.code)}: ${err.message}\n  ${c.dim('hint:')} ${err.hint}\n`;
+  const stack = (err.cause instanceof Error ? err.cause : err).stack;
+  const debug = process.env.STEMKIT_DEBUG === '1' ? `\n${stack}` : `\n  ${c.dim('run with STEMKIT_DEBUG=1 to see where, and add the output to your report')}`;
+  return `${c.red('internal error')} ${c.bold(err.code)}: ${err.message}\n  ${c.dim('hint:')} ${err.hint}${debug}\n`;
 }
 
 

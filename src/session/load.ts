@@ -6,8 +6,8 @@ import { openAudio } from '../audio/open.js';
 import type { AudioFormat } from '../audio/types.js';
 import { StemkitError, isStemkitError } from '../errors.js';
 import { createProcessor } from '../dsp/processors/index.js';
-import type { ProcessorSpec } from '../dsp/processors/schema.js';
-import { ProcessorConfigError } from '../dsp/processors/types.js';
+import { ProcessorSpecError, type ProcessorSpec } from '../dsp/processors/schema.js';
+import { formatPath, ProcessorConfigError, type FieldPath } from '../dsp/processors/types.js';
 import { SessionSchema, type Session } from './schema.js';
 
 export interface ResolvedTrack {
@@ -32,11 +32,6 @@ export interface ResolvedSession {
   impulses: Map<string, string>;
 }
 
-/** "stems.1.tracks.0.file" → "stems[1].tracks[0].file" */
-export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
-
 function sessionError(file: string, problems: string[]): StemkitError {
   return new StemkitError('E_SESSION', `${file}: ${problems.length} problem(s) in the session:\n  ${problems.join('\n  ')}`, {
     file,
@@ -45,7 +40,7 @@ function sessionError(file: string, problems: string[]): StemkitError {
 }
 
 function zodProblems(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
+  return error.issues.map((issue) => `${issue.path.length ? formatPath(issue.path) : '(top level)'}: ${issue.message}`);
 }
 
 /** Reads and validates a session file; every problem is listed with its path, and no render starts. */
@@ -138,25 +133,27 @@ export async function resolveSession(raw: unknown, dir: string, label = 'session
     }
   }
   // Parameters that are valid as data but not at this rate (an EQ band above Nyquist) fail here, not mid-render.
-  const probe = (chain: ProcessorSpec[], where: string, chainChannels: number) =>
+  // Each problem is reported at its field's path from the session's top: "stems[0].processing[2].bands[1].freq: …".
+  const probe = (chain: ProcessorSpec[], where: FieldPath, chainChannels: number) =>
     chain.forEach((spec, i) => {
       try {
         const impulse = spec.type === 'reverb' && spec.impulse ? [new Float32Array(1)] : undefined;
         // Built only to validate: its kernel memory goes back at once (a server validating sessions all day must not fill the arena).
         createProcessor(spec, { sampleRate: session.sampleRate, channels: chainChannels, ...(impulse ? { impulse } : {}) }).dispose?.();
       } catch (err) {
-        problems.push(`${where}[${i}]${err instanceof ProcessorConfigError ? '.' : ': '}${(err as Error).message}`);
+        if (err instanceof ProcessorConfigError || err instanceof ProcessorSpecError) problems.push(...err.at([...where, i]).message.split('\n'));
+        else problems.push(`${formatPath([...where, i])}: ${(err as Error).message}`);
       }
     });
   session.stems.forEach((stem, s) => {
-    probe(stem.processing, `stems[${s}].processing`, channels);
+    probe(stem.processing, ['stems', s, 'processing'], channels);
     stem.tracks.forEach((track, t) => {
       const info = tracks[s]!.find((r) => r.where === `stems[${s}].tracks[${t}]`);
-      probe(track.processing, `stems[${s}].tracks[${t}].processing`, info?.format.channels ?? 2);
+      probe(track.processing, ['stems', s, 'tracks', t, 'processing'], info?.format.channels ?? 2);
     });
   });
-  session.returns.forEach((r, i) => probe(r.processing, `returns[${i}].processing`, channels));
-  probe(session.master.processing, 'master.processing', channels);
+  session.returns.forEach((r, i) => probe(r.processing, ['returns', i, 'processing'], channels));
+  probe(session.master.processing, ['master', 'processing'], channels);
 
   if (problems.length) throw sessionError(label, problems);
   return { session, dir, path: label === 'session' ? null : resolve(label), tracks, channels, impulses };

@@ -14,3 +14,16 @@ export async function sampleStatsJob(job: Segment & { path: string }): Promise<S
     await source.close();
   }
 }
+
+/** A worker-pool job with a bug in it: it throws what is not a StemkitError (an Error, or not even that). */
+export async function buggyJob(input: { throws: 'error' | 'string' }): Promise<never> {
+  await Promise.resolve();
+  if (input.throws === 'string') throw 'a thrown string';
+  throw new TypeError("Cannot read properties of undefined (reading 'frames')");
+}
+
+/** A job that meets a raw Node file-system error (an errno code and a path), as code outside the readers may. */
+export async function readRawJob(input: { path: string }): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  return (await readFile(input.path)).length;
+}

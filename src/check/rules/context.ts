@@ -8,6 +8,7 @@ import { round } from '../../dsp/decibels.js';
 import type { FilePlacement } from '../alignment.js';
 import type { AlternateReport } from '../alternates.js';
 import type { ChannelOrderResult } from '../channel-order.js';
+import type { RuleId } from './index.js';
 
 /** Everything rules may look at: measurements only. No rule reads audio. */
 export interface RuleContext {
@@ -55,7 +56,7 @@ export interface FindingInput {
 }
 
 /** Builds a finding; a rule switched `off` by the profile yields nothing. */
-export function finding(rule: string, severity: Severity | 'off', input: FindingInput): Finding[] {
+export function finding(rule: RuleId, severity: Severity | 'off', input: FindingInput): Finding[] {
   if (severity === 'off') return [];
   return [
     {

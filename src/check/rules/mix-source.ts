@@ -3,6 +3,7 @@ import { rmsOf } from '../measurement.js';
 import type { CheckedFile } from '../types.js';
 import { clock } from '../../format.js';
 import { finding, fmtDb, type Rule, type RuleContext } from './context.js';
+import type { RuleId } from './index.js';
 import { summarizeGainCurve } from '../../dsp/gain-curve.js';
 
 /**
@@ -128,7 +129,7 @@ export const masterProcessing: Rule = (ctx) => {
 
 
 /** Rules whose findings are consequences of a cause found by this finding, to leave out when it is. */
-export function consequencesOf(ctx: RuleContext, f: { rule: string; severity: string }): string[] {
+export function consequencesOf(ctx: RuleContext, f: { rule: RuleId; severity: string }): RuleId[] {
   const rule = f.rule;
   // A stem in another channel order fits badly at any gain: its gain and polarity fits mean nothing.
   if (rule === 'format.channel-order' && f.severity === 'error') return ['null.gain-mismatch', 'null.polarity', 'phase.cancellation'];

@@ -20,7 +20,7 @@ import { Pan } from './pan.js';
 import { Polarity } from './polarity.js';
 import { Reverb } from './reverb.js';
 import { Saturate } from './saturate.js';
-import { parseProcessorSpec, type ProcessorSpec, type ProcessorSpecInput } from './schema.js';
+import { parseProcessorSpec, ProcessorSpecError, type ProcessorSpec, type ProcessorSpecInput } from './schema.js';
 import { checkContext, checkPlanar, ProcessorConfigError, type Processor, type ProcessorContext } from './types.js';
 
 export * from './schema.js';
@@ -122,8 +122,8 @@ export class Chain implements Processor {
 }
 
 /**
- * A chain of processors; an error in stage i is rethrown with the stage index in its path/message
- * ("[2].bands[0].freq: …"). Every stage gets the same ctx and impulse library.
+ * A chain of processors; a spec or config error in stage i is rethrown with the stage index at the
+ * head of its path ("[2].bands[0].freq: …"). Every stage gets the same ctx and impulse library.
  */
 export function createChain(specs: readonly (ProcessorSpecInput | ProcessorSpec)[], ctx: ProcessorContext, impulses?: ImpulseLibrary): Chain {
   checkContext(ctx);
@@ -131,8 +131,7 @@ export function createChain(specs: readonly (ProcessorSpecInput | ProcessorSpec)
     try {
       return createProcessor(spec, ctx, impulses);
     } catch (e) {
-      if (e instanceof ProcessorConfigError) throw new ProcessorConfigError([i, ...e.path], e.message.slice(e.message.indexOf(': ') + 2));
-      if (e instanceof Error) e.message = `[${i}] ${e.message.split('\n').join(`\n[${i}] `)}`;
+      if (e instanceof ProcessorConfigError || e instanceof ProcessorSpecError) throw e.at([i]);
       throw e;
     }
   });

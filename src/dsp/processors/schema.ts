@@ -5,7 +5,7 @@
  * as a ProcessorConfigError with the same kind of message.
  */
 import { z } from 'zod';
-import { formatPath } from './types.js';
+import { formatPath, type FieldPath } from './types.js';
 
 /** A finite number in [min, max] (or (min, max] with `exclusiveMin`), with messages that name the field and its unit. */
 function num(field: string, unit: string, min: number, max: number, exclusiveMin = false) {
@@ -236,15 +236,28 @@ export type SaturateSpec = z.output<typeof SaturateSpecSchema>;
 export type DelaySpec = z.output<typeof DelaySpecSchema>;
 export type ReverbSpec = z.output<typeof ReverbSpecSchema>;
 
-/** A spec that failed validation: one line per problem, each prefixed by the processor type and field path. */
+/**
+ * A spec that failed validation. `path` is where the spec is ([] for a spec on its own, the stage
+ * index in a chain, more from wherever `at` placed it), each issue's path is the field inside the
+ * spec, and the message has one line per issue built from both: "[2].bands[0].freq: freq must be …".
+ */
 export class ProcessorSpecError extends Error {
   override readonly name = 'ProcessorSpecError';
-  readonly issues: { path: (string | number)[]; message: string }[];
+  readonly path: FieldPath;
+  readonly issues: { path: FieldPath; message: string }[];
+  /** The spec's processor type, when it has a valid one. */
+  readonly type: string | undefined;
 
-  constructor(issues: { path: (string | number)[]; message: string }[], type: string | undefined) {
-    const prefix = type ? `${type}.` : '';
-    super(issues.map((i) => `${prefix}${formatPath(i.path)}: ${i.message}`).join('\n'));
+  constructor(issues: { path: FieldPath; message: string }[], type: string | undefined, path: FieldPath = []) {
+    super(issues.map((i) => `${formatPath([...path, ...i.path])}: ${i.message}`).join('\n'));
+    this.path = path;
     this.issues = issues;
+    this.type = type;
+  }
+
+  /** The same error for the spec found at `where` (a chain's stage index, a session's field path). */
+  at(where: readonly (string | number)[]): ProcessorSpecError {
+    return new ProcessorSpecError(this.issues, this.type, [...where, ...this.path]);
   }
 }
 

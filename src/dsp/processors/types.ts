@@ -39,18 +39,29 @@ export const TAIL_FLOOR_DB = -90;
 /** TAIL_FLOOR_DB as a linear amplitude. */
 export const TAIL_FLOOR = 10 ** (TAIL_FLOOR_DB / 20);
 
+/** Where a field is: keys and array indices, e.g. ['bands', 1, 'freq']. */
+export type FieldPath = (string | number)[];
+
 /**
  * A spec that validates as data but cannot be realised at this sample rate or channel count (e.g. a
- * filter frequency at or above Nyquist). `path` locates the field inside the processor spec, the
- * message names it: "bands[1].freq: 30000 Hz is not below Nyquist (24000 Hz at 48000 Hz)".
+ * filter frequency at or above Nyquist). `path` locates the field (inside the spec, or from wherever
+ * `at` placed the spec), `reason` says what is wrong with it, and the message is built from both:
+ * "bands[1].freq: 30000 Hz is not below Nyquist (24000 Hz at 48000 Hz)".
  */
 export class ProcessorConfigError extends RangeError {
   override readonly name = 'ProcessorConfigError';
-  readonly path: (string | number)[];
+  readonly path: FieldPath;
+  readonly reason: string;
 
-  constructor(path: (string | number)[], message: string) {
-    super(`${formatPath(path)}: ${message}`);
+  constructor(path: FieldPath, reason: string) {
+    super(`${formatPath(path)}: ${reason}`);
     this.path = path;
+    this.reason = reason;
+  }
+
+  /** The same error for the spec found at `where` (a chain's stage index, a session's field path). */
+  at(where: readonly (string | number)[]): ProcessorConfigError {
+    return new ProcessorConfigError([...where, ...this.path], this.reason);
   }
 }
 
