@@ -410,7 +410,7 @@ describe('check: parallel segments', () => {
     const pool = new WorkerPool(2);
     try {
       const progress: number[] = [];
-      const [serial, parallel] = [await checkPackage(pkg), await checkPackage(pkg, { pool, onProgress: (f) => progress.push(f) })];
+      const [serial, parallel] = [await checkPackage(pkg), await checkPackage(pkg, { pool, onProgress: ({ fraction }) => progress.push(fraction) })];
       // Progress comes from within the segments, not only as each one ends, and never goes back.
       expect(progress.length).toBeGreaterThan(10);
       expect(progress.every((f, i) => i === 0 || f >= progress[i - 1]!)).toBe(true);

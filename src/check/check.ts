@@ -6,7 +6,8 @@ import { probeChannelOrder, type ChannelOrderResult } from './channel-order.js';
 import { alternateKindFromName, type AlternateFile } from './discover.js';
 import type { AudioSource } from '../audio/types.js';
 import type { WorkerPool } from '../engine/pool.js';
-import { errorJson } from '../errors.js';
+import { errorJson, StemkitError } from '../errors.js';
+import { throwIfAborted, type OnProgress } from '../progress.js';
 import { diagnoseGains, probeOffset, probeStart, ProbeResiduals, stemsToProbe, type OffsetResult } from './diagnose.js';
 import type { StemPackage } from './discover.js';
 import { energyDb, dbToGain, round, toDb } from '../dsp/decibels.js';
@@ -36,8 +37,10 @@ export interface CheckOptions {
   strict?: boolean;
   /** Width of the plots in the report. Default 800 columns. */
   columns?: number;
-  /** Progress of the measuring pass, 0 … 1. */
-  onProgress?: (fraction: number) => void;
+  /** Progress of the measuring pass ({ phase: 'measure', fraction }). */
+  onProgress?: OnProgress;
+  /** Stops the check with E_ABORTED (between steps, and within the measuring pass). */
+  signal?: AbortSignal;
 }
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
@@ -87,6 +90,7 @@ export async function checkPackage(pkg: StemPackage, options: CheckOptions = {})
 }
 
 async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<CheckReport> {
+  throwIfAborted(options.signal, 'the check');
   const began = Date.now();
   const profileName = options.profile ?? (typeof pkg.manifest?.profile === 'string' ? pkg.manifest.profile : 'music');
   const profile = await resolveProfile(profileName, pkg.manifest?.limits, `${pkg.dir}/stemkit.json`);
@@ -133,9 +137,11 @@ async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<
         },
         sampleRate!,
         options.pool ?? null,
-        (fraction) => options.onProgress?.(fraction),
+        (fraction) => options.onProgress?.({ phase: 'measure', fraction }),
+        options.signal,
       );
     } catch (err) {
+      if (err instanceof StemkitError && err.code === 'E_ABORTED') throw err;
       // A file that breaks mid-stream (truncated on disk, bad FLAC frame) is a finding, not a crash.
       const failure = errorJson(err);
       const culprit = files.find((f) => (err as { file?: string }).file === f.path) ?? files[0]!;
@@ -151,6 +157,7 @@ async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<
         findings: [...unreadable({ stems: [culprit], mix: null } as unknown as RuleContext), ...rest.findings.filter((f) => f.rule !== 'package.no-mix' || !isMix)],
       };
     }
+    throwIfAborted(options.signal, 'the check');
     // Times are on the package timeline (at its rate, BWF start included), as the meters saw them.
     files.forEach((f, i) => (f.measure = fileMeasure(pass!.files[i]!, { ...f.format!, sampleRate: sampleRate!, frames: placements[i]!.frames })));
     // A file the pass heard resampled (or with its head cut off by its BWF start) is measured again as

@@ -4,6 +4,7 @@ import type { WorkerPool } from '../engine/pool.js';
 import { errorJson, StemkitError, type ErrorReport } from '../errors.js';
 import { fileMeasure } from './measurement.js';
 import { measurePass } from './run-pass.js';
+import { throwIfAborted, type OnProgress } from '../progress.js';
 import type { FileMeasure } from './types.js';
 
 /** One file's header facts and measurements, or why it could not be measured. */
@@ -12,9 +13,9 @@ export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) |
 export interface MeasureOptions {
   /** Worker pool that measures long files in parallel time segments; null or absent: this thread. */
   pool?: WorkerPool | null;
-  /** Called now and then with the file being measured and the fraction of it done (0 … 1). */
-  onProgress?: (progress: { file: string; fraction: number }) => void;
-  /** Stops between files (and is checked before each one) with E_ABORTED. */
+  /** Progress: { phase: 'measure', file, fraction } for the file being measured. */
+  onProgress?: OnProgress;
+  /** Stops with E_ABORTED (between files, and within a file's pass). */
   signal?: AbortSignal;
 }
 
@@ -27,7 +28,7 @@ export async function measureFiles(paths: string[], options: MeasureOptions = {}
   const { pool = null, onProgress, signal } = options;
   const entries: MeasureEntry[] = [];
   for (const path of paths) {
-    if (signal?.aborted) throw new StemkitError('E_ABORTED', 'measuring was cancelled', { hint: 'nothing to fix: the caller aborted' });
+    throwIfAborted(signal, 'measuring');
     try {
       const source = await openAudio(path);
       const format = source.format;
@@ -37,10 +38,12 @@ export async function measureFiles(paths: string[], options: MeasureOptions = {}
         { paths: [path], hasMix: false, summable: false, totalFrames: format.frames, residualThreshold: 1, columns: 1 },
         format.sampleRate,
         pool,
-        (fraction) => onProgress?.({ file: path, fraction }),
+        (fraction) => onProgress?.({ phase: 'measure', file: path, fraction }),
+        signal,
       );
       entries.push({ path, format: info, ...fileMeasure(pass.files[0]!, format) });
     } catch (err) {
+      if (err instanceof StemkitError && err.code === 'E_ABORTED') throw err;
       entries.push({ path, error: errorJson(err) });
     }
   }

@@ -124,17 +124,17 @@ export function workerReady(): boolean {
 const PROGRESS_STEPS = 50;
 
 /** Measures a segment; `report` (the pool's progress channel) gets the fraction done now and then. */
-export async function runPass(input: PassInput, report?: (fraction: number) => void): Promise<PassResult> {
+export async function runPass(input: PassInput, report?: (fraction: number) => void, signal?: AbortSignal): Promise<PassResult> {
   const sources: AudioSource[] = [];
   try {
     for (const [i, path] of input.paths.entries()) sources.push(await openPlaced(path, input.placements?.[i] ?? undefined));
-    return await measure(sources, input, report);
+    return await measure(sources, input, report, signal);
   } finally {
     await Promise.all(sources.map((s) => s.close()));
   }
 }
 
-async function measure(sources: AudioSource[], input: PassInput, report?: (fraction: number) => void): Promise<PassResult> {
+async function measure(sources: AudioSource[], input: PassInput, report?: (fraction: number) => void, signal?: AbortSignal): Promise<PassResult> {
   const { start, end, totalFrames } = input;
   const rate = sources[0]!.format.sampleRate;
   const preRoll = Math.min(start, Math.round(PRE_ROLL_SECONDS * rate));
@@ -213,7 +213,7 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       }
     : undefined;
   try {
-    for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers, ...(onProgress ? { onProgress } : {}) })) {
+    for await (const block of lockstep(sources, { start: from, end, buffers: blockBuffers, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) })) {
       const n = block.frames;
       const stemData = block.data.slice(0, stemCount);
       if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {

@@ -1,6 +1,7 @@
 import { splitRange } from '../engine/segments.js';
 import { siblingModule, type WorkerPool } from '../engine/pool.js';
 import { PassMerger, runPass, type PassInput, type PassResult } from './pass.js';
+import { whenAborted } from '../progress.js';
 
 const PASS_JOB = siblingModule(import.meta.url, 'pass');
 /** Below this many seconds a package is measured inline: a worker's start-up would cost more than it saves. */
@@ -29,9 +30,10 @@ export async function measurePass(
   sampleRate: number,
   pool: WorkerPool | null,
   onProgress?: (fraction: number) => void,
+  signal?: AbortSignal,
 ): Promise<PassResult> {
   const total = input.totalFrames;
-  if (!pool || total < MIN_PARALLEL_SECONDS * sampleRate) return runPass({ ...input, start: 0, end: total }, onProgress);
+  if (!pool || total < MIN_PARALLEL_SECONDS * sampleRate) return runPass({ ...input, start: 0, end: total }, onProgress, signal);
   // One segment per worker whatever the length: memory does not depend on the duration (block
   // buffers are reused, meters are O(1)), and each extra segment costs a pre-roll and a merge of
   // every file's histograms on the main thread, which shares the cores with the workers.
@@ -48,9 +50,13 @@ export async function measurePass(
   const merger = new PassMerger();
   const waiting = new Map<number, PassResult>();
   let next = 0;
+  // Workers cannot be interrupted mid-segment: on abort the caller stops waiting (E_ABORTED) and
+  // the segments still running finish into nothing.
+  const aborted = whenAborted(signal, 'the check');
+  aborted.catch(() => undefined);
   await Promise.all(
     segments.map(async (segment, index) => {
-      const part = await pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment }, [], (f) => update(index, f));
+      const part = await Promise.race([pool.run<PassInput, PassResult>(PASS_JOB, 'runPass', { ...input, ...segment }, [], (f) => update(index, f)), aborted]);
       waiting.set(index, part);
       for (let ready = waiting.get(next); ready; ready = waiting.get(next)) {
         waiting.delete(next++);

@@ -77,7 +77,7 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
           ...(options.profile ? { profile: options.profile } : {}),
           pool,
           strict: Boolean(options.strict),
-          onProgress: (f) => progress.update(label, f),
+          onProgress: ({ fraction }) => progress.update(label, fraction),
         }),
       );
       progress.done();

@@ -137,7 +137,7 @@ export async function runDemo(dirArgument: string | undefined, out: Writer, err:
       const stagedSession = join(staging, 'session.yaml');
       await writeFile(stagedSession, `# The demo session: edit it and run \`stemkit render ${relative(process.cwd(), sessionPath)}\`\n${stringify(session)}`);
       const resolved = await resolveSession(session, staging, stagedSession);
-      const rendered = await renderSession(resolved, { outDir: join(staging, 'package'), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) });
+      const rendered = await renderSession(resolved, { outDir: join(staging, 'package'), pool, onProgress: ({ phase, fraction }) => progress.update(`rendering ${phase}`, fraction) });
       const mark: Record<string, string> = {};
       for (const f of await filesUnder(staging)) mark[f] = await hashOf(join(staging, f));
       await writeFile(join(staging, DEMO_MARK), JSON.stringify(mark, null, 1));
@@ -145,7 +145,7 @@ export async function runDemo(dirArgument: string | undefined, out: Writer, err:
     });
     const packageDir = join(dir, 'package');
     progress.update('checking', 0);
-    const report = await checkPackage(await discoverPackage(packageDir), { pool, onProgress: (f) => progress.update('checking', f) });
+    const report = await checkPackage(await discoverPackage(packageDir), { pool, onProgress: ({ fraction }) => progress.update('checking', fraction) });
     progress.done();
     const htmlPath = join(dir, 'report.html');
     await writeFileAtomically(htmlPath, renderHtml(report));

@@ -57,7 +57,7 @@ export async function runFix(input: string, options: FixCliOptions, out: Writer,
     }
     const checkOptions = { ...(options.profile ? { profile: options.profile } : {}), pool };
     progress.update('checking', 0);
-    const before = await checkPackage(pkg, { ...checkOptions, onProgress: (f) => progress.update('checking', f) });
+    const before = await checkPackage(pkg, { ...checkOptions, onProgress: ({ fraction }) => progress.update('checking', fraction) });
     progress.done();
     const plan = planRepairs(before);
     let after: CheckReport | null = null;
@@ -71,10 +71,10 @@ export async function runFix(input: string, options: FixCliOptions, out: Writer,
         stems: plan.stems.map((s) => ({ name: s.name, file: s.outFile, source: s.file, repairs: s.ops.map((o) => ({ ...o, description: describeOp(o) })) })),
         ...(plan.alternates.length ? { alternates: plan.alternates.map((a) => ({ file: a.outFile, source: a.file })) } : {}),
       };
-      await applyRepairs(plan, options.out!, manifest, { onProgress: (f) => progress.update('writing', f) });
+      await applyRepairs(plan, options.out!, manifest, { onProgress: ({ fraction }) => progress.update('writing', fraction) });
       progress.done();
       progress.update('checking the result', 0);
-      after = await checkPackage(await discoverPackage(options.out!), { ...checkOptions, onProgress: (f) => progress.update('checking the result', f) });
+      after = await checkPackage(await discoverPackage(options.out!), { ...checkOptions, onProgress: ({ fraction }) => progress.update('checking the result', fraction) });
       progress.done();
     }
     if (options.json) {

@@ -19,7 +19,7 @@ export async function runRender(sessionFile: string, options: { out?: string; dr
   const progress = progressLine(err, !options.json);
   try {
     // Built beside the target and switched in when complete: the previous package stays until then.
-    const manifest = await writePackageFolder(outDir, (staging) => renderSession(resolved, { outDir: staging, dry: Boolean(options.dry), replaceNonFinite: Boolean(options.replaceNonFinite), pool, onProgress: (phase, f) => progress.update(`rendering ${phase}`, f) }));
+    const manifest = await writePackageFolder(outDir, (staging) => renderSession(resolved, { outDir: staging, dry: Boolean(options.dry), replaceNonFinite: Boolean(options.replaceNonFinite), pool, onProgress: ({ phase, fraction }) => progress.update(`rendering ${phase}`, fraction) }));
     progress.done();
     if (options.json) {
       out.write(JSON.stringify(manifest, null, 2) + '\n');

@@ -5,6 +5,7 @@ import { createWavWriter } from '../audio/wav/write.js';
 import { openPlaced } from '../engine/placed-source.js';
 import { StemkitError } from '../errors.js';
 import { describeOp, type RepairPlan, type StemRepair } from '../check/repairs.js';
+import type { OnProgress } from '../progress.js';
 
 /**
  * Applies a repair plan into a new package folder (the inputs are only read), through
@@ -64,7 +65,7 @@ async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Pr
 }
 
 /** Writes the repaired package into `out` (see the module comment); returns the files written. */
-export async function applyRepairs(plan: RepairPlan, out: string, manifest: object, options: { onProgress?: (fraction: number) => void } = {}): Promise<FixResult> {
+export async function applyRepairs(plan: RepairPlan, out: string, manifest: object, options: { onProgress?: OnProgress } = {}): Promise<FixResult> {
   if (plan.refusals.length) throw new StemkitError('E_USAGE', `stemkit fix refuses this package: ${plan.refusals[0]}`, { hint: 'see the plan (--plan) for every reason' });
   return writePackageFolder(out, async (staging) => {
     await mkdir(join(staging, 'stems'), { recursive: true });
@@ -72,7 +73,7 @@ export async function applyRepairs(plan: RepairPlan, out: string, manifest: obje
     for (const [i, stem] of plan.stems.entries()) {
       await writeStem(stem, plan, join(staging, stem.outFile));
       files.push(stem.outFile);
-      options.onProgress?.((i + 1) / (plan.stems.length + 1));
+      options.onProgress?.({ phase: 'write', fraction: (i + 1) / (plan.stems.length + 1) });
     }
     await copyFile(plan.mix.file, join(staging, plan.mix.outFile));
     files.push(plan.mix.outFile);
@@ -82,7 +83,7 @@ export async function applyRepairs(plan: RepairPlan, out: string, manifest: obje
       files.push(a.outFile);
     }
     await writeFile(join(staging, 'stemkit.json'), JSON.stringify(manifest, null, 2) + '\n');
-    options.onProgress?.(1);
+    options.onProgress?.({ phase: 'write', fraction: 1 });
     return { out: resolve(out), files };
   });
 }

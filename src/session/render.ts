@@ -17,6 +17,7 @@ import type { ResolvedSession } from './load.js';
 import { MixWriter, type MixResult } from './mix.js';
 import { MIX_CHUNK, renderStemGroupJob, type MixChunk, type StemGroupJob, type StemResult } from './render-stem.js';
 import { buildStemGraph, returnsUsed, type StemGraph } from './stem-graph.js';
+import { throwIfAborted, type OnProgress } from '../progress.js';
 
 const RENDER_JOB = siblingModule(import.meta.url, 'render-stem');
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -30,7 +31,10 @@ export interface RenderOptions {
   dry?: boolean;
   /** Renders stems in parallel on the pool; null renders on the calling thread. */
   pool?: WorkerPool | null;
-  onProgress?: (phase: 'stems' | 'mix', fraction: number) => void;
+  /** Progress: { phase: 'stems', fraction } while the stems render and mix, then { phase: 'mix' }. */
+  onProgress?: OnProgress;
+  /** Stops the render with E_ABORTED between steps; nothing of the unfinished package is left. */
+  signal?: AbortSignal;
   /** Replace NaN/±Infinity track samples with 0 and count them, instead of stopping with E_NON_FINITE. */
   replaceNonFinite?: boolean;
 }
@@ -133,7 +137,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
   const pendings: PendingWav[] = [];
   const mixPath = join(options.outDir, 'mix.wav');
   let mix: MixWriter | null = null;
-  options.onProgress?.('stems', 0);
+  options.onProgress?.({ phase: 'stems', fraction: 0 });
   try {
     mix = await MixWriter.create(mixPath, resolved, master, format, session.tail === 'auto' ? timeline : Infinity, MIX_CHUNK);
     const stop = (err: unknown) => {
@@ -165,11 +169,12 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     const mixing = (async () => {
       const chunks = Math.ceil(frames / MIX_CHUNK);
       for (let k = 0; k < chunks; k++) {
+        throwIfAborted(options.signal, 'the render');
         const got = await Promise.all(receivers.map((r) => r.next()));
         const parts = got.flatMap((c) => c.parts).sort((a, b) => a.stem - b.stem);
         await mix!.push(got[0]!.start, got[0]!.frames, parts.map((p) => p.planar));
         got.forEach((chunk, g) => receivers[g]!.release(chunk.parts.flatMap((p) => p.planar.map((x) => x.buffer as ArrayBuffer))));
-        options.onProgress?.('stems', (k + 1) / chunks);
+        options.onProgress?.({ phase: 'stems', fraction: (k + 1) / chunks });
       }
     })().catch((err) => {
       stop(err);
@@ -188,7 +193,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     const lastAudible = Math.max(-1, ...results.map((r) => r.lastAudible));
     const packageFrames = session.tail === 'auto' ? Math.min(frames, Math.max(timeline, lastAudible + 1)) : frames;
     // The files' syncs overlap: stems cut to length and renamed, the mix's tail rendered, all at once.
-    options.onProgress?.('mix', 0);
+    options.onProgress?.({ phase: 'mix', fraction: 0 });
     const finalize = async (pending: PendingWav, file: string) => {
       await finalizeWav(pending, packageFrames);
       written.push(file);
@@ -200,7 +205,7 @@ export async function renderSession(resolved: ResolvedSession, options: RenderOp
     ]);
     for (const r of [finished!, ...renamed]) if (r.status === 'rejected') throw r.reason;
     const mixed = (finished as PromiseFulfilledResult<MixResult>).value;
-    options.onProgress?.('mix', 1);
+    options.onProgress?.({ phase: 'mix', fraction: 1 });
 
     const masterProcessing = [...(session.master.gain !== 0 ? [{ type: 'gain', gain: session.master.gain }] : []), ...session.master.processing];
     const elapsedMs = Date.now() - began;
