@@ -1,6 +1,6 @@
 /**
  * Files generated from the code's own tables, so that nothing is a hand-copied list: the JSON
- * Schemas of the session file and of `stemkit.check/1`, and the README's rule and error-code tables
+ * Schemas of the session file and of `stemkit.check/1`, and the rule and error-code tables of README.md and DESIGN.md
  * (between `<!-- generated: NAME -->` and `<!-- end generated: NAME -->`). `npm run schema` writes
  * them; test/generated.test.ts fails when a committed one is out of date.
  */
@@ -33,7 +33,7 @@ export function withSection(text: string, name: string, body: string): string {
   const end = `<!-- end generated: ${name} -->`;
   const from = text.indexOf(begin);
   const to = text.indexOf(end, from);
-  if (from < 0 || to < 0) throw new Error(`README.md has no generated section "${name}" (${begin.trim()} … ${end})`);
+  if (from < 0 || to < 0) throw new Error(`the file has no generated section "${name}" (${begin.trim()} … ${end})`);
   return text.slice(0, from + begin.length) + body + '\n' + text.slice(to);
 }
 
@@ -41,11 +41,15 @@ const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
 /** Every generated file: its path from the repository root and the text it must hold. */
 export function generatedFiles(): { path: string; text: string }[] {
-  const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+  const tables = (path: string) => {
+    const text = readFileSync(new URL(path, ROOT), 'utf8');
+    return { path, text: withSection(withSection(text, 'rules', ruleTableMarkdown()), 'error-codes', errorCodeMarkdown()) };
+  };
   return [
     { path: 'schema/session.schema.json', text: json(sessionJsonSchema()) },
     { path: 'schema/check.schema.json', text: json(checkJsonSchema()) },
-    { path: 'README.md', text: withSection(withSection(readme, 'rules', ruleTableMarkdown()), 'error-codes', errorCodeMarkdown()) },
+    tables('README.md'),
+    tables('DESIGN.md'),
   ];
 }
 

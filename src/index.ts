@@ -20,7 +20,7 @@ export { describeSource, collectInfo, type InfoEntry } from './audio/describe.js
 export { discoverPackage, discoverPackages, type StemPackage } from './check/discover.js';
 export { PROFILES, resolveProfile, type Profile } from './check/profiles.js';
 export type { CheckReport, CheckedFile, FileMeasure, Finding, NullSummary } from './check/types.js';
-export { RULE_IDS, type RuleId } from './check/rules/index.js';
+export { RULE_IDS, RULE_TABLE, type RuleEntry, type RuleId, type SeveritySetting } from './check/rules/index.js';
 export { renderText } from './report/text.js';
 export { renderJunit } from './report/junit.js';
 export { renderHtml } from './report/html.js';
@@ -28,3 +28,16 @@ export { loadSession, resolveSession, type ResolvedSession } from './session/loa
 export { renderSession, type PackageManifest, type RenderOptions } from './session/render.js';
 export { SessionSchema, type Session, type SessionInput } from './session/schema.js';
 export { initSession } from './session/init.js';
+export type { SumTarget } from './audio/pcm-encode.js';
+export type { PendingWav, WavLayout } from './audio/wav/write.js';
+export { openAudioBytes } from './audio/open-bytes.js';
+export { BlobBytes, CachedByteSource, HttpBytes, MemoryBytes, type ByteSource } from './audio/byte-source.js';
+export type { OnProgress, ProgressPhase, ProgressReport } from './progress.js';
+export type { Severity } from './check/profiles.js';
+export { ProfileSchema } from './check/profile-schema.js';
+export type { TimeRange } from './check/types.js';
+export type { AlternateFile, AlternateKind, PackageFile } from './check/discover.js';
+export type { Guess, InitResult } from './session/init.js';
+export type { ManifestStem } from './session/render.js';
+export type { ResolvedTrack } from './session/load.js';
+export type { Writer } from './report/terminal.js';

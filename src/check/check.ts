@@ -15,7 +15,7 @@ import { spectrumBands, worstMoments } from '../dsp/residual-moments.js';
 import { fileMeasure, rmsOf } from './measurement.js';
 import { releasePassBuffers, type PassResult } from './pass.js';
 import { resolveProfile } from './profiles.js';
-import { RULE_TABLE } from './rules/index.js';
+import { RULES } from './rules/index.js';
 import type { RuleContext } from './rules/context.js';
 import { mostCommon } from './rules/context.js';
 import { measurePass } from './run-pass.js';
@@ -288,7 +288,7 @@ async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<
   }
 
   const ctx: RuleContext = { profile, pkg, stems, mix, sampleRate, pass, passIndex, gains, nullSummary, offsets, probes, placements, nullSkipped, alternates, channelOrders };
-  const all: Finding[] = RULE_TABLE.flatMap(({ rule }) => rule(ctx));
+  const all: Finding[] = RULES.flatMap(({ rule }) => rule(ctx));
   // One cause, one finding: a cause that explains others (every stem is the mix, a mastered mix)
   // replaces the cascade it would otherwise produce.
   const superseded = new Set(all.flatMap((f) => consequencesOf(ctx, f)));

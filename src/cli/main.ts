@@ -8,7 +8,7 @@ import { loadNodeKernels } from '../engine/kernels.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 // Each command's module is imported when it runs: `stemkit info` should not pay for the renderer.
-/** Exit codes (DESIGN.md): 0 good, 1 defects in the input, 2 usage error or nothing could be read. */
+/** Exit codes (DESIGN.md, "CLI surface"): 0 good, 1 defects in the input, 2 usage error or nothing could be read. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('stemkit')

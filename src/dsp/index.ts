@@ -10,6 +10,9 @@
  */
 export { initKernels, createKernels, useKernels, loadedKernels, Arena, allocateSamples, releaseSamples, inArena, arenaInUse } from './simd.js';
 export type { Kernels, KernelExports, KernelOptions, KernelSource } from './simd.js';
+/** The AssemblyScript build's generated instantiate (createKernels calls it; exported for its type). */
+export { instantiate as instantiateKernelBindings } from '../../wasm/kernels.js';
+export { Overview, type OverviewState } from './overview.js';
 export { LoudnessMeter, LOUDNESS_HISTOGRAM_BINS } from './loudness.js';
 export type { LoudnessMeterOptions, LoudnessHistogram, LoudnessState, LoudnessSummary } from './loudness.js';
 export { TruePeakMeter, truePeakOversampling, truePeakDb } from './true-peak.js';
