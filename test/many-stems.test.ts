@@ -81,4 +81,24 @@ describe('many stems', () => {
     expect(rows.some((l) => l.startsWith('Part1 '))).toBe(false);
     expect(text).toContain('… and 16 more stems, without findings, quieter than those listed (stemkit check --json or --html lists every stem)');
   }, 120_000);
+
+  it('a dominant stem a few samples late is found at any stem count, whatever its pitch', async () => {
+    // Quiet parts and one loud lead, 12 samples late and exported over the mix's range. The lead's
+    // tone rises with its seed (80 + 90·seed Hz: 1520 Hz at 16 stems, 3680 Hz at 40), so its
+    // correlation peaks are narrower than the coarse search's 8-sample grid, and 12 samples is off it.
+    for (const n of [16, 40]) {
+      const stems: FixtureStem[] = Array.from({ length: n }, (_, i) => ({ name: `Part ${i + 1}`, audio: material(1.5, i + 1, i === n - 1 ? 0.5 : 0.01 + 0.002 * i) }));
+      const mix = sum(stems.map((s) => s.audio));
+      stems[n - 1]!.audio = delayed(stems[n - 1]!.audio, 12, stems[n - 1]!.audio[0]!.length);
+      const dir = await writePackage(join(root, `late-lead-${n}`), stems, mix);
+      const report = await checkPackage(await discoverPackage(dir));
+      expect(report.null!.passed).toBe(false);
+      expect(report.stems.at(-1)!.offsetSamples, `${n} stems`).toBe(12);
+      const offsets = report.findings.filter((f) => f.rule === 'timing.offset');
+      expect(offsets.map((f) => [f.stem, f.value]), `${n} stems`).toEqual([[`Part ${n}`, 12]]);
+      expect(offsets[0]!.fix).toMatch(/remove the first 12 samples/);
+      // Every file lasts as long as the mix: the end edit is part of the timing repair, not a length fault.
+      expect(report.findings.filter((f) => f.rule === 'format.length-mismatch')).toEqual([]);
+    }
+  }, 120_000);
 });

@@ -109,7 +109,9 @@ export function planRepairs(report: CheckReport): RepairPlan {
       // The stem's sample i lands at mix frame i + head; then the end is fitted to the mix.
       const { head, tail } = timingRepairOf(stem.startOffsetSamples ?? 0, stem.offsetSamples ?? 0, framesAt(format, rate), mixFrames);
       if (head !== 0 || tail !== 0) {
-        const why = [stem.startOffsetSamples ? 'format.start-mismatch' : '', stem.offsetSamples ? 'timing.offset' : '', tail ? 'format.length-mismatch' : ''].filter(Boolean).join(', ');
+        // A length fault only when the file as placed does not end with the mix (else the end follows the start's shift).
+        const ownTail = timingRepairOf(stem.startOffsetSamples ?? 0, 0, framesAt(format, rate), mixFrames).tail;
+        const why = [stem.startOffsetSamples ? 'format.start-mismatch' : '', stem.offsetSamples ? 'timing.offset' : '', tail && ownTail ? 'format.length-mismatch' : ''].filter(Boolean).join(', ');
         ops.push({ op: 'align', head, tail, reason: why });
       }
       if (of(report, 'null.polarity', stem).length) ops.push({ op: 'invert-polarity', reason: 'null.polarity' });

@@ -151,11 +151,11 @@ export const channelsMismatch: Rule = (ctx) => {
   );
 };
 
-/** The repair that puts `f` on the mix's (or the package's) span (see timingRepairOf). */
-export function timingRepair(ctx: RuleContext, f: CheckedFile, spanFrames: number): TimingRepair | null {
+/** The repair that puts `f` on the mix's (or the package's) span (see timingRepairOf); `lag` defaults to its measured offset. */
+export function timingRepair(ctx: RuleContext, f: CheckedFile, spanFrames: number, lag = f.offsetSamples ?? 0): TimingRepair | null {
   const place = placementOf(ctx, f);
   if (!place) return null;
-  const r = timingRepairOf(place.startFrame, f.offsetSamples ?? 0, place.frames, spanFrames);
+  const r = timingRepairOf(place.startFrame, lag, place.frames, spanFrames);
   // A resampled file's length rounds to the nearest frame: ±1 frame is the same duration.
   return f.format!.sampleRate !== place.sampleRate && Math.abs(r.tail) <= 1 ? { ...r, tail: 0 } : r;
 }
@@ -182,6 +182,10 @@ export const lengthMismatch: Rule = (ctx) => {
     .flatMap((f) => {
       const repair = timingRepair(ctx, f, span);
       if (!repair || repair.tail === 0) return [];
+      // A file that, as placed, ends with the span has the right length: a late or early stem
+      // exported over the mix's range needs its end edited only because its start moves, and
+      // timing.offset's repair already says so (one cause, one finding).
+      if (timingRepair(ctx, f, span, 0)!.tail === 0) return [];
       const place = placementOf(ctx, f)!;
       const resampled = f.format!.sampleRate !== rate ? ` at ${rate} Hz` : '';
       const placed = repair.head !== 0 ? ` once its start is repaired (${repair.head > 0 ? 'padded' : 'shortened'} by ${Math.abs(repair.head)})` : '';
