@@ -82,7 +82,7 @@ export async function verifyAlternate(
       options.pool,
     );
   const fit = await pass(stems);
-  const gains = solve(fit.gram, fit.withMix);
+  const gains = solve(fit.cross.gram, fit.cross.withMix);
   const subset = stems.filter((_, i) => gains[i]! > IN_SUBSET);
   if (subset.length === 0) {
     return { ...base, stems: [], nulls: false, residualPeakDbfs: toDb(Math.max(...fit.files.at(-1)!.signal.peak)), unverified: null };

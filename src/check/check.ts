@@ -177,7 +177,7 @@ async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<
   // A stem that is the unity sum of other stems (an instrumental or a submix exported into the stems
   // folder) makes the null fail by doubling what it contains: it is an alternate, checked again without it.
   if (pass?.residual && mixReadable && Math.max(...pass.residual.signal.peak) > dbToGain(thresholdDbfs)) {
-    const sums = subsetSums(pass.gram);
+    const sums = subsetSums(pass.cross.gram);
     if (sums.length > 0) {
       const moved = sums.map(({ index }) => readableStems[index]!);
       const alternates: AlternateFile[] = moved.map((f) => ({ name: f.name, path: f.path, kind: alternateKindFromName(f.path) ?? 'subset', foundBy: 'content' }));
@@ -219,7 +219,7 @@ async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<
     const residualPeak = Math.max(...pass.residual.signal.peak);
     const mixRms = rmsOf(pass.files[passIndex.get(mixReadable)!]!.signal);
     const residualRms = rmsOf(pass.residual.signal);
-    gains = diagnoseGains(pass.gram, pass.withMix, pass.mixEnergy);
+    gains = diagnoseGains(pass.cross.gram, pass.cross.withMix, pass.cross.mixEnergy);
     const passed = !(residualPeak > dbToGain(thresholdDbfs));
     if (!passed) {
       // Only a failed null earns the alignment probe: a passing null already proves every offset is zero.
@@ -231,11 +231,11 @@ async function checkOnce(pkg: StemPackage, options: CheckOptions = {}): Promise<
         // the others as their own probes placed them (several broken stems at once).
         let others: { gains: number[]; lags: number[] } = { gains: gains.joint, lags: gains.joint.map(() => 0) };
         // A bounded set (the stems that can explain the residual), each against mix − Σ others computed once per round.
-        const probed = stemsToProbe(pass.gram, readableStems.map((_, k) => pass.files[k]!.loudestEnergy));
-        const starts = probed.map((k) => probeStart(mixSource, pass.files[k]!.loudestStart));
+        const probed = stemsToProbe(pass.cross.gram, readableStems.map((_, k) => pass.cross.loudest[k]!.energy));
+        const starts = probed.map((k) => probeStart(mixSource, pass.cross.loudest[k]!.start));
         for (let round = 0; round < 2; round++) {
           const residuals = new ProbeResiduals(sources.slice(0, -1), mixSource, others, starts);
-          for (const k of probed) probes.set(readableStems[k]!, await probeOffset(sources.slice(0, -1), mixSource, k, pass.files[k]!.loudestStart, residuals));
+          for (const k of probed) probes.set(readableStems[k]!, await probeOffset(sources.slice(0, -1), mixSource, k, pass.cross.loudest[k]!.start, residuals));
           // Only what a probe established carries into the next round, and a round that would
           // place the other stems as before is not repeated.
           const previous = others;

@@ -3,14 +3,14 @@ import { loudnessWeight } from '../audio/channels.js';
 import type { AudioFormat, AudioSource } from '../audio/types.js';
 import { LoudnessMeter, type LoudnessState } from '../dsp/loudness.js';
 import { Overview, type OverviewState } from '../dsp/overview.js';
-import { RangeCollector, type FrameRange } from '../dsp/ranges.js';
 import { PRE_ROLL_SECONDS } from '../dsp/segment.js';
 import { SignalMeter, type SignalMeterState } from '../dsp/signal-meter.js';
 import { pickInGroupOf8 } from '../dsp/random.js';
-import { allocateIndices, allocateSamples, dot, pickedMono, releaseSamples, residual as difference, unitySum } from '../dsp/simd.js';
+import { allocateIndices, allocateSamples, pickedMono, releaseSamples, unitySum } from '../dsp/simd.js';
 import { TruePeakMeter, type TruePeakState } from '../dsp/true-peak.js';
 import { GainCurve, type GainCurveState } from '../dsp/gain-curve.js';
-import { ResidualMoments, SPECTRUM_SIZE, type ResidualMomentsState } from '../dsp/residual-moments.js';
+import { ResidualMeter, type ResidualState } from '../dsp/residual-meter.js';
+import { CrossProducts, type CrossProductsState } from '../dsp/cross-products.js';
 import { lockstep, LockstepBuffers } from '../engine/lockstep.js';
 
 /**
@@ -42,18 +42,8 @@ export interface FilePass {
   loudness: LoudnessState;
   truePeak: TruePeakState;
   overview: OverviewState;
-  /** Loudest 400 ms window (mono energy) and where it starts. */
-  loudestEnergy: number;
-  loudestStart: number;
 }
 
-export interface PairPass {
-  a: number;
-  b: number;
-  /** Windows where summing the two loses ≥ 3 dB against their power sum (partial cancellation). */
-  ranges: FrameRange[];
-  worstDb: number;
-}
 
 export interface PassResult {
   start: number;
@@ -61,43 +51,15 @@ export interface PassResult {
   files: FilePass[];
   /** The unity sum; its true peak is measured only when there is no mix (with a mix that nulls, it is the mix's). */
   sum: { signal: SignalMeterState; truePeak: TruePeakState | null; overview: OverviewState } | null;
-  residual: {
-    signal: SignalMeterState;
-    overview: OverviewState;
-    ranges: FrameRange[];
-    /** Residual energy in over-threshold windows where the mix is near its peak so far (limiter diagnosis); the total is Σ signal.sumSquares. */
-    energyNearPeaks: number;
-    /** Its worst windows, the frame and channel of its peak, and the spectrum of its loudest passages. */
-    moments: ResidualMomentsState;
-  } | null;
+  residual: ResidualState | null;
   /** The mix's gain against Σ stems per 50 ms window, by the sum's level (master dynamics diagnosis); null without a residual. */
   gainCurve: GainCurveState | null;
-  /** Mono (L+R…) cross products: gram[i][j] = <s_i, s_j>, withMix[i] = <s_i, mix>, mixEnergy = <mix, mix>. */
-  gram: number[][];
-  withMix: number[];
-  mixEnergy: number;
-  /** Only the pairs that cancelled somewhere (a pair with no ranges is left out; the Gram matrix has every pair). */
-  pairs: PairPass[];
+  /** The stems' and the mix's mono cross products, cancelling pairs and each stem's loudest window. */
+  cross: CrossProductsState;
 }
 
 /** Cross products use one frame in 8 (2400 per 400 ms window at 48 kHz), see pickInGroupOf8. */
 const CROSS_STRIDE = 8;
-/** Window for residual location: 10 ms. */
-const RESIDUAL_WINDOW_SECONDS = 0.01;
-/** Window for pairwise cancellation: 400 ms (a momentary-loudness block). */
-const PAIR_WINDOW_SECONDS = 0.4;
-/** Pairs are judged only where both stems are above −50 dBFS RMS. */
-const PAIR_MIN_ENERGY = 10 ** (-50 / 10);
-/** A pair "cancels" in a window when their sum loses this much against their power sum. */
-const CANCELLATION_DB = -3;
-/** Residual samples count as "at the mix's peaks" above this fraction of the mix's running peak. */
-const NEAR_PEAK_FRACTION = 0.7;
-
-/** Σ x[t]·y[t] over picked frames [t0, t1), scaled to the frames they stand for; NaN (non-finite input) counts as 0. */
-function pickedDot(x: Float32Array, y: Float32Array, t0: number, t1: number): number {
-  const d = CROSS_STRIDE * dot(x, y, t0, t1);
-  return d === d ? d : 0;
-}
 
 function clipLevel(format: AudioFormat): number {
   return format.encoding === 'float' ? 1 : 1 - 2 ** -(Math.min(format.bitDepth, 24) - 1);
@@ -150,8 +112,6 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       loudness: new LoudnessMeter({ sampleRate: s.format.sampleRate, channelWeights: channelWeights(s.format), ...position }),
       truePeak: new TruePeakMeter({ sampleRate: s.format.sampleRate, channels: s.format.channels, ...position }),
       overview,
-      loudestEnergy: 0,
-      loudestStart: 0,
     };
   });
   /** A signal meter for a derived signal (the sum, the residual) with its overview. */
@@ -170,37 +130,13 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
   const residualOn = summing && input.hasMix;
   const gainCurve = residualOn ? new GainCurve(rate) : null;
   let sumMono: Float32Array = new Float32Array(0);
-  const residual = residualOn
-    ? {
-        ...derivedMeter(),
-        ranges: new RangeCollector(),
-        energyNearPeaks: 0,
-        moments: new ResidualMoments(rate),
-      }
-    : null;
-
-  // Mono downmixes (Σ channels) drive the cross products: cheap, and enough for diagnosis.
+  const residual = residualOn ? new ResidualMeter({ channels, sampleRate: rate, totalFrames, columns: input.columns, threshold: input.residualThreshold, ...position }) : null;
+  // Mono downmixes (Σ channels) at picked frames drive the cross products: cheap, and enough for diagnosis.
   const monoCount = sources.length;
-  const gram = Array.from({ length: stemCount }, () => new Array<number>(stemCount).fill(0));
-  const withMix = new Array<number>(stemCount).fill(0);
-  let mixEnergy = 0;
-  const pairWindow = Math.round(PAIR_WINDOW_SECONDS * rate);
-  const residualWindow = Math.max(1, Math.round(RESIDUAL_WINDOW_SECONDS * rate));
-  // Every pair's state in flat arrays; a pair gets ranges only once it cancels, so 1000 stems
-  // (499,500 pairs) cost a few MB, and only pairs that cancelled leave the pass.
-  const pairCount = (stemCount * (stemCount - 1)) / 2;
-  const pairA = new Uint32Array(pairCount);
-  const pairB = new Uint32Array(pairCount);
-  for (let a = 0, index = 0; a < stemCount; a++) for (let b = a + 1; b < stemCount; b++, index++) [pairA[index], pairB[index]] = [a, b];
-  const pairWorstDb = new Float64Array(pairCount);
-  const pairRanges = new Map<number, RangeCollector>();
-  const windowEnergy = new Float64Array(monoCount);
-  const windowDot = new Float64Array(pairCount);
-  let windowStart = Math.floor(start / pairWindow) * pairWindow;
+  const cross = new CrossProducts({ stems: stemCount, hasMix: input.hasMix, sampleRate: rate, start, end, stride: CROSS_STRIDE });
 
   // Work buffers in the SIMD kernels' memory, sized for the first (largest) block.
   let sumPlanar: Float32Array[] = [];
-  let residualPlanar: Float32Array[] = [];
   let mono: Float32Array[] = [];
   let picks: Int32Array = new Int32Array(0);
   const owned: (Float32Array | Int32Array)[] = [];
@@ -218,7 +154,6 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       const stemData = block.data.slice(0, stemCount);
       if (sumPlanar.length === 0 || sumPlanar[0]!.length < n) {
         sumPlanar = Array.from({ length: channels }, () => own(allocateSamples(n)));
-        residualPlanar = Array.from({ length: channels }, () => own(allocateSamples(n)));
         mono = Array.from({ length: monoCount }, () => own(allocateSamples(Math.ceil(n / CROSS_STRIDE) + 1)));
         picks = own(allocateIndices(Math.ceil(n / CROSS_STRIDE) + 1));
         sumMono = own(allocateSamples(Math.ceil(n / CROSS_STRIDE) + 1));
@@ -251,127 +186,15 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
           gainCurve.push(sumMono, mono[mixIndex]!, picks, block.start, pickCount);
         }
       }
-      if (residual) {
-        const res = residualPlanar.map((a) => a.subarray(0, n));
-        const mixData = block.data[mixIndex]!;
-        const threshold = input.residualThreshold;
-        let over = false;
-        for (let ch = 0; ch < channels; ch++) if (difference(res[ch]!, mixData[ch]!, sums[ch]!, counted, n, threshold)) over = true;
-        residual.signal.push(res, n);
-        // Residual location on a 10 ms grid (only in blocks that have some); only windows above the
-        // threshold look at the mix, to tell a residual at the mix's loudest moments (limiting) from
-        // one anywhere (missing content).
-        const mixPeakSoFar = files[mixIndex]!.signal.peakSoFar();
-        let blockWorst = -1;
-        let blockWorstPeak = 0;
-        for (let w = over ? counted : n; w < n; ) {
-          const globalW = block.start + w;
-          const wEnd = Math.min(n, w + residualWindow - (globalW % residualWindow));
-          let peak = 0;
-          let peakAt = w;
-          let peakChannel = 0;
-          for (let ch = 0; ch < channels; ch++) {
-            const r = res[ch]!;
-            for (let k = w; k < wEnd; k++) {
-              const a = r[k]! < 0 ? -r[k]! : r[k]!;
-              if (a > peak) {
-                peak = a;
-                peakAt = k;
-                peakChannel = ch;
-              }
-            }
-          }
-          if (peak > threshold) {
-            // Named by its aligned start: a window cut by a block boundary is one window, however the blocks fall.
-            residual.moments.window(globalW - (globalW % residualWindow), peak, block.start + peakAt, peakChannel);
-            if (peak > blockWorstPeak) {
-              blockWorstPeak = peak;
-              blockWorst = peakAt;
-            }
-            residual.ranges.add(block.start + w, block.start + wEnd);
-            let mixPeak = 0;
-            let energy = 0;
-            for (let ch = 0; ch < channels; ch++) {
-              const r = res[ch]!;
-              const m = mixData[ch]!;
-              for (let k = w; k < wEnd; k++) {
-                mixPeak = Math.max(mixPeak, Math.abs(m[k]!));
-                energy += r[k]! * r[k]!;
-              }
-            }
-            if (mixPeak >= NEAR_PEAK_FRACTION * mixPeakSoFar && energy === energy) residual.energyNearPeaks += energy;
-          }
-          w = wEnd;
-        }
-        // One spectrum per block that fails, around its worst moment: the loudest passages are what a listener hears.
-        if (blockWorst >= 0) residual.moments.excerpt(res, Math.max(counted, Math.min(n - SPECTRUM_SIZE, blockWorst - SPECTRUM_SIZE / 2)), n);
-      }
-
-      // Cross products and windowed pair analysis over counted frames only.
-      let k0 = counted;
-      let t0 = 0;
-      while (k0 < n) {
-        const g = block.start + k0;
-        const boundary = windowStart + pairWindow;
-        const k1 = Math.min(n, boundary - block.start);
-        let t1 = t0;
-        while (t1 < pickCount && picks[t1]! < k1) t1++;
-        for (let i = 0; i < stemCount; i++) {
-          const x = mono[i]!;
-          const e = pickedDot(x, x, t0, t1);
-          windowEnergy[i] = windowEnergy[i]! + e;
-          gram[i]![i] = gram[i]![i]! + e;
-          if (mixIndex >= 0) withMix[i] = withMix[i]! + pickedDot(x, mono[mixIndex]!, t0, t1);
-        }
-        if (mixIndex >= 0) mixEnergy += pickedDot(mono[mixIndex]!, mono[mixIndex]!, t0, t1);
-        for (let index = 0; index < pairCount; index++) {
-          const a = pairA[index]!;
-          const b = pairB[index]!;
-          const d = pickedDot(mono[a]!, mono[b]!, t0, t1);
-          windowDot[index] = windowDot[index]! + d;
-          gram[a]![b] = gram[a]![b]! + d;
-          gram[b]![a] = gram[b]![a]! + d;
-        }
-        if (g + (k1 - k0) >= boundary || block.start + k1 >= end) {
-          closeWindow(windowStart, block.start + k1);
-          windowStart = boundary;
-        }
-        k0 = k1;
-        t0 = t1;
-      }
+      if (residual) residual.push(block.data[mixIndex]!, sums, n, block.start, counted, files[mixIndex]!.signal.peakSoFar());
+      cross.push(mono, picks, pickCount, block.start, counted, n);
     }
   } finally {
     for (const x of owned) releaseSamples(x);
+    residual?.dispose();
   }
 
-  function closeWindow(wStart: number, wEnd: number): void {
-    const frames = wEnd - wStart;
-    if (frames <= 0) return;
-    for (let i = 0; i < stemCount; i++) {
-      const energy = windowEnergy[i]! / frames;
-      if (energy > files[i]!.loudestEnergy) {
-        files[i]!.loudestEnergy = energy;
-        files[i]!.loudestStart = wStart;
-      }
-    }
-    for (let index = 0; index < pairCount; index++) {
-      const ea = windowEnergy[pairA[index]!]! / frames;
-      const eb = windowEnergy[pairB[index]!]! / frames;
-      if (ea > PAIR_MIN_ENERGY && eb > PAIR_MIN_ENERGY) {
-        const dot = windowDot[index]! / frames;
-        const lossDb = 10 * Math.log10(Math.max(1e-12, (ea + eb + 2 * dot) / (ea + eb)));
-        if (lossDb <= CANCELLATION_DB) {
-          let ranges = pairRanges.get(index);
-          if (!ranges) pairRanges.set(index, (ranges = new RangeCollector()));
-          ranges.add(wStart, wEnd);
-          pairWorstDb[index] = Math.min(pairWorstDb[index]!, lossDb);
-        }
-      }
-      windowDot[index] = 0;
-    }
-    windowEnergy.fill(0);
-  }
-
+  const crossState = cross.state();
   return {
     start,
     end,
@@ -380,22 +203,11 @@ async function measure(sources: AudioSource[], input: PassInput, report?: (fract
       loudness: f.loudness.state(),
       truePeak: f.truePeak.state(),
       overview: f.overview.state(),
-      loudestEnergy: f.loudestEnergy,
-      loudestStart: f.loudestStart,
     })),
     sum: sum && { signal: sum.signal.state(), truePeak: sum.truePeak?.state() ?? null, overview: sum.overview.state() },
-    residual: residual && {
-      signal: residual.signal.state(),
-      overview: residual.overview.state(),
-      ranges: residual.ranges.ranges,
-      energyNearPeaks: residual.energyNearPeaks,
-      moments: residual.moments.state(),
-    },
+    residual: residual?.state() ?? null,
     gainCurve: gainCurve?.state() ?? null,
-    gram,
-    withMix,
-    mixEnergy,
-    pairs: [...pairRanges].sort(([x], [y]) => x - y).map(([index, ranges]) => ({ a: pairA[index]!, b: pairB[index]!, ranges: ranges.ranges, worstDb: pairWorstDb[index]! })),
+    cross: crossState,
   };
 }
 
@@ -437,14 +249,11 @@ function mergeParts(parts: PassResult[], signals: boolean): PassResult {
   const signal = (states: SignalMeterState[]) => (signals ? SignalMeter.merge(states, starts) : states[0]!);
   const files = first.files.map((_, i) => {
     const all = parts.map((p) => p.files[i]!);
-    const loudest = all.reduce((best, f) => (f.loudestEnergy > best.loudestEnergy ? f : best));
     return {
       signal: signal(all.map((f) => f.signal)),
       loudness: LoudnessMeter.merge(all.map((f) => f.loudness)),
       truePeak: TruePeakMeter.merge(all.map((f) => f.truePeak)),
       overview: Overview.merge(all.map((f) => f.overview)),
-      loudestEnergy: loudest.loudestEnergy,
-      loudestStart: loudest.loudestStart,
     };
   });
   const sum = first.sum && {
@@ -452,14 +261,7 @@ function mergeParts(parts: PassResult[], signals: boolean): PassResult {
     truePeak: first.sum.truePeak ? TruePeakMeter.merge(parts.map((p) => p.sum!.truePeak!)) : null,
     overview: Overview.merge(parts.map((p) => p.sum!.overview)),
   };
-  const residual = first.residual && {
-    signal: signal(parts.map((p) => p.residual!.signal)),
-    overview: Overview.merge(parts.map((p) => p.residual!.overview)),
-    ranges: parts.flatMap((p) => p.residual!.ranges),
-    energyNearPeaks: parts.reduce((a, p) => a + p.residual!.energyNearPeaks, 0),
-    moments: ResidualMoments.merge(parts.map((p) => p.residual!.moments)),
-  };
-  const gram = first.gram.map((row, i) => row.map((_, j) => parts.reduce((a, p) => a + p.gram[i]![j]!, 0)));
+  const residual = first.residual && ResidualMeter.merge(parts.map((p) => p.residual!), signal);
   return {
     start: first.start,
     end: parts.at(-1)!.end,
@@ -467,23 +269,6 @@ function mergeParts(parts: PassResult[], signals: boolean): PassResult {
     sum,
     residual,
     gainCurve: first.gainCurve ? GainCurve.merge(parts.map((p) => p.gainCurve!)) : null,
-    gram,
-    withMix: first.withMix.map((_, i) => parts.reduce((a, p) => a + p.withMix[i]!, 0)),
-    mixEnergy: parts.reduce((a, p) => a + p.mixEnergy, 0),
-    pairs: mergePairs(parts.map((p) => p.pairs)),
+    cross: CrossProducts.merge(parts.map((p) => p.cross)),
   };
-}
-
-/** The pairs that cancelled in any segment, each with its ranges from every segment in order. */
-function mergePairs(parts: PairPass[][]): PairPass[] {
-  const byPair = new Map<string, PairPass>();
-  for (const pairs of parts) {
-    for (const pair of pairs) {
-      const key = `${pair.a}:${pair.b}`;
-      const seen = byPair.get(key);
-      if (seen) byPair.set(key, { ...seen, ranges: [...seen.ranges, ...pair.ranges], worstDb: Math.min(seen.worstDb, pair.worstDb) });
-      else byPair.set(key, { ...pair, ranges: [...pair.ranges] });
-    }
-  }
-  return [...byPair.values()].sort((x, y) => x.a - y.a || x.b - y.b);
 }

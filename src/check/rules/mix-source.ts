@@ -21,13 +21,13 @@ const SAME_LEVEL_DB = 0.1;
 /** Stems whose audio is the mix itself, from the pass's mono cross products. */
 export function copiesOfMix(ctx: RuleContext): CheckedFile[] {
   const pass = ctx.pass;
-  if (!pass || !ctx.mix?.format || pass.mixEnergy <= 0) return [];
+  if (!pass || !ctx.mix?.format || pass.cross.mixEnergy <= 0) return [];
   const stems = ctx.stems.filter((s) => s.format);
   return stems.filter((_, k) => {
-    const e = pass.gram[k]?.[k] ?? 0;
-    const w = pass.withMix[k] ?? 0;
+    const e = pass.cross.gram[k]?.[k] ?? 0;
+    const w = pass.cross.withMix[k] ?? 0;
     if (e <= 0 || w <= 0) return false;
-    return (w * w) / (e * pass.mixEnergy) > SAME_AUDIO && Math.abs(10 * Math.log10(e / pass.mixEnergy)) < SAME_LEVEL_DB;
+    return (w * w) / (e * pass.cross.mixEnergy) > SAME_AUDIO && Math.abs(10 * Math.log10(e / pass.cross.mixEnergy)) < SAME_LEVEL_DB;
   });
 }
 

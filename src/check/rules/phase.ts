@@ -9,7 +9,7 @@ export const cancellation: Rule = (ctx) => {
   if (!pass || !ctx.sampleRate) return [];
   const stems = ctx.stems.filter((f) => f.format);
   const total = Math.max(...stems.map((s) => s.format!.frames));
-  return pass.pairs.flatMap((pair) => {
+  return pass.cross.pairs.flatMap((pair) => {
     if (pair.ranges.length === 0) return [];
     const a = stems[pair.a]!;
     const b = stems[pair.b]!;
@@ -36,12 +36,12 @@ export const duplicate: Rule = (ctx) => {
   let weakest = 1;
   // Every pair, from the Gram matrix (the pass keeps per-pair detail only for pairs that cancel).
   for (let a = 0; a < stems.length; a++) {
-    const ea = pass.gram[a]![a]!;
+    const ea = pass.cross.gram[a]![a]!;
     if (!(ea > 0)) continue;
     for (let b = a + 1; b < stems.length; b++) {
-      const eb = pass.gram[b]![b]!;
+      const eb = pass.cross.gram[b]![b]!;
       if (!(eb > 0)) continue;
-      const correlation = pass.gram[a]![b]! / Math.sqrt(ea * eb);
+      const correlation = pass.cross.gram[a]![b]! / Math.sqrt(ea * eb);
       if (!(correlation > DUPLICATE_CORRELATION && Math.abs(10 * Math.log10(ea / eb)) < 1)) continue;
       weakest = Math.min(weakest, correlation);
       parent[root(b)] = root(a);
