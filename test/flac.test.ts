@@ -518,9 +518,9 @@ describe('synthetic FLAC streams', () => {
     }
     expect(await flacMd5(src, 4096)).toBe(md5);
     // Internals: the byte window and the seek index do not grow with the file.
-    const internals = src as unknown as { window: { buf: Uint8Array }; idxSample: number[]; cache: unknown[] };
+    const internals = src as unknown as { window: { buf: Uint8Array }; index: { size: number }; cache: unknown[] };
     expect(internals.window.buf.length).toBeLessThanOrEqual(1024 * 1024);
-    expect(internals.idxSample.length).toBeLessThanOrEqual(4096);
+    expect(internals.index.size).toBeLessThanOrEqual(4096);
     expect(internals.cache.length).toBeLessThanOrEqual(4);
     await src.close();
   });

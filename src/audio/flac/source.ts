@@ -4,9 +4,10 @@ import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource, ChunkInfo, OpenOptions } from '../types.js';
 import { CRC16_TABLE, crc16 } from './crc.js';
 import { MAX_HEADER_BYTES, isSync, parseFrameHeader, type FrameHeader } from './frame-header.js';
-import { FrameError, JsFrameDecoder } from './js-decoder.js';
+import { FrameError } from './js-decoder.js';
 import { parseFlacHeaders, type FlacHeaders, type SeekPoint, type StreamInfo } from './metadata.js';
-import { WasmFrameDecoder } from './wasm-decoder.js';
+import { FrameDecoders, type DecoderChoice } from './frame-decoders.js';
+import { SeekIndex, type Point } from './seek-index.js';
 import { ByteWindow } from './window.js';
 
 export interface FlacOpenOptions extends OpenOptions {
@@ -14,7 +15,7 @@ export interface FlacOpenOptions extends OpenOptions {
    * 'auto' (default): libFLAC (wasm) where it is exact, the TypeScript decoder elsewhere.
    * 'js': the TypeScript decoder for every frame (tests use it to cross-check the two).
    */
-  decoder?: 'auto' | 'js';
+  decoder?: DecoderChoice;
 }
 
 /** A frame whose start was checked (header CRC-8) and whose end was found (CRC-16). */
@@ -31,16 +32,8 @@ interface DecodedFrame {
   data: Float32Array[];
 }
 
-/** A known frame boundary: a frame starts at `byte` with sample `sample`. */
-interface Point {
-  byte: number;
-  sample: number;
-}
-
 /** Decoded frames kept for overlapping and slightly-backward reads. */
 const CACHE_FRAMES = 4;
-/** Index entries kept; when full, every other one is dropped and the spacing doubles. */
-const MAX_INDEX = 4096;
 /** Below this many bytes between two known boundaries, bisection stops and walks. */
 const MIN_BISECT_BYTES = 64 * 1024;
 /** The largest window: a 65536-sample 8-channel 33-bit verbatim frame with slack fits. */
@@ -86,17 +79,13 @@ export class FlacSource implements AudioSource {
   private seqLimit = 65536;
   private frames = 0;
 
-  private readonly idxSample: number[] = [];
-  private readonly idxByte: number[] = [];
-  private idxSpacing = 0;
+  /** Verified frame boundaries (created when the first frame is known). */
+  private index = new SeekIndex(0);
   private seekPoints: SeekPoint[];
 
   private cursor: Point | null = null;
   private cache: DecodedFrame[] = [];
-  private readonly js = new JsFrameDecoder();
-  private wasm: WasmFrameDecoder | null = null;
-  private ints: Float64Array[] = [];
-  private readonly stats = { libflac: 0, typescript: 0, libflacFailures: 0 };
+  private readonly decoders: FrameDecoders;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -110,6 +99,7 @@ export class FlacSource implements AudioSource {
     this.audioEnd = file.size;
     this.seekPoints = headers.seekPoints;
     this.window = new ByteWindow(file, file.size, MAX_WINDOW);
+    this.decoders = new FrameDecoders(headers.streamInfo, options.decoder ?? 'auto');
     const si = headers.streamInfo;
     this.format = {
       container: 'flac',
@@ -152,7 +142,7 @@ export class FlacSource implements AudioSource {
 
   /** Frames decoded by each decoder, and frames libFLAC failed on (then decoded in TypeScript). */
   get decoderStats(): { libflac: number; typescript: number; libflacFailures: number } {
-    return { ...this.stats };
+    return { ...this.decoders.stats };
   }
 
   async read(startFrame: number, frames: number, into?: Float32Array[]): Promise<Float32Array[]> {
@@ -194,7 +184,7 @@ export class FlacSource implements AudioSource {
     this.closed = true;
     await this.queue.catch(() => undefined);
     this.cache = [];
-    await this.wasm?.free();
+    await this.decoders.free();
     await this.file.close();
   }
 
@@ -230,8 +220,8 @@ export class FlacSource implements AudioSource {
       this.meta.warnings.push(`the first frame is numbered from sample ${this.sampleBase} (a stream cut out of a longer one); positions count from it`);
     }
     this.seqLimit = Math.max(8 * first.blockSize, 32768);
-    this.idxSpacing = Math.max(8 * first.blockSize, 16384);
-    this.remember({ byte: this.audioStart, sample: 0 });
+    this.index = new SeekIndex(Math.max(8 * first.blockSize, 16384));
+    this.index.remember({ byte: this.audioStart, sample: 0 });
 
     const total = si.totalSamples;
     const tail = await this.inspectTail();
@@ -359,7 +349,7 @@ export class FlacSource implements AudioSource {
       const q = candidates[k]!;
       const h = parseFrameHeader(buf, q - base, fileEnd - base)!;
       try {
-        const { length } = this.js.decode(buf.subarray(q - base, fileEnd - base), h, this.bitsOf(h));
+        const { length } = this.decoders.js.decode(buf.subarray(q - base, fileEnd - base), h, this.bitsOf(h));
         if (crc16(buf, q - base, q - base + length) === 0) {
           this.meta.warnings.push(`${fileEnd - q - length} bytes after the last frame are not FLAC audio (ignored)`);
           this.setAudioEnd(q + length);
@@ -383,7 +373,7 @@ export class FlacSource implements AudioSource {
     while (at.byte < this.audioEnd) {
       const f = await this.locate(at.byte);
       if (f.sample !== at.sample) throw this.discontinuity(f, at.sample);
-      this.remember(f);
+      this.index.remember(f);
       at = { byte: f.end, sample: f.sample + f.header.blockSize };
     }
     return at.sample;
@@ -482,7 +472,7 @@ export class FlacSource implements AudioSource {
     const view = this.window.buf.subarray(byte - this.window.start, limit - this.window.start);
     let length: number;
     try {
-      length = this.js.decode(view, h, this.bitsOf(h)).length;
+      length = this.decoders.js.decode(view, h, this.bitsOf(h)).length;
     } catch {
       return null;
     }
@@ -553,7 +543,7 @@ export class FlacSource implements AudioSource {
         continue;
       }
       if (f.sample !== at.sample) throw this.discontinuity(f, at.sample);
-      this.remember(f);
+      this.index.remember(f);
       this.cursor = { byte: f.end, sample: f.sample + f.header.blockSize };
       if (pos < this.cursor.sample) return this.decode(f);
     }
@@ -576,39 +566,14 @@ export class FlacSource implements AudioSource {
     const h = f.header;
     const bits = this.bitsOf(h);
     const n = h.blockSize;
-    const size = f.end - f.byte;
-    await this.window.ensure(f.byte, size);
+    await this.window.ensure(f.byte, f.end - f.byte);
     const bytes = this.window.buf.subarray(f.byte - this.window.start, f.end - this.window.start);
-    let ints: Float64Array[] | null = null;
-    // libFLAC decodes the run from frame 0 on (see WasmFrameDecoder); every other frame, and
-    // any frame libFLAC fails on, goes to the TypeScript decoder. Both are exact: the corpus
-    // MD5s are checked through each of them.
-    if (this.options.decoder !== 'js' && this.sampleBase === 0 && WasmFrameDecoder.canDecode(bits, size, n)) {
-      this.wasm ??= new WasmFrameDecoder(this.streamHeader());
-      if (this.wasm.accepts(f.sample)) {
-        while (this.ints.length < h.channels) this.ints.push(new Float64Array(0));
-        for (let c = 0; c < h.channels; c++) if (this.ints[c]!.length < n) this.ints[c] = new Float64Array(n);
-        try {
-          await this.wasm.decode(bytes, h, bits, this.ints, f.sample);
-          ints = this.ints;
-          this.stats.libflac++;
-        } catch {
-          // Whatever went wrong in libFLAC (a frame error, a trap, a wasm that will not build),
-          // the TypeScript decoder below decides whether the frame is good.
-          this.stats.libflacFailures++;
-        }
-      }
-    }
-    if (!ints) {
-      try {
-        const r = this.js.decode(this.window.buf.subarray(f.byte - this.window.start, f.end - this.window.start), h, bits);
-        if (r.length !== size) throw new FrameError(`the subframes end at byte ${r.length} of a ${size}-byte frame`);
-        ints = r.samples;
-        this.stats.typescript++;
-      } catch (err) {
-        if (err instanceof FrameError) throw this.dataError(f.byte, err.message);
-        throw err;
-      }
+    let ints: Float64Array[];
+    try {
+      ints = await this.decoders.decode(bytes, h, bits, f.sample, this.sampleBase !== 0);
+    } catch (err) {
+      if (err instanceof FrameError) throw this.dataError(f.byte, err.message);
+      throw err;
     }
     const scale = 1 / 2 ** (bits - 1);
     const data: Float32Array[] = [];
@@ -624,22 +589,14 @@ export class FlacSource implements AudioSource {
     return frame;
   }
 
-  /** 'fLaC' + STREAMINFO marked as the last metadata block: what libFLAC needs before frames. */
-  private streamHeader(): Uint8Array {
-    const h = new Uint8Array(4 + 4 + 34);
-    h.set([0x66, 0x4c, 0x61, 0x43, 0x80, 0, 0, 34]);
-    h.set(this.streamInfo.raw, 8);
-    return h;
-  }
-
   // ---------------------------------------------------------------- seeking
 
   /** A verified frame boundary at or before `pos`, close enough to walk from. */
   private async seek(pos: number): Promise<Point> {
-    let lo = this.indexBefore(pos);
+    let lo = this.index.before(pos);
     if (this.cursor && this.cursor.sample <= pos && this.cursor.sample > lo.sample) lo = this.cursor;
     lo = await this.useSeekTable(pos, lo);
-    let hi: Point = this.indexAfter(pos) ?? { byte: this.audioEnd, sample: Math.max(this.frames, pos + 1) };
+    let hi: Point = this.index.after(pos) ?? { byte: this.audioEnd, sample: Math.max(this.frames, pos + 1) };
     for (let round = 0; round < 64; round++) {
       if (pos - lo.sample <= this.seqLimit || hi.byte - lo.byte <= MIN_BISECT_BYTES) return lo;
       const span = hi.byte - lo.byte;
@@ -652,7 +609,7 @@ export class FlacSource implements AudioSource {
         continue;
       }
       if (f.sample <= lo.sample || f.sample >= hi.sample) return lo; // numbering disagrees: walk and let that report it
-      this.remember(f);
+      this.index.remember(f);
       if (f.sample <= pos) lo = { byte: f.byte, sample: f.sample };
       else hi = { byte: f.byte, sample: f.sample };
     }
@@ -673,62 +630,13 @@ export class FlacSource implements AudioSource {
       const h = byte < this.audioEnd ? await this.headerAt(byte) : null;
       if (h && !this.inconsistency(h) && this.sampleOf(h) === sp.sample && (await this.frameEnd(byte, h)) !== null) {
         const point = { byte, sample: sp.sample };
-        this.remember(point);
+        this.index.remember(point);
         return point;
       }
       this.seekPoints.splice(best, 1);
       if (!this.meta.warnings.some((w) => w.startsWith('SEEKTABLE'))) this.meta.warnings.push('SEEKTABLE points to places that are not frames (ignored)');
     }
     return lo;
-  }
-
-  private indexBefore(pos: number): Point {
-    let lo = 0;
-    let hi = this.idxSample.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.idxSample[mid]! <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return { byte: this.idxByte[lo]!, sample: this.idxSample[lo]! };
-  }
-
-  private indexAfter(pos: number): Point | null {
-    const s = this.idxSample;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! <= pos) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < s.length ? { byte: this.idxByte[lo]!, sample: s[lo]! } : null;
-  }
-
-  /** Records a frame boundary in the sparse index (bounded: constant memory for any length). */
-  private remember(p: Point): void {
-    const s = this.idxSample;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! < p.sample) lo = mid + 1;
-      else hi = mid;
-    }
-    const near = (i: number) => i >= 0 && i < s.length && Math.abs(s[i]! - p.sample) < this.idxSpacing;
-    if (s.length > 0 && (near(lo) || near(lo - 1))) return;
-    s.splice(lo, 0, p.sample);
-    this.idxByte.splice(lo, 0, p.byte);
-    if (s.length > MAX_INDEX) {
-      let k = 0;
-      for (let i = 0; i < s.length; i += 2, k++) {
-        s[k] = s[i]!;
-        this.idxByte[k] = this.idxByte[i]!;
-      }
-      s.length = k;
-      this.idxByte.length = k;
-      this.idxSpacing *= 2;
-    }
   }
 
   // ---------------------------------------------------------------- errors and plumbing
