@@ -2,11 +2,12 @@ import { StemkitError } from '../../errors.js';
 import { channelLayout } from '../channels.js';
 import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource, ChunkInfo, OpenOptions } from '../types.js';
-import { CRC16_TABLE, crc16 } from './crc.js';
-import { MAX_HEADER_BYTES, isSync, parseFrameHeader, type FrameHeader } from './frame-header.js';
+import { crc16 } from './crc.js';
+import { isSync, parseFrameHeader } from './frame-header.js';
 import { FrameError } from './js-decoder.js';
 import { parseFlacHeaders, type FlacHeaders, type SeekPoint, type StreamInfo } from './metadata.js';
 import { FrameDecoders, type DecoderChoice } from './frame-decoders.js';
+import { DATA_HINT, Framing, frameBound, type LocatedFrame } from './framing.js';
 import { SeekIndex, type Point } from './seek-index.js';
 import { ByteWindow } from './window.js';
 
@@ -16,14 +17,6 @@ export interface FlacOpenOptions extends OpenOptions {
    * 'js': the TypeScript decoder for every frame (tests use it to cross-check the two).
    */
   decoder?: DecoderChoice;
-}
-
-/** A frame whose start was checked (header CRC-8) and whose end was found (CRC-16). */
-interface LocatedFrame {
-  byte: number;
-  end: number;
-  header: FrameHeader;
-  sample: number;
 }
 
 interface DecodedFrame {
@@ -38,31 +31,20 @@ const CACHE_FRAMES = 4;
 const MIN_BISECT_BYTES = 64 * 1024;
 /** The largest window: a 65536-sample 8-channel 33-bit verbatim frame with slack fits. */
 const MAX_WINDOW = 4 * 1024 * 1024;
-const DATA_HINT = 'the FLAC audio data is damaged; re-encode or re-export the file from its source';
-
-/** The most bytes a frame with these parameters can take (how far its end is searched for). */
-export function frameBound(channels: number, blockSize: number, bits: number): number {
-  // A verbatim frame at (bits+1) per sample (the side channel) is the most any encoder writes;
-  // 25 % on top tolerates odd encoders.
-  return 1024 + Math.ceil((1.25 * channels * blockSize * (bits + 1)) / 8);
-}
 
 /**
- * Random-access FLAC reader.
+ * Random-access FLAC reader over any ByteSource.
  *
- * Design: frames are found by their headers (sync + CRC-8) and their ends by the CRC-16 that
- * closes every frame, so each frame is handed to the decoder whole. A forward cursor (byte,
- * sample) makes sequential reads one pass over the file; the last few decoded frames are kept
- * for overlapping reads. A read far from the cursor (backward, or forward by more than
- * `seqLimit` samples) seeks: from the nearest known boundary (a sparse index recorded while
- * reading, verified SEEKTABLE points, the first frame) it bisects the byte range, probing for
- * the next verified frame and reading its sample number, then walks forward frame by frame
- * (CRC-16 only, no decoding) and decodes just the frame that holds the target.
- *
- * Decoding: libFLAC (wasm) for the run of frames from frame 0 on, in order, at 8/16/24 bits;
- * the TypeScript decoder for everything else (see WasmFrameDecoder for why). Memory is bounded
- * by the largest frame (window, decoder buffers), CACHE_FRAMES decoded frames and MAX_INDEX
- * index entries, whatever the file length.
+ * Frames are found by Framing (framing.ts: header sync + CRC-8, end by CRC-16), each handed to
+ * FrameDecoders (frame-decoders.ts: libFLAC where it is exact, TypeScript elsewhere) whole. A
+ * forward cursor (byte, sample) makes sequential reads one pass over the file; the last few decoded
+ * frames are kept for overlapping reads. A read far from the cursor (backward, or forward by more
+ * than `seqLimit` samples) seeks: from the nearest known boundary (SeekIndex, seek-index.ts: a
+ * sparse index recorded while reading; verified SEEKTABLE points; the first frame) it bisects the
+ * byte range, probing for the next verified frame and reading its sample number, then walks
+ * forward frame by frame (CRC-16 only, no decoding) and decodes just the frame that holds the
+ * target. Memory is bounded by the largest frame (window, decoder buffers), CACHE_FRAMES decoded
+ * frames and the index's bound, whatever the file length.
  */
 export class FlacSource implements AudioSource {
   readonly format: AudioFormat;
@@ -71,11 +53,7 @@ export class FlacSource implements AudioSource {
 
   private readonly window: ByteWindow;
   private readonly audioStart: number;
-  private audioEnd: number;
-  private first: FrameHeader | null = null;
-  private nominalBlock = 0;
-  /** Sample number of the first frame; positions are counted from it (0 in any normal file). */
-  private sampleBase = 0;
+  private readonly framing: Framing;
   private seqLimit = 65536;
   private frames = 0;
 
@@ -96,7 +74,6 @@ export class FlacSource implements AudioSource {
   ) {
     this.streamInfo = headers.streamInfo;
     this.audioStart = headers.audioStart;
-    this.audioEnd = file.size;
     this.seekPoints = headers.seekPoints;
     this.window = new ByteWindow(file, file.size, MAX_WINDOW);
     this.decoders = new FrameDecoders(headers.streamInfo, options.decoder ?? 'auto');
@@ -121,6 +98,7 @@ export class FlacSource implements AudioSource {
       unknownChunks: headers.unknownChunks,
       warnings: headers.warnings,
     };
+    this.framing = new Framing(file.path, this.window, headers.streamInfo, this.decoders.js, this.meta.warnings, file.size);
   }
 
   /** Opens a FLAC stream from any ByteSource; the source is closed with the FlacSource. */
@@ -192,32 +170,32 @@ export class FlacSource implements AudioSource {
 
   private async init(): Promise<void> {
     const si = this.streamInfo;
-    if (this.audioStart >= this.audioEnd) {
+    if (this.audioStart >= this.framing.audioEnd) {
       if (si.totalSamples > 0) {
-        this.truncated(`the file ends after the metadata: no audio frames (STREAMINFO declares ${si.totalSamples} samples)`);
+        this.framing.truncated(`the file ends after the metadata: no audio frames (STREAMINFO declares ${si.totalSamples} samples)`);
       }
       this.setFrames(0);
       return;
     }
-    const first = await this.headerAt(this.audioStart);
+    const first = await this.framing.headerAt(this.audioStart);
     if (!first) {
       throw new StemkitError('E_BAD_DATA', `${this.path}: no FLAC frame header where the audio should start (byte ${this.audioStart})`, {
         file: this.path,
         hint: DATA_HINT,
       });
     }
-    this.first = first;
-    this.nominalBlock = first.blockSize;
-    const mismatch = this.inconsistency(first);
+    this.framing.first = first;
+    this.framing.nominalBlock = first.blockSize;
+    const mismatch = this.framing.inconsistency(first);
     if (mismatch) {
       throw new StemkitError('E_BAD_HEADER', `${this.path}: STREAMINFO does not match the audio frames: ${mismatch}`, {
         file: this.path,
         hint: 'the FLAC header is wrong or the stream changes format mid-file; re-encode the file from its source',
       });
     }
-    this.sampleBase = this.sampleOf(first);
-    if (this.sampleBase !== 0) {
-      this.meta.warnings.push(`the first frame is numbered from sample ${this.sampleBase} (a stream cut out of a longer one); positions count from it`);
+    this.framing.sampleBase = this.framing.sampleOf(first);
+    if (this.framing.sampleBase !== 0) {
+      this.meta.warnings.push(`the first frame is numbered from sample ${this.framing.sampleBase} (a stream cut out of a longer one); positions count from it`);
     }
     this.seqLimit = Math.max(8 * first.blockSize, 32768);
     this.index = new SeekIndex(Math.max(8 * first.blockSize, 16384));
@@ -235,12 +213,12 @@ export class FlacSource implements AudioSource {
         this.meta.warnings.push(`audio is cut short: ${tail.end} of ${total} samples present`);
         this.setFrames(tail.end);
       } else {
-        this.truncated(`audio is cut short: the last frame ends at sample ${tail.end} of ${total} declared in STREAMINFO`);
+        this.framing.truncated(`audio is cut short: the last frame ends at sample ${tail.end} of ${total} declared in STREAMINFO`);
       }
     } else if (tail.kind === 'truncated') {
-      if (!allow) this.truncated(`the last frame (byte ${tail.byte}, sample ${tail.sample}) is cut off at the end of the file`);
+      if (!allow) this.framing.truncated(`the last frame (byte ${tail.byte}, sample ${tail.sample}) is cut off at the end of the file`);
       this.meta.warnings.push(`audio is cut short: the last frame is incomplete; ${tail.sample}${total ? ` of ${total}` : ''} samples present`);
-      this.setAudioEnd(tail.byte);
+      this.framing.setAudioEnd(tail.byte);
       this.setFrames(tail.sample);
     } else if (total > 0) {
       this.setFrames(total);
@@ -256,21 +234,14 @@ export class FlacSource implements AudioSource {
     this.format.frames = n;
   }
 
-  private truncated(what: string): never {
-    throw new StemkitError('E_TRUNCATED', `${this.path}: ${what}`, {
-      file: this.path,
-      hint: 'the file was not fully written or copied; export or copy it again',
-    });
-  }
-
   /**
    * Where the audio may end: the end of the file, or before an ID3v1 and/or APEv2 tag there.
    * Tags are only believed when a frame ends exactly at their start (see inspectTail), so three
    * bytes of audio that happen to read "TAG" cannot cut a file short.
    */
   private async possibleEnds(): Promise<Array<{ end: number; tags: ChunkInfo[] }>> {
-    const ends = [{ end: this.audioEnd, tags: [] as ChunkInfo[] }];
-    let end = this.audioEnd;
+    const ends = [{ end: this.framing.audioEnd, tags: [] as ChunkInfo[] }];
+    let end = this.framing.audioEnd;
     const tags: ChunkInfo[] = [];
     for (let guard = 0; guard < 4 && end > this.audioStart; guard++) {
       if (end - this.audioStart >= 128) {
@@ -302,11 +273,6 @@ export class FlacSource implements AudioSource {
     return ends;
   }
 
-  private setAudioEnd(end: number): void {
-    this.audioEnd = end;
-    this.window.limit = end;
-  }
-
   /**
    * Looks at the end of the audio for the last frame, in a window of a few frames: a frame
    * that ends exactly there gives the stream length at O(1) cost; a last frame that decodes but
@@ -315,10 +281,10 @@ export class FlacSource implements AudioSource {
   private async inspectTail(): Promise<
     { kind: 'complete'; end: number } | { kind: 'truncated'; byte: number; sample: number } | { kind: 'unknown' }
   > {
-    const first = this.first!;
+    const first = this.framing.first!;
     const si = this.streamInfo;
     const ends = await this.possibleEnds();
-    const fileEnd = this.audioEnd;
+    const fileEnd = this.framing.audioEnd;
     const bound = frameBound(si.channels, Math.max(first.blockSize, si.maxBlockSize), si.bitsPerSample);
     const from = Math.max(this.audioStart, fileEnd - Math.min(MAX_WINDOW - 65536, 2 * bound + 65536));
     await this.window.ensure(from, fileEnd - from);
@@ -328,7 +294,7 @@ export class FlacSource implements AudioSource {
     for (let q = from; q + 1 < fileEnd; q++) {
       if (buf[q - base] !== 0xff || !isSync(buf, q - base)) continue;
       const h = parseFrameHeader(buf, q - base, fileEnd - base);
-      if (h && !this.inconsistency(h) && this.sampleOf(h) >= 0) candidates.push(q);
+      if (h && !this.framing.inconsistency(h) && this.framing.sampleOf(h) >= 0) candidates.push(q);
     }
     for (const { end, tags } of ends) {
       for (let k = candidates.length - 1; k >= 0; k--) {
@@ -336,12 +302,12 @@ export class FlacSource implements AudioSource {
         if (q >= end || crc16(buf, q - base, end - base) !== 0) continue;
         const h = parseFrameHeader(buf, q - base, end - base);
         if (!h) continue;
-        this.setAudioEnd(end);
+        this.framing.setAudioEnd(end);
         for (const tag of tags) {
           this.meta.chunks.push(tag);
           this.meta.unknownChunks.push(tag.id);
         }
-        return { kind: 'complete', end: this.sampleOf(h) + h.blockSize };
+        return { kind: 'complete', end: this.framing.sampleOf(h) + h.blockSize };
       }
     }
     // Nothing ends where the audio may end. A last frame followed by junk still decodes on its own.
@@ -349,11 +315,11 @@ export class FlacSource implements AudioSource {
       const q = candidates[k]!;
       const h = parseFrameHeader(buf, q - base, fileEnd - base)!;
       try {
-        const { length } = this.decoders.js.decode(buf.subarray(q - base, fileEnd - base), h, this.bitsOf(h));
+        const { length } = this.decoders.js.decode(buf.subarray(q - base, fileEnd - base), h, this.framing.bitsOf(h));
         if (crc16(buf, q - base, q - base + length) === 0) {
           this.meta.warnings.push(`${fileEnd - q - length} bytes after the last frame are not FLAC audio (ignored)`);
-          this.setAudioEnd(q + length);
-          return { kind: 'complete', end: this.sampleOf(h) + h.blockSize };
+          this.framing.setAudioEnd(q + length);
+          return { kind: 'complete', end: this.framing.sampleOf(h) + h.blockSize };
         }
       } catch {
         // not a whole frame
@@ -362,7 +328,7 @@ export class FlacSource implements AudioSource {
     if (candidates.length > 0) {
       const q = candidates[candidates.length - 1]!;
       const h = parseFrameHeader(buf, q - base, fileEnd - base)!;
-      return { kind: 'truncated', byte: q, sample: this.sampleOf(h) };
+      return { kind: 'truncated', byte: q, sample: this.framing.sampleOf(h) };
     }
     return { kind: 'unknown' };
   }
@@ -370,151 +336,13 @@ export class FlacSource implements AudioSource {
   /** Walks every frame (no decoding) to count samples; fills the index on the way. */
   private async scanAll(): Promise<number> {
     let at: Point = { byte: this.audioStart, sample: 0 };
-    while (at.byte < this.audioEnd) {
-      const f = await this.locate(at.byte);
+    while (at.byte < this.framing.audioEnd) {
+      const f = await this.framing.locate(at.byte);
       if (f.sample !== at.sample) throw this.discontinuity(f, at.sample);
       this.index.remember(f);
       at = { byte: f.end, sample: f.sample + f.header.blockSize };
     }
     return at.sample;
-  }
-
-  // ---------------------------------------------------------------- frames
-
-  private bitsOf(h: FrameHeader): number {
-    return h.bitsPerSample || this.streamInfo.bitsPerSample;
-  }
-
-  private sampleOf(h: FrameHeader): number {
-    return (h.variable ? h.number : h.number * this.nominalBlock) - this.sampleBase;
-  }
-
-  /** Why a frame cannot belong to this stream, or null. stemkit reads constant-format streams only. */
-  private inconsistency(h: FrameHeader): string | null {
-    const si = this.streamInfo;
-    if (h.channels !== si.channels) return `a frame has ${h.channels} channel(s), STREAMINFO says ${si.channels}`;
-    if (h.bitsPerSample !== 0 && h.bitsPerSample !== si.bitsPerSample) {
-      return `a frame has ${h.bitsPerSample}-bit samples, STREAMINFO says ${si.bitsPerSample}`;
-    }
-    if (h.sampleRate !== 0 && h.sampleRate !== si.sampleRate) return `a frame is at ${h.sampleRate} Hz, STREAMINFO says ${si.sampleRate}`;
-    const first = this.first;
-    if (first) {
-      if (h.variable !== first.variable) return 'the stream mixes fixed and variable block sizes';
-      if (!h.variable && h.blockSize > this.nominalBlock) return `a frame of ${h.blockSize} samples in a stream of ${this.nominalBlock}-sample blocks`;
-    }
-    return null;
-  }
-
-  private async headerAt(byte: number): Promise<FrameHeader | null> {
-    const n = await this.window.ensure(byte, MAX_HEADER_BYTES);
-    if (n < 2) return null;
-    return parseFrameHeader(this.window.buf, byte - this.window.start, byte - this.window.start + n);
-  }
-
-  /**
-   * The end of the frame starting at `byte`: the first position after which the running CRC-16
-   * is 0 and a valid frame header (or the end of the audio) follows. Null when there is none
-   * within the largest size such a frame can have.
-   */
-  private async frameEnd(byte: number, h: FrameHeader): Promise<number | null> {
-    const limit = Math.min(this.audioEnd, byte + frameBound(h.channels, h.blockSize, this.bitsOf(h)));
-    const minEnd = byte + h.length + 3;
-    const w = this.window;
-    let crc = 0;
-    let p = byte;
-    while (p < limit) {
-      const avail = await w.ensure(byte, Math.min(limit - byte, p - byte + 65536));
-      const buf = w.buf;
-      const base = w.start;
-      const stop = byte + avail;
-      let zero = false;
-      while (p < stop) {
-        crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[(crc >>> 8) ^ buf[p - base]!]!;
-        p++;
-        if (crc === 0 && p >= minEnd) {
-          zero = true;
-          break;
-        }
-      }
-      if (!zero) continue;
-      if (p === this.audioEnd) return p;
-      const got = await w.ensure(byte, p - byte + MAX_HEADER_BYTES);
-      if (parseFrameHeader(w.buf, p - w.start, byte + got - w.start)) return p;
-    }
-    return null;
-  }
-
-  /** The frame at a boundary the caller believes in; anything else is corrupt data. */
-  private async locate(byte: number): Promise<LocatedFrame> {
-    const h = await this.headerAt(byte);
-    if (!h) throw this.dataError(byte, 'no valid frame header (lost sync)');
-    const mismatch = this.inconsistency(h);
-    if (mismatch) throw this.dataError(byte, `${mismatch}; stemkit reads constant-format FLAC only`);
-    const end = (await this.frameEnd(byte, h)) ?? (await this.endBeforeJunk(byte, h));
-    if (end === null) {
-      if (byte + frameBound(h.channels, h.blockSize, this.bitsOf(h)) >= this.audioEnd) {
-        this.truncated(`the frame at byte ${byte} runs past the end of the file`);
-      }
-      throw this.dataError(byte, 'damaged: no end where the CRC-16 matches and another frame follows');
-    }
-    return { byte, end, header: h, sample: this.sampleOf(h) };
-  }
-
-  /**
-   * A frame whose end has no frame header after it may be the last frame, followed by bytes
-   * that are not FLAC (a tag stemkit does not know, padding, garbage). It is, when it decodes
-   * to a length at which its CRC-16 matches and no frame starts anywhere after it; the audio
-   * then ends there. Returns that end, or null.
-   */
-  private async endBeforeJunk(byte: number, h: FrameHeader): Promise<number | null> {
-    const limit = Math.min(this.audioEnd, byte + frameBound(h.channels, h.blockSize, this.bitsOf(h)));
-    await this.window.ensure(byte, limit - byte);
-    const view = this.window.buf.subarray(byte - this.window.start, limit - this.window.start);
-    let length: number;
-    try {
-      length = this.decoders.js.decode(view, h, this.bitsOf(h)).length;
-    } catch {
-      return null;
-    }
-    if (crc16(view, 0, length) !== 0) return null;
-    const end = byte + length;
-    if ((await this.frameAfter(end, this.audioEnd, true)) !== null) return null;
-    this.meta.warnings.push(`${this.audioEnd - end} bytes after the last frame are not FLAC audio (ignored)`);
-    this.setAudioEnd(end);
-    return end;
-  }
-
-  /**
-   * The first verified frame starting in [from, limit), or null. Unless `unbounded`, the search
-   * stops after a few frames' worth of bytes and answers 'gave-up' if it did not reach `limit`.
-   */
-  private async frameAfter(from: number, limit: number, unbounded = false): Promise<LocatedFrame | null | 'gave-up'> {
-    const first = this.first!;
-    const reach = unbounded ? limit : from + 2 * frameBound(first.channels, Math.max(first.blockSize, this.streamInfo.maxBlockSize), this.bitsOf(first)) + 65536;
-    const stopAt = Math.min(limit, reach);
-    let q = from;
-    while (q < stopAt) {
-      const avail = await this.window.ensure(q, Math.min(stopAt - q, 65536) + MAX_HEADER_BYTES);
-      if (avail <= 0) break;
-      const buf = this.window.buf;
-      const base = this.window.start;
-      const scanEnd = Math.min(q + avail, stopAt);
-      const dataEnd = q + avail;
-      let hit: FrameHeader | null = null;
-      for (; q < scanEnd; q++) {
-        if (buf[q - base] !== 0xff || !isSync(buf, q - base)) continue;
-        const h = parseFrameHeader(buf, q - base, dataEnd - base);
-        if (h && !this.inconsistency(h)) {
-          hit = h;
-          break;
-        }
-      }
-      if (!hit) continue;
-      const end = await this.frameEnd(q, hit);
-      if (end !== null) return { byte: q, end, header: hit, sample: this.sampleOf(hit) };
-      q++;
-    }
-    return stopAt < limit ? 'gave-up' : null;
   }
 
   // ---------------------------------------------------------------- reading
@@ -532,12 +360,12 @@ export class FlacSource implements AudioSource {
     for (;;) {
       // The cursor only moves forward (end > byte) and stops at the end of the audio.
       const at: Point = this.cursor;
-      if (at.byte >= this.audioEnd) {
-        this.truncated(`the audio ends at sample ${at.sample} but the stream should hold ${this.frames}`);
+      if (at.byte >= this.framing.audioEnd) {
+        this.framing.truncated(`the audio ends at sample ${at.sample} but the stream should hold ${this.frames}`);
       }
       let f: LocatedFrame;
       try {
-        f = await this.locate(at.byte);
+        f = await this.framing.locate(at.byte);
       } catch (err) {
         this.cursor = await this.skipDamaged(at, pos, err);
         continue;
@@ -555,24 +383,24 @@ export class FlacSource implements AudioSource {
    * rest of the file stays readable; otherwise report the damage.
    */
   private async skipDamaged(at: Point, pos: number, err: unknown): Promise<Point> {
-    const h = await this.headerAt(at.byte);
-    if (!h || this.inconsistency(h) || this.sampleOf(h) !== at.sample || pos < at.sample + h.blockSize) throw err;
-    const next = await this.frameAfter(at.byte + 1, this.audioEnd);
+    const h = await this.framing.headerAt(at.byte);
+    if (!h || this.framing.inconsistency(h) || this.framing.sampleOf(h) !== at.sample || pos < at.sample + h.blockSize) throw err;
+    const next = await this.framing.frameAfter(at.byte + 1, this.framing.audioEnd);
     if (next === null || next === 'gave-up' || next.sample !== at.sample + h.blockSize) throw err;
     return { byte: next.byte, sample: next.sample };
   }
 
   private async decode(f: LocatedFrame): Promise<DecodedFrame> {
     const h = f.header;
-    const bits = this.bitsOf(h);
+    const bits = this.framing.bitsOf(h);
     const n = h.blockSize;
     await this.window.ensure(f.byte, f.end - f.byte);
     const bytes = this.window.buf.subarray(f.byte - this.window.start, f.end - this.window.start);
     let ints: Float64Array[];
     try {
-      ints = await this.decoders.decode(bytes, h, bits, f.sample, this.sampleBase !== 0);
+      ints = await this.decoders.decode(bytes, h, bits, f.sample, this.framing.sampleBase !== 0);
     } catch (err) {
-      if (err instanceof FrameError) throw this.dataError(f.byte, err.message);
+      if (err instanceof FrameError) throw this.framing.dataError(f.byte, err.message);
       throw err;
     }
     const scale = 1 / 2 ** (bits - 1);
@@ -596,13 +424,13 @@ export class FlacSource implements AudioSource {
     let lo = this.index.before(pos);
     if (this.cursor && this.cursor.sample <= pos && this.cursor.sample > lo.sample) lo = this.cursor;
     lo = await this.useSeekTable(pos, lo);
-    let hi: Point = this.index.after(pos) ?? { byte: this.audioEnd, sample: Math.max(this.frames, pos + 1) };
+    let hi: Point = this.index.after(pos) ?? { byte: this.framing.audioEnd, sample: Math.max(this.frames, pos + 1) };
     for (let round = 0; round < 64; round++) {
       if (pos - lo.sample <= this.seqLimit || hi.byte - lo.byte <= MIN_BISECT_BYTES) return lo;
       const span = hi.byte - lo.byte;
       const ratio = round % 2 === 0 ? (pos - lo.sample) / Math.max(1, hi.sample - lo.sample) : 0.5;
       const probe = Math.min(hi.byte - 1, Math.max(lo.byte + 1, lo.byte + Math.floor(span * ratio) - 4096));
-      const f = await this.frameAfter(probe, hi.byte);
+      const f = await this.framing.frameAfter(probe, hi.byte);
       if (f === 'gave-up') return lo;
       if (f === null) {
         hi = { byte: probe, sample: hi.sample };
@@ -627,8 +455,8 @@ export class FlacSource implements AudioSource {
       if (best < 0) return lo;
       const sp = this.seekPoints[best]!;
       const byte = this.audioStart + sp.offset;
-      const h = byte < this.audioEnd ? await this.headerAt(byte) : null;
-      if (h && !this.inconsistency(h) && this.sampleOf(h) === sp.sample && (await this.frameEnd(byte, h)) !== null) {
+      const h = byte < this.framing.audioEnd ? await this.framing.headerAt(byte) : null;
+      if (h && !this.framing.inconsistency(h) && this.framing.sampleOf(h) === sp.sample && (await this.framing.frameEnd(byte, h)) !== null) {
         const point = { byte, sample: sp.sample };
         this.index.remember(point);
         return point;
@@ -641,12 +469,8 @@ export class FlacSource implements AudioSource {
 
   // ---------------------------------------------------------------- errors and plumbing
 
-  private dataError(byte: number, why: string): StemkitError {
-    return new StemkitError('E_BAD_DATA', `${this.path}: FLAC frame at byte ${byte}: ${why}`, { file: this.path, hint: DATA_HINT });
-  }
-
   private discontinuity(f: LocatedFrame, expected: number): StemkitError {
-    return this.dataError(f.byte, `starts at sample ${f.sample} where sample ${expected} was expected (frames missing or misnumbered)`);
+    return this.framing.dataError(f.byte, `starts at sample ${f.sample} where sample ${expected} was expected (frames missing or misnumbered)`);
   }
 
   private usage(what: string): StemkitError {
