@@ -22,6 +22,7 @@ export { PROFILES, resolveProfile, type Profile } from './check/profiles.js';
 export type { CheckReport, CheckedFile, FileMeasure, Finding, NullSummary } from './check/types.js';
 export { RULE_IDS, RULE_TABLE, type RuleEntry, type RuleId, type SeveritySetting } from './check/rules/index.js';
 export { renderText } from './report/text.js';
+export type { ReportOptions, ReportRenderer } from './report/options.js';
 export { renderJunit } from './report/junit.js';
 export { renderHtml } from './report/html.js';
 export { loadSession, resolveSession, type ResolvedSession } from './session/load.js';

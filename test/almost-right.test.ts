@@ -169,7 +169,7 @@ describe('almost-right packages: what the mix is', () => {
     const report = await check(demo.stems, mastered(demo.mix), { profile: 'ni-stems' });
     expect(report.ok).toBe(true);
     expect(rules(report, 'null.master-processing')[0]!.severity).toBe('warning');
-    const text = renderText(report, { write: () => true });
+    const text = renderText(report);
     expect(text.split('\n')[0]).toMatch(/^PASS with warnings/);
     expect(text).toMatch(/does not null — residual peak .* \(tolerated as a warning by the ni-stems profile\)/);
   });
@@ -185,7 +185,7 @@ describe('almost-right packages: what the mix is', () => {
     expect(report.ok).toBe(true);
     expect(report.nullSkipped).toBe('null test not run: no reference mix');
     expect(report.stems.every((s) => s.offsetSamples === null)).toBe(true);
-    const text = renderText(report, { write: () => true });
+    const text = renderText(report);
     expect(text.split('\n').slice(0, 2).join('\n')).toMatch(/null test not run: no reference mix/);
     const strict = await check(demo.stems, null, { profile: 'mastering' });
     expect(strict.ok).toBe(false);

@@ -38,7 +38,7 @@ describe('one cause, one finding', () => {
     const naming = report.findings.filter((f) => f.rule === 'package.naming');
     expect(naming).toHaveLength(1);
     expect(naming[0]!.files).toHaveLength(11);
-    const text = renderText(report, { write: () => true });
+    const text = renderText(report);
     expect(text.split('\n').filter((l) => l.includes('timing.tail-truncated'))).toHaveLength(1);
   });
 });

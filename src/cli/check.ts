@@ -14,7 +14,7 @@ import { progressLine } from './progress.js';
 import { refuseOverwrite } from './outputs.js';
 import { RESIDUAL_MARK, residualInputs, writeResidual } from '../check/residual-file.js';
 import { openAudio } from '../audio/open.js';
-import { colours, table, type Writer } from '../report/terminal.js';
+import { colours, table, wantsColour, type Writer } from '../report/terminal.js';
 
 export interface CheckCliOptions {
   mix?: string;
@@ -91,7 +91,7 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
     const body = reports.length === 1 ? reportJson(reports[0]!) : { schema: 'stemkit.check/1', ok: reports.every((r) => r.ok), packages: reports.map(reportJson) };
     out.write(JSON.stringify(body, null, 2) + '\n');
   } else {
-    reports.forEach((r, i) => out.write((i ? '\n' : '') + renderText(r, out)));
+    reports.forEach((r, i) => out.write((i ? '\n' : '') + renderText(r, { colour: wantsColour(out) })));
     if (reports.length > 1) {
       const c = colours(out);
       const rows = [['package', 'verdict', 'errors', 'warnings'].map(c.bold)];
@@ -109,7 +109,7 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
   // A report writer killed earlier left a hidden temp file beside its report: it goes now.
   for (const path of [options.junit, options.html, options.residual]) if (path) await removeStaleTemps(dirname(resolve(path)));
   for (const [i, r] of reports.entries()) {
-    if (options.junit) await writeFileAtomically(pathFor(options.junit, i, reports.length, r.package.dir), renderJunit(r, options.strict));
+    if (options.junit) await writeFileAtomically(pathFor(options.junit, i, reports.length, r.package.dir), renderJunit(r, { strict: Boolean(options.strict) }));
     if (options.html) await writeFileAtomically(pathFor(options.html, i, reports.length, r.package.dir), renderHtml(r));
   }
   if (options.residual && reports[0]) {

@@ -15,7 +15,7 @@ import { resolveSession } from '../session/load.js';
 import { renderSession } from '../session/render.js';
 import type { SessionInput } from '../session/schema.js';
 import { progressLine } from './progress.js';
-import { colours, type Writer } from '../report/terminal.js';
+import { colours, wantsColour, type Writer } from '../report/terminal.js';
 
 const SAMPLE_RATE = 48000;
 
@@ -151,7 +151,7 @@ export async function runDemo(dirArgument: string | undefined, out: Writer, err:
     await writeFileAtomically(htmlPath, renderHtml(report));
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
     out.write(`${c.bold('stemkit demo')}: a ${manifest.durationSec.toFixed(1)} s song as ${tracks.length} multitracks → ${manifest.stems.length} stems + mix, checked, in ${seconds} s\n\n`);
-    out.write(renderText(report, out));
+    out.write(renderText(report, { colour: wantsColour(out) }));
     const where = (p: string) => {
       const r = relative(process.cwd(), p);
       return r === '' ? '.' : r.startsWith('..') ? p : r;

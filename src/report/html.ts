@@ -1,6 +1,7 @@
 import { clock } from '../format.js';
 import type { CheckedFile, CheckReport, Finding, TimeRange } from '../check/types.js';
 import type { Severity } from '../check/profiles.js';
+import type { ReportOptions } from './options.js';
 
 /**
  * The HTML report: one self-contained file (inline CSS and inline SVG, no script, no external
@@ -511,7 +512,7 @@ footer{margin-top:32px;font-size:11.5px;color:#8c959f;border-top:1px solid #e5e8
 `;
 
 /** Renders a check report as one self-contained HTML document. */
-export function renderHtml(report: CheckReport): string {
+export function renderHtml(report: CheckReport, _options: ReportOptions = {}): string {
   const counts = severityCounts(report);
   const verdict = report.ok ? 'PASS' : 'FAIL';
   const title = `stemkit check — ${verdict} — ${report.package.dir}`;

@@ -2,6 +2,7 @@ import type { CheckReport } from '../check/types.js';
 import { RULE_IDS } from '../check/rules/index.js';
 import type { Finding } from '../check/types.js';
 import { basename } from 'node:path';
+import type { ReportOptions } from './options.js';
 
 /** Files named in one grouped finding's text; the JSON report lists them all. */
 const MAX_FILES_LISTED = 20;
@@ -16,7 +17,8 @@ const subjectKey = (rule: string, stem: string | null) => `${rule}\u0000${stem =
  * JUnit XML for CI systems that gate deliveries: one test case per rule and stem (and per rule for
  * the package as a whole); errors fail, warnings fail only under --strict, notes pass with output.
  */
-export function renderJunit(report: CheckReport, strict = false): string {
+export function renderJunit(report: CheckReport, options: ReportOptions = {}): string {
+  const strict = options.strict ?? false;
   const subjects = [...report.stems.map((s) => s.name), ...(report.mix ? [report.mix.name] : []), null];
   const cases: string[] = [];
   let failures = 0;

@@ -8,8 +8,14 @@ export interface Writer {
   isTTY?: boolean;
 }
 
-export function colours(stream: Writer) {
-  const on = Boolean(stream.isTTY) && !process.env.NO_COLOR;
+/** Whether output to `stream` gets colours: a TTY, and NO_COLOR unset. */
+export function wantsColour(stream: Writer): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/** ANSI styles, or identity functions when `target` (a stream, or a decision) is not coloured. */
+export function colours(target: Writer | boolean) {
+  const on = typeof target === 'boolean' ? target : wantsColour(target);
   const wrap = (code: number) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
   return { bold: wrap(1), dim: wrap(2), red: wrap(31), green: wrap(32), yellow: wrap(33), cyan: wrap(36) };
 }

@@ -1,6 +1,7 @@
 import { clock } from '../format.js';
 import type { CheckedFile, CheckReport, Finding } from '../check/types.js';
-import { colours, table, type Writer } from './terminal.js';
+import { colours, table } from './terminal.js';
+import type { ReportOptions } from './options.js';
 
 const dash = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
@@ -44,8 +45,8 @@ function tableStems(report: CheckReport): { shown: CheckedFile[]; hidden: number
 const MAX_PER_RULE = 8;
 
 /** The terminal report: verdict first, then the stem table, then findings by severity. */
-export function renderText(report: CheckReport, out: Writer): string {
-  const c = colours(out);
+export function renderText(report: CheckReport, options: ReportOptions = {}): string {
+  const c = colours(options.colour ?? false);
   const errors = report.findings.filter((f) => f.severity === 'error');
   const warnings = report.findings.filter((f) => f.severity === 'warning');
   const infos = report.findings.filter((f) => f.severity === 'info');

@@ -1,0 +1,12 @@
+import type { CheckReport } from '../check/types.js';
+
+/** What every report renderer takes; each uses the options that apply to it. */
+export interface ReportOptions {
+  /** ANSI colours (text report). Default false; the CLI turns them on for a TTY without NO_COLOR. */
+  colour?: boolean;
+  /** Warnings fail too (JUnit marks them as failures, as `check --strict` does). Default false. */
+  strict?: boolean;
+}
+
+/** The one signature of renderText, renderJunit and renderHtml. */
+export type ReportRenderer = (report: CheckReport, options?: ReportOptions) => string;
