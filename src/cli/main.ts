@@ -79,6 +79,32 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('pack')
+    .description('deliver a checked package to a recipient: naming, format, versions, read-me, checksums, zip')
+    .argument('<package>', 'package folder (stems and mix; stemkit.json when rendered)')
+    .requiredOption('--for <recipient>', 'mix-engineer, mastering, sync-library, film-dme, remix, performance, ni-stems, or one of --recipients')
+    .requiredOption('--out <dir>', 'the delivery folder (written as one unit)')
+    .option('--zip', 'also write <dir>.zip (store-only, deterministic)')
+    .option('--recipients <file>', 'YAML file of your own recipients')
+    .option('--artist <name>', 'artist, for naming templates that use {artist}')
+    .option('--bpm <tempo>', 'tempo, for naming templates that use {bpm}')
+    .option('--key <key>', 'musical key, for naming templates that use {key}')
+    .option('--json', 'print delivery.json')
+    .option('--force', 'replace a non-empty delivery folder (and its zip) once the new one is complete')
+    .action(async (pkg: string, options: import('./pack.js').PackCliOptions) => {
+      code = await (await import('./pack.js')).runPack(pkg, options, process.stdout, process.stderr);
+    });
+
+  program
+    .command('verify')
+    .description('re-hash a received delivery and re-check its nulls')
+    .argument('<delivery>', 'the folder stemkit pack wrote')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      code = await (await import('./pack.js')).runVerify(dir, options, process.stdout);
+    });
+
+  program
     .command('init')
     .description('write a session from a folder of track exports, grouping tracks into stems by name')
     .argument('<tracks-dir>', 'folder of WAV/AIFF/FLAC track exports')

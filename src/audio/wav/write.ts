@@ -23,6 +23,8 @@ export interface WavWriterOptions {
   channelMask?: number;
   /** Adds a Broadcast Wave `bext` chunk with these fields. */
   bext?: BextFields;
+  /** Adds an `iXML` chunk with this document (UTF-8), e.g. the stem's name and role for a delivery. */
+  ixml?: string;
   /** 'auto' (default) switches to RF64 when the data passes 4 GiB; 'always' writes RF64 at any size; 'never' fails at 4 GiB. */
   rf64?: 'auto' | 'always' | 'never';
 }
@@ -232,6 +234,11 @@ class WavSink implements AudioSink {
       const bext = encodeBext(o.bext);
       parts.push(chunkHeader('bext', bext.length), bext);
       if (bext.length % 2) parts.push(new Uint8Array(1));
+    }
+    if (o.ixml !== undefined) {
+      const ixml = new TextEncoder().encode(o.ixml);
+      parts.push(chunkHeader('iXML', ixml.length), ixml);
+      if (ixml.length % 2) parts.push(new Uint8Array(1));
     }
     parts.push(chunkHeader('data', 0));
     const header = concatBytes(parts);
