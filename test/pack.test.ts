@@ -146,3 +146,47 @@ describe('stemkit pack and verify on the command line', () => {
     expect(await runVerify(out, { json: true }, captureOutput().stream)).toBe(1);
   }, 120_000);
 });
+
+describe('stemkit pack: performance loops', () => {
+  it('cuts every stem and the mix at the same samples, whole beats long; the loops sum to the mix loop; a crossfade makes the seam a natural step', async () => {
+    const { readFile: readAudio } = await import('./helpers/io.js');
+    const demo = await demoAudio();
+    for (const fadeMs of [0, 5]) {
+      const out = join(root, `loops-${fadeMs}`);
+      const delivery = await packDelivery(demo.dir, { recipient: await resolveRecipient('performance'), outDir: out, sections: 'a:2-3,b:4-5', bpm: 120, loopCrossfadeMs: fadeMs });
+      const loops = delivery.files.filter((f) => f.kind === 'loop');
+      expect(loops).toHaveLength(2 * 6); // 5 stems + mix, two sections
+      for (const section of ['a', 'b']) {
+        const mine = loops.filter((f) => f.file.startsWith(`loops/${section}/`));
+        // 2 bars of 4 beats at 120 BPM, 48 kHz: 8 × 24000 frames exactly.
+        for (const f of mine) expect(f.frames).toBe(192_000);
+        const audio = await Promise.all(mine.map((f) => readAudio(join(out, f.file))));
+        const mix = audio[mine.findIndex((f) => f.label.startsWith('Mix'))]!;
+        const parts = audio.filter((_, i) => !mine[i]!.label.startsWith('Mix'));
+        let residual = 0;
+        for (let ch = 0; ch < 2; ch++) for (let i = 0; i < 192_000; i++) residual = Math.max(residual, Math.abs(mix[ch]![i]! - parts.reduce((a, p) => a + p[ch]![i]!, 0)));
+        expect(residual).toBeLessThan(2 ** -20); // 24-bit rounding of six files
+        const start = section === 'a' ? 4 * 24_000 : 12 * 24_000;
+        if (fadeMs === 0) {
+          // A plain cut: the mix loop is the mix's samples, to the bit.
+          for (let i = 0; i < 192_000; i += 997) expect(mix[0]![i]).toBe(demo.mix[0]![start + i]);
+        } else {
+          // The end blends into what precedes the start, so wrapping around steps like the music does.
+          const n = 192_000;
+          let inner = 0;
+          for (let i = 1; i < n; i++) inner = Math.max(inner, Math.abs(mix[0]![i]! - mix[0]![i - 1]!));
+          expect(Math.abs(mix[0]![0]! - mix[0]![n - 1]!)).toBeLessThanOrEqual(inner);
+          expect(Math.abs(mix[0]![n - 1]! - demo.mix[0]![start - 1]!)).toBeLessThan(0.01);
+        }
+      }
+    }
+  }, 180_000);
+
+  it('refuses sections it cannot cut, before any work', async () => {
+    const demo = await demoAudio();
+    const recipient = await resolveRecipient('performance');
+    await expect(packDelivery(demo.dir, { recipient, outDir: join(root, 'l1'), sections: 'a:1-4' })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('--bpm') });
+    await expect(packDelivery(demo.dir, { recipient, outDir: join(root, 'l2'), sections: 'a:1-400', bpm: 120 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining("after the package's end") });
+    await expect(packDelivery(demo.dir, { recipient, outDir: join(root, 'l3'), sections: 'a:1-2', bpm: 120, loopCrossfadeMs: 5 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('crossfade') });
+  });
+});

@@ -89,6 +89,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--artist <name>', 'artist, for naming templates that use {artist}')
     .option('--bpm <tempo>', 'tempo, for naming templates that use {bpm}')
     .option('--key <key>', 'musical key, for naming templates that use {key}')
+    .option('--sections <list>', 'performance loops: name:first-last bars (with --bpm), or name:start-ends seconds, comma-separated')
+    .option('--beats-per-bar <n>', 'beats per bar for --sections in bars (default 4)')
+    .option('--loop-crossfade <ms>', "crossfade at each loop's seam, ms (default 0: a plain cut)")
     .option('--json', 'print delivery.json')
     .option('--force', 'replace a non-empty delivery folder (and its zip) once the new one is complete')
     .action(async (pkg: string, options: import('./pack.js').PackCliOptions) => {

@@ -19,6 +19,17 @@ export interface PackCliOptions {
   artist?: string;
   bpm?: string;
   key?: string;
+  sections?: string;
+  beatsPerBar?: string;
+  loopCrossfade?: string;
+}
+
+/** A positive number option, or a usage error naming it. */
+function positive(value: string | undefined, flag: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!(x > 0 && x <= max)) throw new StemkitError('E_USAGE', `${flag} must be a number above 0 and at most ${max}, got ${value}`, { hint: `fix ${flag}` });
+  return x;
 }
 
 const dash = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(1));
@@ -34,8 +45,9 @@ export async function runPack(packageDir: string, options: PackCliOptions, out: 
   if (zip && !options.force && (await access(`${outDir}.zip`).then(() => true, () => false))) {
     throw new StemkitError('E_USAGE', `${outDir}.zip exists`, { file: `${outDir}.zip`, hint: 'pass --force to replace it, or choose another --out' });
   }
-  const bpm = options.bpm === undefined ? undefined : Number(options.bpm);
-  if (bpm !== undefined && !(bpm > 0 && bpm < 1000)) throw new StemkitError('E_USAGE', `--bpm must be a tempo between 0 and 1000, got ${options.bpm}`, { hint: 'e.g. --bpm 124' });
+  const bpm = positive(options.bpm, '--bpm', 999);
+  const beatsPerBar = positive(options.beatsPerBar, '--beats-per-bar', 32);
+  const loopCrossfadeMs = options.loopCrossfade === '0' ? 0 : positive(options.loopCrossfade, '--loop-crossfade', 1000);
   const progress = progressLine(err, !options.json);
   try {
     const delivery = await packDelivery(pkgDir, {
@@ -45,6 +57,9 @@ export async function runPack(packageDir: string, options: PackCliOptions, out: 
       ...(options.artist ? { artist: options.artist } : {}),
       ...(bpm ? { bpm } : {}),
       ...(options.key ? { key: options.key } : {}),
+      ...(options.sections ? { sections: options.sections } : {}),
+      ...(beatsPerBar ? { beatsPerBar } : {}),
+      ...(loopCrossfadeMs !== undefined ? { loopCrossfadeMs } : {}),
       onProgress: ({ fraction }) => progress.update(`packing for ${recipient.name}`, fraction),
     });
     progress.done();

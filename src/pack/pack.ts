@@ -8,6 +8,7 @@ import { discoverPackage, type StemPackage } from '../check/discover.js';
 import type { CheckReport } from '../check/types.js';
 import { allocateSamples, releaseSamples, unitySum } from '../dsp/simd.js';
 import { lockstep } from '../engine/lockstep.js';
+import type { AudioSource } from '../audio/types.js';
 import { StemkitError } from '../errors.js';
 import { throwIfAborted, type OnProgress } from '../progress.js';
 import { writePackageFolder } from '../package/switch.js';
@@ -17,6 +18,7 @@ import { writeReadmes } from './readme.js';
 import type { Recipient } from './recipients.js';
 import { planNiGroups, planVersion, roleFromName, type PackStem, type StemRole, type VersionPlan } from './versions.js';
 import { zipFolder } from './zip.js';
+import { parseSections, type LoopSection } from './loops.js';
 import { openAll, residualOf } from './sums.js';
 
 export interface PackOptions {
@@ -25,6 +27,12 @@ export interface PackOptions {
   outDir: string;
   /** Also write OUT.zip (store-only, deterministic). Default: the recipient's `zip`. */
   zip?: boolean;
+  /** Performance loops: sections in bars (with `bpm`) or seconds, e.g. "intro:1-8,verse:9-24". */
+  sections?: string;
+  /** Beats per bar for bar sections. Default 4. */
+  beatsPerBar?: number;
+  /** Crossfade at each loop's seam, ms: its end blends into the audio just before its start. Default 0 (a plain cut). */
+  loopCrossfadeMs?: number;
   /** Naming fields the package does not carry. */
   artist?: string;
   bpm?: number;
@@ -37,7 +45,7 @@ export interface PackOptions {
 export interface DeliveredFile {
   /** Path inside the delivery ("stems/01_Song_Drums.wav"). */
   file: string;
-  kind: 'mix' | 'stem' | 'version' | 'group';
+  kind: 'mix' | 'stem' | 'version' | 'group' | 'loop';
   label: string;
   role: StemRole | null;
   /** Package stems it sums (names); the mix: none. */
@@ -73,7 +81,7 @@ export interface DeliveryManifest {
 }
 
 interface Output {
-  folder: '' | 'stems' | 'versions';
+  folder: string;
   kind: DeliveredFile['kind'];
   label: string;
   role: StemRole | null;
@@ -83,6 +91,8 @@ interface Output {
   dry: boolean;
   processing: unknown[] | null;
   definition?: string;
+  /** Loops: the frames of the section, and the crossfade at the seam (frames). */
+  range?: { start: number; frames: number; crossfade: number };
 }
 
 const VERSION = '0.1.0';
@@ -114,9 +124,10 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   const manifest = pkg.manifest as ManifestLike | null;
   const title = manifest?.title ?? basename(pkg.dir);
   const stems = packStems(pkg, manifest);
-  const outputs = planOutputs(pkg, stems, manifest, recipient);
   const mixFormat = source.mix!.format!;
   const rate = recipient.format.sampleRate === 'keep' ? mixFormat.sampleRate : recipient.format.sampleRate;
+  const outputs = planOutputs(pkg, stems, manifest, recipient);
+  if (options.sections) outputs.push(...planLoops(outputs, parseSections(options.sections, rate, Math.round((mixFormat.frames * rate) / mixFormat.sampleRate), options.bpm, options.beatsPerBar), Math.round(((options.loopCrossfadeMs ?? 0) * rate) / 1000)));
   const { format, bits, dither } = sampleFormat(recipient.format.bitDepth, mixFormat.encoding, mixFormat.bitDepth);
   const created = await stat(pkg.mix.path);
   const date = created.mtime.toISOString();
@@ -130,6 +141,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
       options.onProgress?.({ phase: 'write', fraction: k / outputs.length });
       const name = fileName(recipient.naming, { n: k + 1, title, ...(options.artist ? { artist: options.artist } : {}), stem: out.label, version: out.kind === 'version' ? out.label : 'Main', ...(options.bpm ? { bpm: options.bpm } : {}), ...(options.key ? { key: options.key } : {}), rate, bits }, taken);
       const file = out.folder ? `${out.folder}/${name}` : name;
+      if (out.folder.includes('/')) await mkdir(join(staging, out.folder), { recursive: true });
       const written = await writeSum(out, join(staging, file), { rate, format, dither, seed: k + 1, title, recipient: recipient.name, date });
       const nullResidualDbfs = out.kind === 'version' || out.kind === 'group' ? (await residualOf(join(staging, file), out.paths, rate)).dbfs : undefined;
       if (nullResidualDbfs !== undefined && nullResidualDbfs !== null && nullResidualDbfs > lsbDb(bits) + 20 * Math.log10(NULL_LSB)) {
@@ -231,6 +243,18 @@ function planOutputs(pkg: StemPackage, stems: ReturnType<typeof packStems>, mani
   return outputs;
 }
 
+/** Every stem (or group) and the mix, cut at each section: loops/<section>/…, the same frames for all. */
+function planLoops(outputs: Output[], sections: LoopSection[], crossfade: number): Output[] {
+  const cut = outputs.filter((o) => o.kind === 'stem' || o.kind === 'group' || o.kind === 'mix');
+  for (const s of sections) {
+    if (crossfade > s.start) throw new StemkitError('E_USAGE', `section "${s.name}" starts ${s.start} frames in: too early for a ${crossfade}-frame crossfade, which blends in the audio before the start`, { hint: 'start the section later, or use a shorter --loop-crossfade' });
+    if (crossfade >= s.frames) throw new StemkitError('E_USAGE', `section "${s.name}" is shorter than its crossfade`, { hint: 'use a shorter --loop-crossfade' });
+  }
+  return sections.flatMap((s) =>
+    cut.map((o) => ({ ...o, folder: `loops/${s.name.replace(/[^A-Za-z0-9._-]/g, '_')}`, kind: 'loop' as const, label: `${o.label} ${s.name}`, range: { start: s.start, frames: s.frames, crossfade } })),
+  );
+}
+
 function fromPlan(plan: VersionPlan, folder: Output['folder'], kind: Output['kind'], stems: ReturnType<typeof packStems>): Output {
   const members = plan.members.map((i) => stems[i]!);
   const roles = [...new Set(members.map((s) => s.role))];
@@ -259,7 +283,12 @@ function lsbDb(bits: number | 'float'): number {
 async function writeSum(out: Output, path: string, o: { rate: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number }> {
   const sources = await openAll(out.paths, o.rate);
   const channels = sources[0]!.format.channels;
-  const frames = Math.max(...sources.map((s) => s.format.frames));
+  const start = out.range?.start ?? 0;
+  const frames = out.range?.frames ?? Math.max(...sources.map((s) => s.format.frames));
+  const fade = out.range?.crossfade ?? 0;
+  // The audio just before a loop's start, which its last `fade` frames blend into (equal-gain, linear:
+  // the loops of the stems still sum to the loop of the mix).
+  const before = fade > 0 ? await sumAt(sources, start - fade, fade, channels) : null;
   const sink = await createWavWriter(path, {
     sampleRate: o.rate,
     channels,
@@ -277,9 +306,17 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
   });
   const sum = Array.from({ length: channels }, () => allocateSamples(32768));
   try {
-    for await (const block of lockstep(sources, { end: frames })) {
+    for await (const block of lockstep(sources, { start, end: start + frames, blockFrames: 32768 })) {
       const n = block.frames;
       for (let ch = 0; ch < channels; ch++) unitySum(sum[ch]!, block.data.map((planar) => planar[ch]!), n);
+      if (before) {
+        const from = Math.max(0, frames - fade - (block.start - start));
+        for (let i = from; i < n; i++) {
+          const k = block.start - start + i - (frames - fade);
+          const w = (k + 1) / (fade + 1);
+          for (let ch = 0; ch < channels; ch++) sum[ch]![i] = Math.fround(sum[ch]![i]! * (1 - w) + before[ch]![k]! * w);
+        }
+      }
       await sink.write(sum.map((x) => x.subarray(0, n)), n);
     }
     await sink.commit();
@@ -291,6 +328,16 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
     await Promise.all(sources.map((s) => s.close()));
   }
   return { frames };
+}
+
+/** The unity sum of `sources` over [start, start + frames). */
+async function sumAt(sources: AudioSource[], start: number, frames: number, channels: number): Promise<Float32Array[]> {
+  const out = Array.from({ length: channels }, () => new Float32Array(frames));
+  for (const s of sources) {
+    const planar = await s.read(start, frames);
+    for (let ch = 0; ch < channels; ch++) for (let i = 0; i < planar[ch]!.length; i++) out[ch]![i] = out[ch]![i]! + planar[ch]![i]!;
+  }
+  return out;
 }
 
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
