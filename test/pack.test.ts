@@ -68,6 +68,14 @@ describe('stemkit pack: the demo for each recipient', () => {
         await pack('sync-library', undefined, true, 'again/sync-library');
         const again = readFileSync(join(root, 'again', 'sync-library.zip'));
         expect(first.equals(again)).toBe(true);
+        // verify takes the zip too; a flipped byte in it is found.
+        expect((await verifyDelivery(`${out}.zip`)).ok).toBe(true);
+        const damaged = Buffer.from(first);
+        damaged[Math.floor(damaged.length / 2)] ^= 0x10;
+        writeFileSync(join(root, 'damaged.zip'), damaged);
+        const outcome = await verifyDelivery(join(root, 'damaged.zip')).catch((err: unknown) => err);
+        if (outcome instanceof Error) expect(outcome).toMatchObject({ code: 'E_BAD_DATA' });
+        else expect((outcome as { ok: boolean }).ok).toBe(false);
       }
       if (name === 'ni-stems') expect(delivery.files.filter((f) => f.kind === 'group').map((f) => f.label)).toEqual(['Drums', 'Bass', 'Melody', 'Vocals']);
       if (name === 'mix-engineer') {

@@ -101,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('verify')
     .description('re-hash a received delivery and re-check its nulls')
-    .argument('<delivery>', 'the folder stemkit pack wrote')
+    .argument('<delivery>', 'the folder (or .zip) stemkit pack wrote')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, options: { json?: boolean }) => {
       code = await (await import('./pack.js')).runVerify(dir, options, process.stdout);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPackage } from '../check/check.js';
 import { discoverPackage } from '../check/discover.js';
@@ -6,6 +6,7 @@ import { StemkitError } from '../errors.js';
 import { listFiles, sha256Of } from './checksums.js';
 import type { DeliveryManifest } from './pack.js';
 import { residualOf } from './sums.js';
+import { unzipDelivery } from './zip.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -20,11 +21,21 @@ export interface VerifyResult {
 }
 
 /**
- * Proves a received delivery: every file re-hashed against checksums.sha256 (nothing changed,
+ * Proves a received delivery (its folder, or its zip, extracted to a temporary folder): every file re-hashed against checksums.sha256 (nothing changed,
  * missing or added), every version re-summed from the delivered stems, and the stems checked against
  * the mix with the delivery's profile.
  */
-export async function verifyDelivery(dir: string): Promise<VerifyResult> {
+export async function verifyDelivery(path: string): Promise<VerifyResult> {
+  if (!path.toLowerCase().endsWith('.zip')) return verifyFolder(path);
+  const { root, dir } = await unzipDelivery(path);
+  try {
+    return await verifyFolder(dir);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function verifyFolder(dir: string): Promise<VerifyResult> {
   let listed: string;
   let delivery: DeliveryManifest;
   try {

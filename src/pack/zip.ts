@@ -1,9 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { fromFsError } from '../errors.js';
+import { fromFsError, StemkitError } from '../errors.js';
 import { listFiles } from './checksums.js';
 
 /**
@@ -25,5 +27,42 @@ export async function zipFolder(dir: string, zipPath: string, date: string): Pro
   } catch (err) {
     await rm(temp, { force: true });
     throw fromFsError(err, zipPath);
+  }
+}
+
+/**
+ * Extracts a delivery zip into a fresh temporary folder (streaming, entry by entry) and returns the
+ * folder of the delivery inside it; the caller removes `root` when done. Entries that would land
+ * outside the folder (absolute paths, `..`) are refused.
+ */
+export async function unzipDelivery(zipPath: string): Promise<{ root: string; dir: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'stemkit-verify-'));
+  const bad = (why: string) => new StemkitError('E_BAD_DATA', `${zipPath}: ${why}`, { file: zipPath, hint: 'the archive is damaged or not a stemkit delivery; ask for it again' });
+  try {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(zipPath, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (err, z) => (err ? reject(bad(err.message)) : resolve(z!))));
+    const tops = new Set<string>();
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', (err: Error) => reject(bad(err.message)));
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        const name = normalize(entry.fileName);
+        if (name.startsWith('..') || name.startsWith(sep) || /^[A-Za-z]:/.test(name)) return reject(bad(`entry "${entry.fileName}" points outside the delivery`));
+        tops.add(name.split(sep)[0]!);
+        if (entry.fileName.endsWith('/')) return zip.readEntry();
+        zip.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return reject(bad(err?.message ?? 'unreadable entry'));
+          const target = join(root, name);
+          mkdir(dirname(target), { recursive: true })
+            .then(() => pipeline(stream, createWriteStream(target, { flags: 'wx' })))
+            .then(() => zip.readEntry(), (e: unknown) => reject(fromFsError(e, target)));
+        });
+      });
+      zip.readEntry();
+    });
+    if (tops.size !== 1) throw bad('a delivery zip holds one folder');
+    return { root, dir: join(root, [...tops][0]!) };
+  } catch (err) {
+    await rm(root, { recursive: true, force: true });
+    throw err;
   }
 }
