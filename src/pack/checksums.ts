@@ -15,9 +15,9 @@ export interface FileHashes {
 
 const CHECKSUM_FILES = ['checksums.sha256', 'checksums.md5'];
 
-async function digest(path: string, hashes: Hash[], range?: { start: number; end: number }): Promise<number> {
+async function digest(path: string, hashes: Hash[]): Promise<number> {
   let bytes = 0;
-  for await (const chunk of createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {})) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const b = chunk as Buffer;
     bytes += b.length;
     for (const h of hashes) h.update(b);
@@ -32,23 +32,31 @@ export async function sha256Of(path: string): Promise<string> {
   return sha.digest('hex');
 }
 
-/** SHA-256 and MD5 of the whole file (one read), and the MD5 of its audio data. */
+/** SHA-256 and MD5 of the whole file and the MD5 of its audio data, in one read. */
 export async function hashFile(path: string): Promise<FileHashes> {
-  const sha = createHash('sha256');
-  const md5 = createHash('md5');
-  const bytes = await digest(path, [sha, md5]);
-  let audioMd5: string | null = null;
+  let data: { start: number; end: number } | null = null;
   if (path.toLowerCase().endsWith('.wav')) {
     const source = await openAudio(path);
-    const data = source.meta.chunks.find((c) => c.id === 'data');
+    const chunk = source.meta.chunks.find((c) => c.id === 'data');
     await source.close();
-    if (data && data.size > 0) {
-      const h = createHash('md5');
-      await digest(path, [h], { start: data.offset + 8, end: data.offset + 8 + data.size });
-      audioMd5 = h.digest('hex');
-    }
+    if (chunk && chunk.size > 0) data = { start: chunk.offset + 8, end: chunk.offset + 8 + chunk.size };
   }
-  return { bytes, sha256: sha.digest('hex'), md5: md5.digest('hex'), audioMd5 };
+  const sha = createHash('sha256');
+  const md5 = createHash('md5');
+  const audio = data ? createHash('md5') : null;
+  let at = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    sha.update(b);
+    md5.update(b);
+    if (audio && data) {
+      const from = Math.max(data.start, at);
+      const to = Math.min(data.end, at + b.length);
+      if (to > from) audio.update(b.subarray(from - at, to - at));
+    }
+    at += b.length;
+  }
+  return { bytes: at, sha256: sha.digest('hex'), md5: md5.digest('hex'), audioMd5: audio ? audio.digest('hex') : null };
 }
 
 /** Every file under `dir` as a relative POSIX path, sorted (byte order, as `sort` in the C locale). */
@@ -62,18 +70,18 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /**
  * Writes checksums.sha256 and checksums.md5 over every file in `dir` but themselves, in the format
- * `sha256sum -c` and `md5sum -c` read ("<hex>  <path>"), run from inside `dir`.
+ * `sha256sum -c` and `md5sum -c` read ("<hex>  <path>"), run from inside `dir`; `known` gives
+ * the hashes of files already hashed (by their path in `dir`).
  */
-export async function writeChecksums(dir: string): Promise<void> {
+export async function writeChecksums(dir: string, known: ReadonlyMap<string, FileHashes> = new Map()): Promise<void> {
   const sha: string[] = [];
   const md5: string[] = [];
   for (const file of await listFiles(dir)) {
     if (CHECKSUM_FILES.includes(file)) continue;
-    const a = createHash('sha256');
-    const b = createHash('md5');
-    await digest(join(dir, file), [a, b]);
-    sha.push(`${a.digest('hex')}  ${file}`);
-    md5.push(`${b.digest('hex')}  ${file}`);
+    // Files hashed as they were written are not read again.
+    const h = known.get(file) ?? (await hashFile(join(dir, file)));
+    sha.push(`${h.sha256}  ${file}`);
+    md5.push(`${h.md5}  ${file}`);
   }
   await writeFile(join(dir, 'checksums.sha256'), sha.join('\n') + '\n');
   await writeFile(join(dir, 'checksums.md5'), md5.join('\n') + '\n');

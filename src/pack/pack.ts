@@ -192,7 +192,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
     };
     await writeFile(join(staging, 'delivery.json'), JSON.stringify(result, null, 2) + '\n');
     await writeReadmes(staging, result);
-    await writeChecksums(staging);
+    await writeChecksums(staging, new Map(files.map((f) => [f.file, f.hashes])));
     return result;
   });
   if (options.zip ?? recipient.zip) await zipFolder(options.outDir, `${options.outDir.replace(/\/+$/, '')}.zip`, date);
