@@ -34,6 +34,7 @@ import { openAudio } from '../src/audio/open.js';
 import { butterworthQs } from '../src/dsp/processors/biquad.js';
 import type { ProcessorSpec } from '../src/dsp/processors/schema.js';
 import { createChain } from '../src/dsp/processors/index.js';
+import { Noise } from '../src/dsp/random.js';
 import type { Impulses } from '../src/session/impulses.js';
 import { loadImpulses } from '../src/session/impulses.js';
 import { loadSession, type ResolvedSession } from '../src/session/load.js';
@@ -376,17 +377,14 @@ function reverbImpulse(api: WebAudio, rt60: number, predelayMs: number, rate: nu
   const pre = Math.round((predelayMs * rate) / 1000);
   const length = pre + Math.round(rt60 * rate);
   const ir = new api.AudioBuffer({ numberOfChannels: 2, length, sampleRate: rate });
-  let s = 0x2545f491;
+  const noise = new Noise(0x2545f491);
   const k = Math.exp(Math.log(1e-3) / (rt60 * rate));
   for (let ch = 0; ch < 2; ch++) {
     const x = new Float32Array(length);
     let env = 1;
     let energy = 0;
     for (let i = pre; i < length; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      const v = (s | 0) * 4.656612873077393e-10 * env;
+      const v = noise.next() * env;
       x[i] = v;
       energy += v * v;
       env *= k;
