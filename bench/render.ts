@@ -42,7 +42,7 @@ import type { Session } from '../src/session/schema.js';
 import { buildStemGraph } from '../src/session/stem-graph.js';
 import { StemMixer } from '../src/session/stem-mixer.js';
 import { renderLength } from '../src/session/render.js';
-import { ensureRenderFixture, removeRenderFixture, TRACKS, type RenderFixture } from './lib/render-fixture.js';
+import { ensureRenderFixture, removeRenderFixture, type RenderFixture } from './lib/render-fixture.js';
 import { hasGnuTime, runMeasured, type ProcResult } from './lib/process.js';
 import { printHotFunctions, summarizeProfiles } from './lib/profile.js';
 import { chooseRunner, relativeArgs, RUNNER_MODES, type Runner } from './lib/runner.js';
@@ -580,7 +580,7 @@ async function inMemory(fixture: RenderFixture, cliMixPath: string | null): Prom
   const t0 = process.hrtime.bigint();
   const decoded = await decodeTracks(resolved);
   const decodeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`  decoded ${TRACKS.length} tracks into memory in ${decodeSeconds.toFixed(1)} s (not timed); ${frames} frames to render (timeline + declared tails)`);
+  console.log(`  decoded ${fixture.tracks.length} tracks into memory in ${decodeSeconds.toFixed(1)} s (not timed); ${frames} frames to render (timeline + declared tails)`);
 
   // stemkit
   const masterLatency = createChain(session.master.processing, { sampleRate: rate, channels: resolved.channels }, impulses).latency;
@@ -781,7 +781,7 @@ try {
     if (memory.webAudio.available) rows.push([`web audio OfflineAudioContext, best of ${WA_RUNS}`, 'its render thread', fmt(memory.webAudio.best.seconds), fmt(memory.webAudio.realtime, 1), fmt(memory.webAudio.best.cpuSeconds), '-']);
     else rows.push(['web audio OfflineAudioContext', '-', '-', '-', '-', memory.webAudio.note]);
   }
-  console.log(`\n${TRACKS.length} tracks → 8 stems + mix; × real time = session seconds (${short.seconds} s${cliLong ? `, ${cliLong.sessionSeconds} s` : ''}) ÷ seconds`);
+  console.log(`\n${short.tracks.length} tracks → 8 stems + mix; × real time = session seconds (${short.seconds} s${cliLong ? `, ${cliLong.sessionSeconds} s` : ''}) ÷ seconds`);
   printTable(rows, 2);
   if (memory) {
     const sk = memory.stemkit;
