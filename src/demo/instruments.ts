@@ -788,7 +788,9 @@ export class Voice extends Sequenced {
   private readonly res = new Float64Array(9);
   private readonly coef = new Float64Array(9);
   private readonly noise: Noise;
+  /** The consonant's band: noise high-passed at 4 kHz, low-passed at 10 kHz (a voice has little air above). */
   private readonly hp = new Svf();
+  private readonly lp = new Svf();
   private readonly att: number;
   private readonly rel: number;
   private readonly glideK: number;
@@ -798,6 +800,7 @@ export class Voice extends Sequenced {
     super(t, events, delay);
     this.noise = new Noise(seed);
     this.hp.set(4000, 0.7, t.sr);
+    this.lp.set(10000, 0.7, t.sr);
     this.att = smoothK(o.attack, t.sr);
     this.rel = smoothK(o.release, t.sr);
     this.glideK = smoothK(0.04, t.sr);
@@ -861,7 +864,7 @@ export class Voice extends Sequenced {
         s[o] = v;
         y += v;
       }
-      y += this.hp.tick(n, 2) * consonant;
+      y += this.lp.tick(this.hp.tick(n, 2), 0) * consonant;
       consonant *= this.consK;
       L[i] += y;
     }
