@@ -34,6 +34,7 @@ import { openAudio } from '../src/audio/open.js';
 import { butterworthQs } from '../src/dsp/processors/biquad.js';
 import type { ProcessorSpec } from '../src/dsp/processors/schema.js';
 import { createChain } from '../src/dsp/processors/index.js';
+import { Noise } from '../src/dsp/random.js';
 import type { Impulses } from '../src/session/impulses.js';
 import { loadImpulses } from '../src/session/impulses.js';
 import { loadSession, type ResolvedSession } from '../src/session/load.js';
@@ -41,7 +42,7 @@ import type { Session } from '../src/session/schema.js';
 import { buildStemGraph } from '../src/session/stem-graph.js';
 import { StemMixer } from '../src/session/stem-mixer.js';
 import { renderLength } from '../src/session/render.js';
-import { ensureRenderFixture, removeRenderFixture, TRACKS, type RenderFixture } from './lib/render-fixture.js';
+import { ensureRenderFixture, removeRenderFixture, type RenderFixture } from './lib/render-fixture.js';
 import { hasGnuTime, runMeasured, type ProcResult } from './lib/process.js';
 import { printHotFunctions, summarizeProfiles } from './lib/profile.js';
 import { chooseRunner, relativeArgs, RUNNER_MODES, type Runner } from './lib/runner.js';
@@ -376,17 +377,14 @@ function reverbImpulse(api: WebAudio, rt60: number, predelayMs: number, rate: nu
   const pre = Math.round((predelayMs * rate) / 1000);
   const length = pre + Math.round(rt60 * rate);
   const ir = new api.AudioBuffer({ numberOfChannels: 2, length, sampleRate: rate });
-  let s = 0x2545f491;
+  const noise = new Noise(0x2545f491);
   const k = Math.exp(Math.log(1e-3) / (rt60 * rate));
   for (let ch = 0; ch < 2; ch++) {
     const x = new Float32Array(length);
     let env = 1;
     let energy = 0;
     for (let i = pre; i < length; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      const v = (s | 0) * 4.656612873077393e-10 * env;
+      const v = noise.next() * env;
       x[i] = v;
       energy += v * v;
       env *= k;
@@ -582,7 +580,7 @@ async function inMemory(fixture: RenderFixture, cliMixPath: string | null): Prom
   const t0 = process.hrtime.bigint();
   const decoded = await decodeTracks(resolved);
   const decodeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`  decoded ${TRACKS.length} tracks into memory in ${decodeSeconds.toFixed(1)} s (not timed); ${frames} frames to render (timeline + declared tails)`);
+  console.log(`  decoded ${fixture.tracks.length} tracks into memory in ${decodeSeconds.toFixed(1)} s (not timed); ${frames} frames to render (timeline + declared tails)`);
 
   // stemkit
   const masterLatency = createChain(session.master.processing, { sampleRate: rate, channels: resolved.channels }, impulses).latency;
@@ -783,7 +781,7 @@ try {
     if (memory.webAudio.available) rows.push([`web audio OfflineAudioContext, best of ${WA_RUNS}`, 'its render thread', fmt(memory.webAudio.best.seconds), fmt(memory.webAudio.realtime, 1), fmt(memory.webAudio.best.cpuSeconds), '-']);
     else rows.push(['web audio OfflineAudioContext', '-', '-', '-', '-', memory.webAudio.note]);
   }
-  console.log(`\n${TRACKS.length} tracks → 8 stems + mix; × real time = session seconds (${short.seconds} s${cliLong ? `, ${cliLong.sessionSeconds} s` : ''}) ÷ seconds`);
+  console.log(`\n${short.tracks.length} tracks → 8 stems + mix; × real time = session seconds (${short.seconds} s${cliLong ? `, ${cliLong.sessionSeconds} s` : ''}) ÷ seconds`);
   printTable(rows, 2);
   if (memory) {
     const sk = memory.stemkit;

@@ -9,7 +9,7 @@ import { FlacSource, openFlac as openFlacBytes, type FlacOpenOptions } from '../
 import { RangeFile } from '../src/audio/range-file.js';
 import type { AudioSource } from '../src/audio/types.js';
 import { StemkitError } from '../src/errors.js';
-import { prng } from '../src/dsp/random.js';
+import { hash01, prng } from '../src/dsp/random.js';
 import { readSource } from './helpers/io.js';
 import { CORPUS_DIR, HAVE_CORPUS } from './helpers/corpus.js';
 
@@ -91,8 +91,6 @@ async function outcome(file: string, options: FlacOpenOptions = {}): Promise<Out
   }
 }
 
-const mulberry32 = prng;
-
 // ------------------------------------------------------------------ a tiny FLAC writer (verbatim subframes)
 
 class BitWriter {
@@ -136,7 +134,7 @@ interface Synth {
 }
 
 function hashSample(bits: number): (c: number, i: number) => number {
-  return (c, i) => (Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(c + 7, 0x85ebca6b)) >> (32 - bits);
+  return (c, i) => Math.floor(hash01(i + 1, c + 7) * 2 ** bits) - 2 ** (bits - 1);
 }
 
 /** The UTF-8-like coding of frame/sample numbers: k continuation bytes carry 5k+6 bits. */
@@ -392,7 +390,7 @@ describe.skipIf(!HAVE_CORPUS)('FLAC corpus', () => {
 
   it('survives truncated and bit-flipped copies of real files', async () => {
     // A small fuzz run: every variant must read in full or fail with a StemkitError, quickly.
-    const rand = mulberry32(2024);
+    const rand = prng(2024);
     for (const name of ['60 - mono audio.flac', '41 - 6 channels (5.1).flac', '22 - 12 bit per sample.flac']) {
       const original = readFileSync(corpusFile(name));
       const variants: Uint8Array[] = [];
@@ -485,7 +483,7 @@ describe.skipIf(!HAVE_CORPUS)('FLAC corpus', () => {
       await check(0, 1);
       const into = Array.from({ length: src.format.channels }, () => new Float32Array(3000));
       await check(Math.floor(frames * 0.9), 3000, into);
-      const rand = mulberry32(frames);
+      const rand = prng(frames);
       for (let k = 0; k < 40; k++) await check(Math.floor(rand() * frames), 1 + Math.floor(rand() * 9000));
       // Reads issued together are served one after the other, each correct.
       await Promise.all([check(1000, 5000), check(frames - 20000, 8000), check(50, 10)]);
@@ -507,7 +505,7 @@ describe('synthetic FLAC streams', () => {
     const file = tmpFile(bytes);
     const src = (await openFlac(file)) as FlacSource;
     expect(src.format.frames).toBe(total);
-    const rand = mulberry32(7);
+    const rand = prng(7);
     const positions = [total - 1, 0, Math.floor(total / 2), 12345, total - 5000];
     for (let k = 0; k < 30; k++) positions.push(Math.floor(rand() * total));
     for (const at of positions) {
@@ -543,7 +541,7 @@ describe('synthetic FLAC streams', () => {
   });
 
   it('reads variable block sizes, with and without a declared length', async () => {
-    const rand = mulberry32(3);
+    const rand = prng(3);
     const blocks = Array.from({ length: 300 }, () => 16 + Math.floor(rand() * 8000));
     for (const declareTotal of [true, false]) {
       const o: Synth = { channels: 3, bits: 16, blocks, variable: true, declareTotal, sample: hashSample(16) };
@@ -614,7 +612,7 @@ describe('synthetic FLAC streams', () => {
   });
 
   it('ends the audio before long trailing garbage, declared length or not', async () => {
-    const rand = mulberry32(11);
+    const rand = prng(11);
     const garbage = Buffer.from(Array.from({ length: 300_000 }, () => Math.floor(rand() * 256)));
     for (const declareTotal of [true, false]) {
       const o: Synth = { channels: 2, blocks: Array(30).fill(4096), sample: hashSample(16), declareTotal };

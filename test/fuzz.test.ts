@@ -22,8 +22,6 @@ import { asciiBytes, concatBytes } from '../src/audio/bytes.js';
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-const mulberry32 = prng;
-
 function hashName(name: string): number {
   let h = 2166136261;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
@@ -161,7 +159,7 @@ function bextBody(description: string, originator: string, timeReference: number
 
 /** Small valid files covering every container and encoding the PCM readers handle. */
 function synthesiseSeeds(): Array<{ name: string; bytes: Uint8Array }> {
-  const rng = mulberry32(0x5eed);
+  const rng = prng(0x5eed);
   const wav = (name: string, spec: FmtSpec, frames: number, extra: { before?: Uint8Array[]; after?: Uint8Array[] } = {}) => {
     const bytes = spec.bytesPerSample ?? Math.ceil(spec.bits / 8);
     const data =
@@ -314,7 +312,7 @@ interface Mutant {
 }
 
 function* mutate(seed: Seed): Generator<Mutant> {
-  const rng = mulberry32(hashName(seed.name));
+  const rng = prng(hashName(seed.name));
   const src = seed.bytes;
   const L = src.length;
   const be = seed.bigEndian;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { AudioFormat } from '../src/audio/types.js';
 import type { CheckedFile, CheckReport, FileMeasure, Finding } from '../src/check/types.js';
+import { prng } from '../src/dsp/random.js';
 import { renderHtml } from '../src/report/html.js';
 import { HAS_CHROMIUM, launchChromium } from './helpers/browser.js';
 
@@ -13,15 +14,6 @@ const NASTY = 'Keys <b>&"Pads"';
 const COLUMNS = 800;
 const DURATION = 212.48;
 const RATE = 48000;
-
-/** Deterministic noise so the waveforms look like music and the test never flakes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function format(channels = 2, bitDepth = 24): AudioFormat {
   return {
@@ -79,7 +71,7 @@ function file(name: string, over: Partial<CheckedFile> = {}): CheckedFile {
 
 /** Peak envelope with an intro, verses, a louder chorus and a fade, plus per-stem texture. */
 function envelope(seed: number, level: number, busy: number): number[] {
-  const r = rng(seed);
+  const r = prng(seed); // deterministic noise: the waveforms look like music and the test never flakes
   const out: number[] = [];
   for (let i = 0; i < COLUMNS; i++) {
     const t = (i / COLUMNS) * DURATION;
@@ -93,7 +85,7 @@ function envelope(seed: number, level: number, busy: number): number[] {
 
 /** Residual RMS per column: digital silence (null) in the intro, a low floor, two regions over the threshold. */
 function residualCurve(): (number | null)[] {
-  const r = rng(99);
+  const r = prng(99);
   const out: (number | null)[] = [];
   for (let i = 0; i < COLUMNS; i++) {
     const t = (i / COLUMNS) * DURATION;

@@ -1,6 +1,7 @@
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Noise } from '../../src/dsp/random.js';
 
 /**
  * Deterministic "music-like" 24-bit PCM WAV fixtures for benchmarks: a few detuned partials
@@ -56,19 +57,6 @@ export function wavHeader(dataBytes: number, channels: number, sampleRate: numbe
   return header;
 }
 
-/** xorshift32: tiny, fast, deterministic. Returns a uniform value in [-1, 1). */
-function makeNoise(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2147483648 - 1;
-  };
-}
-
 export async function writeWavFixture(options: WavFixtureOptions): Promise<WavFixture> {
   const channels = options.channels ?? 2;
   const sampleRate = options.sampleRate ?? 48000;
@@ -80,7 +68,8 @@ export async function writeWavFixture(options: WavFixtureOptions): Promise<WavFi
   if (dataBytes > 0xffffffff - 36) throw new Error(`fixture too large for a plain RIFF header: ${dataBytes} bytes`);
   const path = join(options.dir ?? tmpdir(), `stemkit-bench-${process.pid}-${seed}-${channels}ch.wav`);
 
-  const noise = makeNoise(seed);
+  const rng = new Noise(seed || 0x9e3779b9);
+  const noise = () => 2 * rng.unit() - 1;
   // Per channel: three partials (slightly detuned between channels) and a one-pole low-passed noise.
   const partials = [110, 164.81, 220 * 1.4983].map((hz, k) => ({
     step: Array.from({ length: channels }, (_, ch) => (2 * Math.PI * hz * (1 + ch * 0.0021 + k * 0.0007)) / sampleRate),

@@ -1,3 +1,4 @@
+import { millis } from '../format.js';
 import type { AudioFormat } from '../audio/types.js';
 import type { Placement } from '../engine/placed-source.js';
 
@@ -70,7 +71,7 @@ export function timingRepairOf(startFrame: number, lag: number, frames: number, 
 
 /** The repair's steps in words ("pad 384000 samples at the start", "trim 12 samples from the end"); with `rate`, the head also in ms. */
 export function timingSteps(r: TimingRepair, rate?: number): string[] {
-  const ms = (n: number) => (rate ? ` (${((Math.abs(n) / rate) * 1000).toFixed(1)} ms)` : '');
+  const ms = (n: number) => (rate ? ` (${millis(Math.abs(n) / rate)})` : '');
   return [
     r.head > 0 ? `pad ${r.head} samples${ms(r.head)}${rate ? ' of silence' : ''} at the start` : r.head < 0 ? `remove the first ${-r.head} samples${ms(r.head)}` : '',
     r.tail > 0 ? `pad ${r.tail} samples at the end` : r.tail < 0 ? `trim ${-r.tail} samples from the end` : '',

@@ -1,3 +1,4 @@
+import { sampleFormatLabel } from '../format.js';
 import type { AudioFormat } from '../audio/types.js';
 import type { WriteSampleFormat } from '../audio/pcm-encode.js';
 import { framesAt, timingRepairOf, timingSteps } from './alignment.js';
@@ -46,10 +47,6 @@ export interface RepairPlan {
 
 const of = (report: CheckReport, rule: RuleId, stem?: CheckedFile): Finding[] =>
   report.findings.filter((f) => f.rule === rule && (stem === undefined || f.file === stem.path || f.files?.includes(stem.path)));
-
-function sampleFormat(format: AudioFormat): string {
-  return format.encoding === 'float' ? `${format.bitDepth}-bit float` : format.encoding === 'pcm' ? `${format.bitDepth}-bit` : format.encoding;
-}
 
 /** The delivery format: the mix's when it is 24-bit PCM or 32-bit float, else 24-bit PCM (a floor music delivery asks for). */
 function targetFormat(mix: AudioFormat): WriteSampleFormat {
@@ -118,7 +115,7 @@ export function planRepairs(report: CheckReport): RepairPlan {
       const gain = of(report, 'null.gain-mismatch', stem)[0];
       if (gain && typeof gain.value === 'number') ops.push({ op: 'gain', db: gain.value, reason: 'null.gain-mismatch' });
       if (!sameFormat(format, target)) {
-        ops.push({ op: 'convert', from: sampleFormat(format), to: target, dither: resolution(format) > resolution(target), reason: format.encoding === 'pcm' && format.bitDepth < 24 ? 'format.bit-depth' : 'one sample format for the package' });
+        ops.push({ op: 'convert', from: sampleFormatLabel(format), to: target, dither: resolution(format) > resolution(target), reason: format.encoding === 'pcm' && format.bitDepth < 24 ? 'format.bit-depth' : 'one sample format for the package' });
       }
       if ((stem.timeReference ?? 0) !== timeReference) ops.push({ op: 'time-reference', samples: timeReference, reason: 'every file starts where the mix does' });
       let name = legalName(stem.name);
@@ -163,7 +160,7 @@ export function describeOp(op: RepairOp): string {
     case 'gain':
       return `${op.db > 0 ? 'raise' : 'lower'} by ${Math.abs(op.db).toFixed(2)} dB`;
     case 'convert':
-      return `convert ${op.from} → ${op.to === 'float32' ? '32-bit float' : `${op.to.slice(3)}-bit`}${op.dither ? ' (TPDF dither)' : ''}`;
+      return `convert ${op.from} → ${sampleFormatLabel(op.to === 'float32' ? { encoding: 'float', bitDepth: 32 } : { encoding: 'pcm', bitDepth: Number(op.to.slice(3)) })}${op.dither ? ' (TPDF dither)' : ''}`;
     case 'time-reference':
       return `BWF time reference ${op.samples}`;
     case 'rename':

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { createWavWriter } from '../audio/wav/write.js';
 import { checkPackage } from '../check/check.js';
 import { discoverPackage } from '../check/discover.js';
-import { synthesizeDemoTracks } from '../demo/song.js';
+import { createSong, renderTracks, songSession, type Song, type SongTrack } from '../demo/song.js';
 import { WorkerPool } from '../engine/pool.js';
 import { renderHtml } from '../report/html.js';
 import { renderText } from '../report/text.js';
@@ -19,67 +19,62 @@ import { colours, wantsColour, type Writer } from '../report/terminal.js';
 
 const SAMPLE_RATE = 48000;
 
-/** The demo's mix: bus processing on every stem, a shared plate, no master processing (so it nulls). */
-export function demoSession(): SessionInput {
-  const plate = (gain: number) => [{ to: 'Plate', gain }];
-  return {
-    name: 'stemkit demo song',
-    sampleRate: SAMPLE_RATE,
-    bitDepth: 24,
-    tail: 'auto',
-    stems: [
-      {
-        name: 'Drums',
-        role: 'drums',
-        processing: [
-          { type: 'eq', bands: [{ type: 'highpass', freq: 30, slope: 24 }, { type: 'peak', freq: 250, gain: -2, q: 1 }] },
-          { type: 'compressor', threshold: -18, ratio: 4, attack: 10, release: 120, makeup: 0 },
-        ],
-        tracks: [
-          { file: 'tracks/kick.wav', gain: -5 },
-          { file: 'tracks/snare.wav', gain: -5, pan: 0.1, sends: plate(-18) },
-          { file: 'tracks/hats.wav', gain: -9, pan: -0.3 },
-        ],
-      },
-      {
-        name: 'Bass',
-        role: 'bass',
-        processing: [
-          { type: 'eq', bands: [{ type: 'highpass', freq: 35, slope: 12 }, { type: 'lowshelf', freq: 120, gain: 1.5 }] },
-          { type: 'compressor', threshold: -20, ratio: 3, attack: 20, release: 150, makeup: 1 },
-          { type: 'saturate', drive: 6, mix: 0.3 },
-        ],
-        tracks: [{ file: 'tracks/bass.wav', gain: -8 }],
-      },
-      {
-        name: 'Music',
-        role: 'music',
-        processing: [{ type: 'eq', bands: [{ type: 'highpass', freq: 120, slope: 12 }, { type: 'highshelf', freq: 8000, gain: 2 }] }],
-        tracks: [
-          { file: 'tracks/chords.wav', gain: -6 },
-          { file: 'tracks/lead synth.wav', gain: -7, pan: 0.25, sends: plate(-12), processing: [{ type: 'delay', time: 375, feedback: 0.3, mix: 0.2 }] },
-        ],
-      },
-      {
-        name: 'Vocals',
-        role: 'vocals',
-        processing: [
-          { type: 'eq', bands: [{ type: 'highpass', freq: 100, slope: 24 }, { type: 'peak', freq: 3000, gain: 2, q: 0.8 }] },
-          { type: 'compressor', threshold: -22, ratio: 3, attack: 5, release: 80, makeup: 1, detection: 'rms' },
-        ],
-        tracks: [
-          { file: 'tracks/lead vox.wav', gain: -13, sends: plate(-8), automation: { gain: [[8, -6], [9, 0]] } },
-          { file: 'tracks/bgv low.wav', gain: -17, pan: -0.5, sends: plate(-10) },
-          { file: 'tracks/bgv high.wav', gain: -18, pan: 0.5, sends: plate(-10) },
-        ],
-      },
-      { name: 'FX', role: 'fx', tracks: [{ file: 'tracks/fx sweep.wav', gain: -6, sends: plate(-6) }] },
-    ],
-    // Return EQ as on a console: no rumble or DC into the plate.
-    returns: [{ name: 'Plate', processing: [{ type: 'eq', bands: [{ type: 'highpass', freq: 150, slope: 12 }] }, { type: 'reverb', decay: 2.2, predelay: 20 }] }],
-    master: { gain: 0, processing: [] },
-  };
+/** The demo's song: 8 bars (intro, verse, chorus) and a second of ring-out, its 10 main tracks as 5 stems. */
+export function demoSong(): Song {
+  return createSong({ sampleRate: SAMPLE_RATE, bars: 8, tracks: 10, stems: 5 });
 }
+
+const trackFile = (track: SongTrack) => `tracks/${track.name.toLowerCase()}.wav`;
+
+/** Bus processing per stem: EQ and compression, saturation on the bass. */
+const DEMO_STEM_PROCESSING: Record<string, NonNullable<SessionInput['stems'][number]['processing']>> = {
+  Drums: [
+    { type: 'eq', bands: [{ type: 'highpass', freq: 30, slope: 24 }, { type: 'peak', freq: 250, gain: -2, q: 1 }] },
+    { type: 'compressor', threshold: -18, ratio: 4, attack: 10, release: 120, makeup: 0 },
+  ],
+  Bass: [
+    { type: 'eq', bands: [{ type: 'highpass', freq: 35, slope: 12 }, { type: 'lowshelf', freq: 120, gain: 1.5 }] },
+    { type: 'compressor', threshold: -20, ratio: 3, attack: 20, release: 150, makeup: 1 },
+    { type: 'saturate', drive: 6, mix: 0.3 },
+  ],
+  Music: [{ type: 'eq', bands: [{ type: 'highpass', freq: 120, slope: 12 }, { type: 'highshelf', freq: 8000, gain: 2 }] }],
+  Vocals: [
+    { type: 'eq', bands: [{ type: 'highpass', freq: 100, slope: 24 }, { type: 'peak', freq: 3000, gain: 2, q: 0.8 }] },
+    { type: 'compressor', threshold: -22, ratio: 3, attack: 5, release: 80, makeup: 1, detection: 'rms' },
+  ],
+};
+
+/** The demo's mix: the song's faders, bus processing on every stem, a shared plate, no master processing (so it nulls). */
+export function demoSession(song: Song = demoSong()): SessionInput {
+  const session = songSession(song, {
+    name: 'stemkit demo song',
+    file: trackFile,
+    stemProcessing: (stem) => DEMO_STEM_PROCESSING[stem] ?? [],
+    // Return EQ as on a console: no rumble or DC into the plate.
+    reverb: { name: 'Plate', processing: [{ type: 'eq', bands: [{ type: 'highpass', freq: 150, slope: 12 }] }, { type: 'reverb', decay: 2.2, predelay: 20 }] },
+  });
+  for (const track of session.stems.flatMap((s) => s.tracks)) {
+    track.gain = DEMO_FADERS[track.name!] ?? track.gain;
+    // A dotted-eighth echo on the synth lead, and the voice ducked for a second (automation).
+    if (track.name === 'Lead Synth') track.processing = [{ type: 'delay', time: 375, feedback: 0.3, mix: 0.2 }];
+    if (track.name === 'Lead Vox') track.automation = { gain: [[8, -6], [9, 0]] };
+  }
+  return session;
+}
+
+/** The demo's faders (dB; the song's are for all 48 tracks): the unity sum peaks near −4 dBFS, in the music profile's headroom band. */
+const DEMO_FADERS: Record<string, number> = {
+  Kick: 1.5,
+  Snare: 0.5,
+  Hats: -6.5,
+  Bass: -7.5,
+  Chords: -10.5,
+  'Lead Synth': -9.5,
+  'Lead Vox': -2.5,
+  'BGV Low': -9.5,
+  'BGV High': -10.5,
+  'FX Sweep': -5.5,
+};
 
 /**
  * `stemkit demo [DIR]`: synthesizes a song as multitracks, writes its session, renders the stem
@@ -120,18 +115,19 @@ export async function runDemo(dirArgument: string | undefined, out: Writer, err:
   // A folder with anything but an untouched earlier demo (an edited session, the user's own files) needs --force.
   if (!options.force && !(await untouchedDemo(dir))) await checkOutputFolder(dir, [], false, 'the demo folder');
   const progress = progressLine(err, true);
-  const session = demoSession();
+  const song = demoSong();
+  const session = demoSession(song);
   const sessionPath = join(dir, 'session.yaml');
-  const tracks = synthesizeDemoTracks(SAMPLE_RATE);
+  const tracks = renderTracks(song);
   const pool = new WorkerPool();
   try {
     // The whole folder is built beside its target and switched in when complete.
     const manifest = await writePackageFolder(dir, async (staging) => {
       await mkdir(join(staging, 'tracks'), { recursive: true });
       progress.update('synthesizing tracks', 0);
-      for (const track of tracks) {
-        const sink = await createWavWriter(join(staging, 'tracks', `${track.name}.wav`), { sampleRate: SAMPLE_RATE, channels: track.audio.length, format: 'pcm24', dither: 'tpdf' });
-        await sink.write(track.audio);
+      for (const [k, track] of song.tracks.entries()) {
+        const sink = await createWavWriter(join(staging, trackFile(track)), { sampleRate: SAMPLE_RATE, channels: track.channels, format: 'pcm24', dither: 'tpdf' });
+        await sink.write(tracks[k]!);
         await sink.commit();
       }
       const stagedSession = join(staging, 'session.yaml');

@@ -1,11 +1,11 @@
-import { clock } from '../format.js';
+import { clock, sampleFormatLabel } from '../format.js';
 import { collectInfo, type InfoEntry } from '../audio/describe.js';
 import { colours, table, type Writer } from '../report/terminal.js';
 
-function formatLabel(e: InfoEntry): string {
-  if (e.encoding === 'float') return `${e.bitDepth}-bit float`;
-  if (e.encoding === 'pcm') return `${e.bitDepth}-bit PCM`;
-  return e.encoding === 'alaw' ? 'A-law' : 'µ-law';
+/** "24-bit PCM", "32-bit float", "A-law", "µ-law". */
+function sampleFormat(e: InfoEntry): string {
+  const label = sampleFormatLabel({ encoding: e.encoding!, bitDepth: e.bitDepth! });
+  return e.encoding === 'pcm' ? `${label} PCM` : label;
 }
 
 /** `stemkit info`: a table on the terminal, `{"files": [...]}` with --json; exit 2 if any file failed. */
@@ -25,7 +25,7 @@ export async function runInfo(paths: string[], options: { json?: boolean }, out:
     }
     rows.push([
       e.path,
-      formatLabel(e),
+      sampleFormat(e),
       e.container!,
       `${e.sampleRate} Hz`,
       `${e.channels} (${e.channelLayout!.join(' ')})`,

@@ -1,10 +1,8 @@
-import { clock } from '../format.js';
+import { clock, decimal } from '../format.js';
 import { measureFiles, type MeasureEntry } from '../check/measure-files.js';
 import { WorkerPool } from '../engine/pool.js';
 import { progressLine } from './progress.js';
 import { colours, table, type Writer } from '../report/terminal.js';
-
-const dash = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 
 /** `stemkit measure`: exit 0 when every file was measured, 1 when some failed, 2 when none could be read. */
 export async function runMeasure(paths: string[], options: { json?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
@@ -30,13 +28,13 @@ export async function runMeasure(paths: string[], options: { json?: boolean }, o
       }
       rows.push([
         e.path,
-        dash(e.samplePeakDbfs),
-        dash(e.truePeakDbtp),
-        dash(e.integratedLufs),
-        dash(e.loudnessRangeLu),
-        dash(e.momentaryMaxLufs),
-        dash(e.shortTermMaxLufs),
-        dash(e.rmsDbfs),
+        decimal(e.samplePeakDbfs),
+        decimal(e.truePeakDbtp),
+        decimal(e.integratedLufs),
+        decimal(e.loudnessRangeLu),
+        decimal(e.momentaryMaxLufs),
+        decimal(e.shortTermMaxLufs),
+        decimal(e.rmsDbfs),
         String(e.clippedRuns),
         clock(e.durationSec),
       ]);

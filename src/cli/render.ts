@@ -5,8 +5,7 @@ import { checkOutputFolder, writePackageFolder } from '../package/switch.js';
 import { renderSession } from '../session/render.js';
 import { progressLine } from './progress.js';
 import { colours, table, type Writer } from '../report/terminal.js';
-
-const dash = (x: number | null) => (x === null ? '—' : x.toFixed(1));
+import { decimal, sampleFormatLabel } from '../format.js';
 
 /** `stemkit render`: the package, or (with --json) its manifest. */
 export async function runRender(sessionFile: string, options: { out?: string; dry?: boolean; json?: boolean; force?: boolean; replaceNonFinite?: boolean }, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
@@ -28,11 +27,11 @@ export async function runRender(sessionFile: string, options: { out?: string; dr
     const c = colours(out);
     out.write(
       `${c.bold(manifest.title)}: ${manifest.stems.length} stems + mix → ${outDir}\n` +
-        `${manifest.sampleRate} Hz · ${manifest.bitDepth === '32f' ? '32-bit float' : `${manifest.bitDepth}-bit`} · ${manifest.channels} ch · ${manifest.frames} frames (${manifest.durationSec.toFixed(2)} s, tail ${manifest.render.tailSec.toFixed(2)} s) · ${manifest.render.realtimeFactor}× real time\n\n`,
+        `${manifest.sampleRate} Hz · ${sampleFormatLabel(manifest.bitDepth === '32f' ? { encoding: 'float', bitDepth: 32 } : { encoding: 'pcm', bitDepth: manifest.bitDepth })} · ${manifest.channels} ch · ${manifest.frames} frames (${manifest.durationSec.toFixed(2)} s, tail ${manifest.render.tailSec.toFixed(2)} s) · ${manifest.render.realtimeFactor}× real time\n\n`,
     );
     const rows = [['file', 'peak dBFS', 'TP dBTP', 'LUFS', 'latency comp.'].map(c.bold)];
-    for (const s of manifest.stems) rows.push([s.file, dash(s.peakDbfs), dash(s.truePeakDbtp), dash(s.integratedLufs), `${s.latencyCompensated} smp`]);
-    rows.push([manifest.mix.file, dash(manifest.mix.peakDbfs), dash(manifest.mix.truePeakDbtp), dash(manifest.mix.integratedLufs), `${manifest.mix.latencyCompensated} smp`]);
+    for (const s of manifest.stems) rows.push([s.file, decimal(s.peakDbfs), decimal(s.truePeakDbtp), decimal(s.integratedLufs), `${s.latencyCompensated} smp`]);
+    rows.push([manifest.mix.file, decimal(manifest.mix.peakDbfs), decimal(manifest.mix.truePeakDbtp), decimal(manifest.mix.integratedLufs), `${manifest.mix.latencyCompensated} smp`]);
     out.write(table(rows, [1, 2, 3, 4]) + '\n');
     if (manifest.mix.masterProcessing.length) out.write(`\n${c.yellow('note:')} the mix is printed through master processing (recorded in stemkit.json); it will not null against the stems by design.\n`);
     for (const s of manifest.stems.filter((s) => s.nonFiniteReplaced)) out.write(`${c.yellow('replaced:')} ${s.name}: ${s.nonFiniteReplaced} NaN/Infinity track sample(s) replaced by silence (--replace-non-finite)\n`);

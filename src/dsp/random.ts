@@ -1,4 +1,9 @@
-/** mulberry32: a small seeded PRNG, so synthesized material is identical on every run and machine. */
+/**
+ * Seeded randomness, in one place: synthesized material, dither, fuzzing and sampling grids are
+ * identical on every run and machine. Nothing here reads a clock or Math.random.
+ */
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1); for anything not in a per-sample loop. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -8,6 +13,42 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * xorshift32 (Marsaglia) noise for per-sample loops: synthesis and TPDF dither. The state stays a
+ * signed int32 (a small integer to V8: fast); seed 0 (a fixed point) takes a fixed nonzero seed.
+ */
+export class Noise {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed | 0 || 0x1e3779b9;
+  }
+  /** Advances the state: the next nonzero int32. */
+  step(): number {
+    let s = this.s;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (this.s = s | 0);
+  }
+  /** Uniform in [-1, 1): the state as a signed fraction. */
+  next(): number {
+    return this.step() * 4.656612873077393e-10; // 2^-31
+  }
+  /** Uniform in [0, 1): the state as an unsigned fraction. */
+  unit(): number {
+    return (this.step() >>> 0) / 4294967296;
+  }
+}
+
+/** A fixed pseudo-random value in [0, 1) for a pair of integers (per-bar variations of a pattern). */
+export function hash01(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return (h >>> 0) / 4294967296;
 }
 
 /**

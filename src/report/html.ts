@@ -1,4 +1,4 @@
-import { clock } from '../format.js';
+import { clock, decimal, elapsed, formatLabel, signed } from '../format.js';
 import type { CheckedFile, CheckReport, Finding, TimeRange } from '../check/types.js';
 import type { Severity } from '../check/profiles.js';
 import type { ReportOptions } from './options.js';
@@ -49,59 +49,23 @@ export function escapeHtml(s: string): string {
 
 const esc = escapeHtml;
 
-/** A level or other measurement for display: "—" for null and anything non-finite. */
-function num(x: number | null | undefined, digits = 1): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  const s = x.toFixed(digits);
-  return /^-0(\.0+)?$/.test(s) ? s.slice(1) : s;
-}
-
-function signed(x: number | null | undefined, digits = 1): string {
-  const s = num(x, digits);
-  return x !== null && x !== undefined && Number.isFinite(x) && x > 0 && s !== num(0, digits) ? `+${s}` : s;
-}
-
 /** SVG coordinate: one decimal, no trailing ".0". */
 function c(x: number): string {
   const r = Math.round(x * 10) / 10;
   return Object.is(r, -0) ? '0' : String(r);
 }
 
-/** m:ss, or m:ss.s when the axis step is below a second. */
-function formatTick(seconds: number, step: number): string {
-  const tenths = step < 1;
-  const total = tenths ? Math.round(seconds * 10) / 10 : Math.round(seconds);
-  const m = Math.floor(total / 60);
-  const s = total - m * 60;
-  const ss = tenths ? s.toFixed(1).padStart(4, '0') : String(s).padStart(2, '0');
-  return `${m}:${ss}`;
-}
-
-function formatElapsed(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
-}
+/** An axis tick: m:ss, or m:ss.s when the axis step is below a second. */
+const formatTick = (seconds: number, step: number): string => clock(seconds, step < 1 ? 1 : 0);
 
 function formatValue(v: number | string | null): string {
-  if (v === null) return '—';
   if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return '—';
-  return Number.isInteger(v) ? String(v) : num(v, Math.abs(v) >= 100 ? 1 : 2);
+  return decimal(v, v === null || Number.isInteger(v) ? 0 : Math.abs(v) >= 100 ? 1 : 2);
 }
 
-export function formatLabel(f: CheckedFile): string {
-  const fmt = f.format;
-  if (!fmt) return f.error ? `unreadable (${f.error.code})` : '—';
-  const rate = `${Number((fmt.sampleRate / 1000).toFixed(3))} kHz`;
-  const depth =
-    fmt.encoding === 'float'
-      ? `${fmt.bitDepth}-bit float`
-      : fmt.encoding === 'pcm'
-        ? `${fmt.bitDepth}-bit`
-        : fmt.encoding === 'alaw'
-          ? 'A-law'
-          : 'µ-law';
-  return `${rate} · ${depth} · ${fmt.channels} ch`;
+/** A file's format, or why it has none. */
+function fileFormat(f: CheckedFile): string {
+  return f.format ? formatLabel(f.format) : f.error ? `unreadable (${f.error.code})` : '—';
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -246,15 +210,15 @@ function residualSvg(report: CheckReport, values: (number | null)[], peaks: (num
   if (at !== null && at !== undefined && duration > 0 && report.null?.residualPeakDbfs !== null) {
     // The worst moment: where to listen first.
     const x = c(x0 + (Math.min(duration, at) / duration) * (x1 - x0));
-    const label = `peak ${num(report.null!.residualPeakDbfs)} dBFS at ${clock(at)}${report.null!.residualPeakChannel ? ` (${report.null!.residualPeakChannel})` : ''}`;
+    const label = `peak ${decimal(report.null!.residualPeakDbfs)} dBFS at ${clock(at)}${report.null!.residualPeakChannel ? ` (${report.null!.residualPeakChannel})` : ''}`;
     parts.push(`<line class="worst" x1="${x}" y1="${y0}" x2="${x}" y2="${y1}"><title>${esc(label)}</title></line>`);
     const anchor = at / duration > 0.7 ? 'end' : 'start';
     parts.push(`<text class="worst-label" x="${x}" y="${y0 + 12}" dx="${anchor === 'end' ? -4 : 4}" text-anchor="${anchor}">${esc(label)}</text>`);
   }
   if (threshold !== null && Number.isFinite(threshold)) {
     const y = c(yOf(threshold));
-    parts.push(`<line class="threshold" x1="${x0}" y1="${y}" x2="${x1}" y2="${y}"><title>threshold ${esc(num(threshold))} dBFS</title></line>`);
-    parts.push(`<text class="threshold-label" x="${x1 - 4}" y="${y}" dy="-4" text-anchor="end">threshold ${esc(num(threshold))} dBFS</text>`);
+    parts.push(`<line class="threshold" x1="${x0}" y1="${y}" x2="${x1}" y2="${y}"><title>threshold ${esc(decimal(threshold))} dBFS</title></line>`);
+    parts.push(`<text class="threshold-label" x="${x1 - 4}" y="${y}" dy="-4" text-anchor="end">threshold ${esc(decimal(threshold))} dBFS</text>`);
   }
   parts.push('</svg>');
   return parts.join('');
@@ -301,7 +265,7 @@ function residualChannels(report: CheckReport): string {
   if (channels.length === 0) return '';
   return (
     '<table id="residual-channels"><thead><tr><th scope="col">Channel</th><th scope="col" class="n">Residual peak dBFS</th><th scope="col" class="n">Residual RMS dBFS</th></tr></thead><tbody>' +
-    channels.map((ch) => `<tr><th scope="row">${esc(ch.channel)}</th><td class="n">${num(ch.peakDbfs)}</td><td class="n">${num(ch.rmsDbfs)}</td></tr>`).join('') +
+    channels.map((ch) => `<tr><th scope="row">${esc(ch.channel)}</th><td class="n">${decimal(ch.peakDbfs)}</td><td class="n">${decimal(ch.rmsDbfs)}</td></tr>`).join('') +
     '</tbody></table>'
   );
 }
@@ -328,16 +292,16 @@ function stemTable(report: CheckReport): string {
   for (const f of files) {
     const m = f.measure;
     const isMix = f === report.mix;
-    const offset = isMix ? '<span class="muted">reference</span>' : f.offsetSamples === null ? '—' : esc(String(f.offsetSamples));
-    const fmt = f.format ? esc(formatLabel(f)) : `<span class="bad" title="${esc(f.error ? `${f.error.message} — ${f.error.hint}` : '')}">${esc(formatLabel(f))}</span>`;
+    const offset = isMix ? '<span class="muted">reference</span>' : esc(decimal(f.offsetSamples, 0));
+    const fmt = f.format ? esc(fileFormat(f)) : `<span class="bad" title="${esc(f.error ? `${f.error.message} — ${f.error.hint}` : '')}">${esc(fileFormat(f))}</span>`;
     rows.push(
       `<tr data-stem="${esc(f.name)}"${isMix ? ' class="mix"' : ''}>` +
         `<th scope="row" title="${esc(f.path)}">${esc(f.name)}</th>` +
         `<td class="fmt">${fmt}</td>` +
         `<td class="n">${signed(m?.samplePeakDbfs)}</td>` +
         `<td class="n">${signed(m?.truePeakDbtp)}</td>` +
-        `<td class="n">${num(m?.integratedLufs)}</td>` +
-        `<td class="n">${num(m?.loudnessRangeLu)}</td>` +
+        `<td class="n">${decimal(m?.integratedLufs)}</td>` +
+        `<td class="n">${decimal(m?.loudnessRangeLu)}</td>` +
         `<td class="n">${offset}</td>` +
         `<td class="issues">${issuesCell(report.findings.filter((x) => x.stem === f.name))}</td>` +
         '</tr>',
@@ -369,9 +333,9 @@ function nullSummary(report: CheckReport): string {
   if (!n) return `<p class="muted">${esc(nullNotRun(report))}.</p>`;
   const items: [string, string][] = [
     ['Result', n.passed ? '<span class="ok">nulls</span>' : '<span class="bad">does not null</span>'],
-    ['Threshold', `${num(n.thresholdDbfs)} dBFS`],
-    ['Residual peak', n.residualPeakDbfs === null ? 'digital silence' : `${num(n.residualPeakDbfs)} dBFS`],
-    ['Residual RMS', n.residualRmsDbfs === null ? 'digital silence' : `${num(n.residualRmsDbfs)} dBFS`],
+    ['Threshold', `${decimal(n.thresholdDbfs)} dBFS`],
+    ['Residual peak', n.residualPeakDbfs === null ? 'digital silence' : `${decimal(n.residualPeakDbfs)} dBFS`],
+    ['Residual RMS', n.residualRmsDbfs === null ? 'digital silence' : `${decimal(n.residualRmsDbfs)} dBFS`],
     ['Relative to mix', n.residualRelativeDb === null ? '—' : `${signed(n.residualRelativeDb)} dB`],
     ['Best lag', n.bestLagSamples === null ? '—' : `${signed(n.bestLagSamples, 0)} samples`],
     ['Best gain', n.bestGainDb === null ? '—' : `${signed(n.bestGainDb, 2)} dB`],
@@ -532,12 +496,12 @@ export function renderHtml(report: CheckReport, _options: ReportOptions = {}): s
         ? report.null.passed
           ? report.null.residualPeakDbfs === null
             ? '<span class="ok">nulls</span> (digital silence: mix = Σ stems, sample for sample)'
-            : `<span class="ok">nulls</span> (residual peak ${num(report.null.residualPeakDbfs)} dBFS, limit ${num(report.null.thresholdDbfs)})`
-          : `<span class="bad">does not null</span> (residual peak ${num(report.null.residualPeakDbfs)} dBFS, limit ${num(report.null.thresholdDbfs)})`
+            : `<span class="ok">nulls</span> (residual peak ${decimal(report.null.residualPeakDbfs)} dBFS, limit ${decimal(report.null.thresholdDbfs)})`
+          : `<span class="bad">does not null</span> (residual peak ${decimal(report.null.residualPeakDbfs)} dBFS, limit ${decimal(report.null.thresholdDbfs)})`
         : `<span class="muted">${esc(report.nullSkipped ?? 'not run')}</span>`,
     ],
     ['Files', `${plural(report.stems.length, 'stem')}${report.mix ? ' + mix' : ', no mix'}`],
-    ['Elapsed', formatElapsed(report.elapsedMs)],
+    ['Elapsed', elapsed(report.elapsedMs)],
   ];
 
   const waves = report.plots.waveforms;
@@ -549,12 +513,12 @@ export function renderHtml(report: CheckReport, _options: ReportOptions = {}): s
       const peak = file?.measure?.samplePeakDbfs;
       return (
         `<figure><figcaption><span>${esc(w.name)}${isMix ? ' <span class="muted">(mix)</span>' : ''}</span>` +
-        `<span class="muted">peak ${num(peak)} dBFS</span></figcaption>${waveformSvg(report, w.name, w.peak, isMix)}</figure>`
+        `<span class="muted">peak ${decimal(peak)} dBFS</span></figcaption>${waveformSvg(report, w.name, w.peak, isMix)}</figure>`
       );
     })
     .join('');
   const waveSection = waves.length
-    ? `<p class="legend">Peak envelope in dB: −60 dBFS at the centre line, 0 dBFS at the frame edges; ${esc(formatTick(report.plots.durationSec, 1))} total. Finding ranges:<i class="err"></i>error<i class="warn"></i>warning<i class="inf"></i>note</p>${figures}`
+    ? `<p class="legend">Peak envelope in dB: −60 dBFS at the centre line, 0 dBFS at the frame edges; ${esc(clock(report.plots.durationSec, 0))} total. Finding ranges:<i class="err"></i>error<i class="warn"></i>warning<i class="inf"></i>note</p>${figures}`
     : '<p class="muted">No waveform data (no readable files).</p>';
 
   const residual = report.plots.residualDb;

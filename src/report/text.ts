@@ -1,16 +1,10 @@
-import { clock } from '../format.js';
+import { clock, decimal, formatLabel } from '../format.js';
 import type { CheckedFile, CheckReport, Finding } from '../check/types.js';
 import { colours, table } from './terminal.js';
 import type { ReportOptions } from './options.js';
 
-const dash = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
-
-function formatLabel(f: CheckedFile): string {
-  if (!f.format) return f.error ? f.error.code : '—';
-  const fmt = f.format;
-  const depth = fmt.encoding === 'float' ? `${fmt.bitDepth}f` : fmt.encoding === 'pcm' ? `${fmt.bitDepth}` : fmt.encoding;
-  return `${fmt.sampleRate / 1000}k/${depth}/${fmt.channels}ch`;
-}
+/** A file's format for the stem table: "48k/24/2ch", or why it has none. */
+const fileFormat = (f: CheckedFile): string => (f.format ? formatLabel(f.format, 'short') : f.error ? f.error.code : '—');
 
 
 function rangesText(f: Finding): string {
@@ -62,10 +56,10 @@ export function renderText(report: CheckReport, options: ReportOptions = {}): st
     lines.push(
       n.residualPeakDbfs === null
         ? `null test: ${state} — the residual is digital silence (mix = Σ stems, sample for sample)`
-        : `null test: ${state} — residual peak ${dash(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${dash(n.residualRmsDbfs)} dBFS, ${dash(n.residualRelativeDb)} dB relative to the mix${!n.passed && report.ok ? ` (tolerated as a warning by the ${report.profile} profile)` : ''}`,
+        : `null test: ${state} — residual peak ${decimal(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${decimal(n.residualRmsDbfs)} dBFS, ${decimal(n.residualRelativeDb)} dB relative to the mix${!n.passed && report.ok ? ` (tolerated as a warning by the ${report.profile} profile)` : ''}`,
     );
   }
-  if (report.sum) lines.push(`unity sum: peak ${dash(report.sum.samplePeakDbfs)} dBFS, true peak ${dash(report.sum.truePeakDbtp)} dBTP`);
+  if (report.sum) lines.push(`unity sum: peak ${decimal(report.sum.samplePeakDbfs)} dBFS, true peak ${decimal(report.sum.truePeakDbtp)} dBTP`);
   lines.push('');
   const rows = [['stem', 'format', 'peak dBFS', 'TP dBTP', 'LUFS', 'LRA', 'offset'].map(c.bold)];
   const { shown, hidden, hiddenNamed } = tableStems(report);
@@ -73,12 +67,12 @@ export function renderText(report: CheckReport, options: ReportOptions = {}): st
     const m = f.measure;
     rows.push([
       f === report.mix ? c.bold(f.name) : f.name,
-      formatLabel(f),
-      dash(m?.samplePeakDbfs),
-      dash(m?.truePeakDbtp),
-      dash(m?.integratedLufs),
-      dash(m?.loudnessRangeLu),
-      f === report.mix ? '' : f.offsetSamples === null ? '—' : String(f.offsetSamples),
+      fileFormat(f),
+      decimal(m?.samplePeakDbfs),
+      decimal(m?.truePeakDbtp),
+      decimal(m?.integratedLufs),
+      decimal(m?.loudnessRangeLu),
+      f === report.mix ? '' : decimal(f.offsetSamples, 0),
     ]);
   }
   lines.push(table(rows, [2, 3, 4, 5, 6]));

@@ -1,4 +1,5 @@
-import { finding, fmtDb, nameList, type Rule } from './context.js';
+import { decibels } from '../../format.js';
+import { finding, nameList, type Rule } from './context.js';
 
 const KIND_LABEL = { instrumental: 'instrumental', 'a-cappella': 'a cappella', 'tv-mix': 'TV mix', clean: 'clean version', underscore: 'underscore', subset: 'sum of other stems' } as const;
 
@@ -18,7 +19,7 @@ export const alternate: Rule = (ctx) =>
     if (a.nulls) {
       return finding('package.alternate', 'info', {
         file: target,
-        message: `${a.name} is an alternate version (${label}) = ${nameList(a.stems)}: it nulls against them (residual ${fmtDb(a.residualPeakDbfs, 'dBFS')})${how}`,
+        message: `${a.name} is an alternate version (${label}) = ${nameList(a.stems)}: it nulls against them (residual ${decibels(a.residualPeakDbfs, 'dBFS')})${how}`,
         value: a.residualPeakDbfs,
         limit: ctx.profile.nullResidualMaxDbfs,
         fix: 'none needed: deliver it as an alternate version, not as a stem',
@@ -27,8 +28,8 @@ export const alternate: Rule = (ctx) =>
     return finding('package.alternate', 'error', {
       file: target,
       message: a.stems.length
-        ? `${a.name} (${label}) is closest to ${nameList(a.stems)} but does not null against them: residual peak ${fmtDb(a.residualPeakDbfs, 'dBFS')}${how}`
-        : `${a.name} (${label}) matches no combination of the stems (peak ${fmtDb(a.residualPeakDbfs, 'dBFS')} left)`,
+        ? `${a.name} (${label}) is closest to ${nameList(a.stems)} but does not null against them: residual peak ${decibels(a.residualPeakDbfs, 'dBFS')}${how}`
+        : `${a.name} (${label}) matches no combination of the stems (peak ${decibels(a.residualPeakDbfs, 'dBFS')} left)`,
       value: a.residualPeakDbfs,
       limit: ctx.profile.nullResidualMaxDbfs,
       fix: `re-export ${a.name} from the same session and master settings as the stems, with only the buses it should leave out muted`,

@@ -1,4 +1,5 @@
-import { finding, fmtDb, mostCommon, readable, type Rule } from './context.js';
+import { decibels } from '../../format.js';
+import { finding, mostCommon, readable, type Rule } from './context.js';
 
 /** A permutation explains the residual when it leaves this little of the stem's part of the mix… */
 const EXPLAINED_DB = -40;
@@ -17,7 +18,7 @@ export const channelOrder: Rule = (ctx) => {
       const wrong = o.permutation.flatMap((c, j) => (c === j ? [] : [`${labels[j]} is in its channel ${c + 1} (${f.format!.channelLayout[c]})`]));
       return finding('format.channel-order', 'error', {
         file: f,
-        message: `${f.name}'s channels are in another order than the mix's: ${wrong.join(', ')}; reordered, it nulls (${fmtDb(o.permutedRelativeDb)} left of its part, ${fmtDb(o.asIsRelativeDb)} as it is)`,
+        message: `${f.name}'s channels are in another order than the mix's: ${wrong.join(', ')}; reordered, it nulls (${decibels(o.permutedRelativeDb)} left of its part, ${decibels(o.asIsRelativeDb)} as it is)`,
         value: JSON.stringify(o.permutation),
         limit: JSON.stringify(o.permutation.map((_, j) => j)),
         fix: `re-export ${f.name} in the mix's channel order (${labels.join(' ')}), or reorder its channels as [${o.permutation.map((c) => c + 1).join(', ')}]`,

@@ -93,10 +93,6 @@ export function readable(ctx: RuleContext): CheckedFile[] {
   return [...ctx.stems, ...(ctx.mix ? [ctx.mix] : [])].filter((f) => f.format !== null);
 }
 
-export function fmtDb(x: number | null, unit = 'dB'): string {
-  return x === null ? 'silence' : `${x > 0 ? '+' : ''}${x.toFixed(1)} ${unit}`;
-}
-
 export function mostCommon<T>(values: T[]): T | undefined {
   const counts = new Map<T, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);

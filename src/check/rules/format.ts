@@ -1,3 +1,4 @@
+import { millis, sampleFormatLabel } from '../../format.js';
 import { finding, mostCommon, nameList, placementOf, readable, type FindingInput, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile } from '../types.js';
 import { timingRepairOf, timingSteps, type TimingRepair } from '../alignment.js';
@@ -104,10 +105,7 @@ export const sampleRate: Rule = (ctx) => {
 };
 
 export const bitDepth: Rule = (ctx) => {
-  const what = (f: CheckedFile) => {
-    const fmt = f.format!;
-    return fmt.encoding === 'pcm' ? `${fmt.bitDepth}-bit` : fmt.encoding === 'alaw' ? 'A-law' : 'µ-law';
-  };
+  const what = (f: CheckedFile) => sampleFormatLabel(f.format!);
   const value = (f: CheckedFile) => (f.format!.encoding === 'pcm' ? f.format!.bitDepth : what(f));
   const needs = `the ${ctx.profile.name} profile needs at least ${ctx.profile.minBitDepth}-bit (or 32-bit float)`;
   const target = `${Math.max(24, ctx.profile.minBitDepth)}-bit or 32-bit float`;
@@ -190,10 +188,9 @@ export const lengthMismatch: Rule = (ctx) => {
       const resampled = f.format!.sampleRate !== rate ? ` at ${rate} Hz` : '';
       const placed = repair.head !== 0 ? ` once its start is repaired (${repair.head > 0 ? 'padded' : 'shortened'} by ${Math.abs(repair.head)})` : '';
       const delta = -repair.tail;
-      const ms = ((Math.abs(delta) / rate) * 1000).toFixed(1);
       return finding('format.length-mismatch', 'error', {
         file: f,
-        message: `${f.name} lasts ${place.frames} samples${resampled}; it ends ${Math.abs(delta)} samples (${ms} ms) ${delta > 0 ? 'after' : 'before'} the ${ctx.mix?.format ? 'mix' : 'package'} (${span})${placed}`,
+        message: `${f.name} lasts ${place.frames} samples${resampled}; it ends ${Math.abs(delta)} samples (${millis(Math.abs(delta) / rate)}) ${delta > 0 ? 'after' : 'before'} the ${ctx.mix?.format ? 'mix' : 'package'} (${span})${placed}`,
         value: delta,
         limit: 0,
         fix: `${repairText(f.name, repair, rate)}; or re-export all files over the same range`,
@@ -225,7 +222,7 @@ export const startMismatch: Rule = (ctx) => {
       const measured = ctx.nullSummary ? `; placed there, ${ctx.nullSummary.passed ? 'it nulls' : 'the null test ran'}` : '';
       return finding('format.start-mismatch', 'error', {
         file: f,
-        message: `${f.name} starts ${Math.abs(start)} samples (${((Math.abs(start) / rate) * 1000).toFixed(1)} ms) ${start > 0 ? 'after' : 'before'} the ${ctx.mix?.format ? 'mix' : 'other files'} by its BWF time reference${measured}`,
+        message: `${f.name} starts ${Math.abs(start)} samples (${millis(Math.abs(start) / rate)}) ${start > 0 ? 'after' : 'before'} the ${ctx.mix?.format ? 'mix' : 'other files'} by its BWF time reference${measured}`,
         value: start,
         limit: 0,
         fix: `${repairText(f.name, repair, rate)}, so it plays from the start in any DAW; or re-export every file from the same start point`,

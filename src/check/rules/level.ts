@@ -1,6 +1,7 @@
 import { toDb } from '../../dsp/decibels.js';
 import { SignalMeter } from '../../dsp/signal-meter.js';
-import { finding, fmtDb, readable, toSeconds, type Rule, type RuleContext } from './context.js';
+import { decibels } from '../../format.js';
+import { finding, readable, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile } from '../types.js';
 
 function measured(ctx: RuleContext, files = readable(ctx)): CheckedFile[] {
@@ -47,7 +48,7 @@ export const headroom: Rule = (ctx) => {
     if (peak === null || peak <= limit) return [];
     return finding('level.headroom', ctx.profile.stemPeakSeverity, {
       file: f,
-      message: `${f.name} peaks at ${fmtDb(peak, 'dBFS')}, above the ${limit} dBFS ceiling${floatOversNote(f)}`,
+      message: `${f.name} peaks at ${decibels(peak, 'dBFS')}, above the ${limit} dBFS ceiling${floatOversNote(f)}`,
       value: peak,
       limit,
       fix: `lower ${f.name} by ${(peak - limit).toFixed(1)} dB before export (bus fader, not a limiter)`,
@@ -65,7 +66,7 @@ export const truePeak: Rule = (ctx) => {
       findings.push(
         ...finding('level.true-peak', ctx.profile.stemTruePeakSeverity, {
           file: f,
-          message: `${f.name} reaches ${fmtDb(tp, 'dBTP')} true peak, above ${stemLimit} dBTP (inter-sample overs distort on conversion and encoding)`,
+          message: `${f.name} reaches ${decibels(tp, 'dBTP')} true peak, above ${stemLimit} dBTP (inter-sample overs distort on conversion and encoding)`,
           value: tp,
           limit: stemLimit,
           fix: `lower ${f.name} by ${(tp - stemLimit).toFixed(1)} dB`,
@@ -79,7 +80,7 @@ export const truePeak: Rule = (ctx) => {
     findings.push(
       ...finding('level.true-peak', ctx.profile.loudnessSeverity, {
         file: mix,
-        message: `the mix reaches ${fmtDb(mix.measure.truePeakDbtp, 'dBTP')} true peak, above ${mixLimit} dBTP`,
+        message: `the mix reaches ${decibels(mix.measure.truePeakDbtp, 'dBTP')} true peak, above ${mixLimit} dBTP`,
         value: mix.measure.truePeakDbtp,
         limit: mixLimit,
         fix: `use a true-peak limiter with a ${mixLimit} dBTP ceiling on the mix`,
@@ -103,7 +104,7 @@ export const sumHeadroom: Rule = (ctx) => {
   const brief = seconds < TRANSIENT_OVERS_SECONDS;
   const duration = seconds < 0.001 ? 'under 1 ms' : seconds < 1 ? `about ${Math.max(1, Math.round(seconds * 1000))} ms` : `about ${seconds.toFixed(1)} s`;
   return finding('level.sum-headroom', ctx.profile.sumPeakSeverity, {
-    message: `the stems summed at unity peak at ${fmtDb(peak, 'dBFS')}, above ${limit} dBFS (aim for −6 to −3 dBFS), for ${duration} in all${brief ? ' (a few transients)' : ''}`,
+    message: `the stems summed at unity peak at ${decibels(peak, 'dBFS')}, above ${limit} dBFS (aim for −6 to −3 dBFS), for ${duration} in all${brief ? ' (a few transients)' : ''}`,
     value: peak,
     limit,
     fix: brief
@@ -156,7 +157,7 @@ export const dcOffset: Rule = (ctx) =>
     if (!(worst > DC_LIMIT)) return [];
     return finding('level.dc-offset', 'warning', {
       file: f,
-      message: `${f.name} has a DC offset of ${fmtDb(toDb(worst), 'dBFS')}`,
+      message: `${f.name} has a DC offset of ${decibels(toDb(worst), 'dBFS')}`,
       value: toDb(worst),
       limit: -60,
       fix: `high-pass ${f.name} at a few Hz (DC blocker) on its bus and re-export`,
@@ -169,7 +170,7 @@ export const silentStem: Rule = (ctx) =>
     if (peak !== null && peak > -90) return [];
     return finding('level.silent-stem', 'warning', {
       file: f,
-      message: `${f.name} is silent (peak ${fmtDb(peak, 'dBFS')})`,
+      message: `${f.name} is silent (peak ${decibels(peak, 'dBFS')})`,
       value: peak,
       limit: -90,
       fix: `check ${f.name}'s routing (muted tracks, wrong bus) or leave it out of the package`,

@@ -1,8 +1,8 @@
 import { round } from '../../dsp/decibels.js';
 import { rmsOf } from '../measurement.js';
 import type { CheckedFile } from '../types.js';
-import { clock } from '../../format.js';
-import { finding, fmtDb, type Rule, type RuleContext } from './context.js';
+import { clock, decibels } from '../../format.js';
+import { finding, type Rule, type RuleContext } from './context.js';
 import type { RuleId } from './index.js';
 import { summarizeGainCurve } from '../../dsp/gain-curve.js';
 
@@ -118,8 +118,8 @@ export const masterProcessing: Rule = (ctx) => {
     message:
       `the mix is Σ stems through dynamics processing (a mastered or bus-compressed mix): about ${e.gainReductionDb.toFixed(1)} dB of gain reduction where the sum is loudest${makeup}${deepest}; ` +
       (e.sumCrestDb - e.mixCrestDb >= 0.5 ? `crest factor ${e.sumCrestDb.toFixed(1)} dB in Σ stems, ${e.mixCrestDb.toFixed(1)} dB in the mix; ` : '') +
-      `a gain following the music leaves ${fmtDb(e.windowedRelativeDb)} of residual relative to the mix, the best fixed gain ${fmtDb(e.fixedRelativeDb)}; ` +
-      `residual peak ${fmtDb(n.residualPeakDbfs, 'dBFS')}`,
+      `a gain following the music leaves ${decibels(e.windowedRelativeDb)} of residual relative to the mix, the best fixed gain ${decibels(e.fixedRelativeDb)}; ` +
+      `residual peak ${decibels(n.residualPeakDbfs, 'dBFS')}`,
     value: round(e.gainReductionDb),
     limit: n.thresholdDbfs,
     ranges,

@@ -1,6 +1,6 @@
 import { round } from '../../dsp/decibels.js';
-import { clock } from '../../format.js';
-import { finding, fmtDb, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
+import { clock, decibels } from '../../format.js';
+import { finding, placementOf, toSeconds, type Rule, type RuleContext } from './context.js';
 import type { CheckedFile, Finding } from '../types.js';
 import type { OffsetResult } from '../diagnose.js';
 
@@ -30,7 +30,7 @@ export const residual: Rule = (ctx) => {
   const localized = regions.length > 0 && regions.length <= 8 && overSeconds <= 0.25 * duration;
   const ranges = localized ? regions : summary.worstMoments.map((m): [number, number] => [m.startSec, m.endSec]);
   const peakAt = summary.residualPeakSec !== null ? ` at ${clock(summary.residualPeakSec)}${summary.residualPeakChannel ? ` (${summary.residualPeakChannel})` : ''}` : '';
-  const level = `residual peak ${fmtDb(summary.residualPeakDbfs, 'dBFS')}${peakAt}, RMS ${fmtDb(summary.residualRmsDbfs, 'dBFS')}, ${fmtDb(summary.residualRelativeDb)} relative to the mix`;
+  const level = `residual peak ${decibels(summary.residualPeakDbfs, 'dBFS')}${peakAt}, RMS ${decibels(summary.residualRmsDbfs, 'dBFS')}, ${decibels(summary.residualRelativeDb)} relative to the mix`;
   // The ranges (printed after the message) are the regions, or the worst moments, worst first.
   const worst = !localized && ranges.length ? '; the worst moments (worst first)' : '';
   // A few long regions (a stem missing from a verse on) are named in the message: the ranges carry the worst
@@ -93,7 +93,7 @@ export const gainMismatch: Rule = (ctx) => {
     const dB = 20 * Math.log10(s.gain);
     return finding('null.gain-mismatch', 'error', {
       file: s.stem,
-      message: `${s.stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix; with that gain the sum nulls (residual ${fmtDb(s.relativeDb)} relative)`,
+      message: `${s.stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix; with that gain the sum nulls (residual ${decibels(s.relativeDb)} relative)`,
       value: round(dB),
       limit: 0,
       fix: `${dB > 0 ? 'raise' : 'lower'} ${s.stem.name} by ${Math.abs(dB).toFixed(2)} dB (check its bus fader or a pre-fader export)`,
@@ -108,7 +108,7 @@ export const gainMismatch: Rule = (ctx) => {
     const dB = 20 * Math.log10(probe.gain);
     return finding('null.gain-mismatch', 'error', {
       file: stem,
-      message: `${stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix (${fmtDb(probe.fitRelativeDb)} left of it with that gain${probe.lag ? ` and its ${probe.lag}-sample offset` : ''})`,
+      message: `${stem.name} is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'quieter' : 'louder'} than its part of the mix (${decibels(probe.fitRelativeDb)} left of it with that gain${probe.lag ? ` and its ${probe.lag}-sample offset` : ''})`,
       value: round(dB),
       limit: 0,
       fix: `${dB > 0 ? 'raise' : 'lower'} ${stem.name} by ${Math.abs(dB).toFixed(2)} dB (check its bus fader or a pre-fader export)`,
@@ -127,7 +127,7 @@ function globalGainFinding(ctx: RuleContext, gain: number, relativeDb: number): 
   const dB = 20 * Math.log10(gain);
   return finding('null.gain-mismatch', 'error', {
     file: ctx.mix,
-    message: `the mix is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'louder' : 'quieter'} than the sum of the stems; with that gain the sum nulls (residual ${fmtDb(relativeDb)} relative)`,
+    message: `the mix is ${Math.abs(dB).toFixed(2)} dB ${dB > 0 ? 'louder' : 'quieter'} than the sum of the stems; with that gain the sum nulls (residual ${decibels(relativeDb)} relative)`,
     value: round(dB),
     limit: 0,
     fix: `the master fader or a gain stage after the stem buses differs: ${dB > 0 ? 'lower' : 'raise'} the mix by ${Math.abs(dB).toFixed(2)} dB or re-export both with the same master gain`,
@@ -145,7 +145,7 @@ export const polarity: Rule = (ctx) => {
     const s = flipped[0]!;
     return finding('null.polarity', 'error', {
       file: s.stem,
-      message: `${s.stem.name} is polarity-inverted against the mix; inverted, the sum nulls (residual ${fmtDb(s.relativeDb)} relative)`,
+      message: `${s.stem.name} is polarity-inverted against the mix; inverted, the sum nulls (residual ${decibels(s.relativeDb)} relative)`,
       value: 'inverted',
       fix: `invert ${s.stem.name}'s polarity (check a phase switch on its bus) and re-export`,
     });
@@ -153,7 +153,7 @@ export const polarity: Rule = (ctx) => {
   if (g.globalGain < 0 && explains(ctx, g.globalRelativeDb)) {
     return finding('null.polarity', 'error', {
       file: ctx.mix,
-      message: `the mix is polarity-inverted against the sum of the stems (residual after inverting ${fmtDb(g.globalRelativeDb)} relative)`,
+      message: `the mix is polarity-inverted against the sum of the stems (residual after inverting ${decibels(g.globalRelativeDb)} relative)`,
       value: 'inverted',
       fix: 'invert the mix (or every stem) so they share polarity',
     });
@@ -163,7 +163,7 @@ export const polarity: Rule = (ctx) => {
   return probed(ctx, (p) => p.gain < 0 && Math.abs(20 * Math.log10(-p.gain)) < 0.5).flatMap(({ stem, probe }) =>
     finding('null.polarity', 'error', {
       file: stem,
-      message: `${stem.name} is polarity-inverted against the mix (${fmtDb(probe.fitRelativeDb)} left of its part once inverted)`,
+      message: `${stem.name} is polarity-inverted against the mix (${decibels(probe.fitRelativeDb)} left of its part once inverted)`,
       value: 'inverted',
       fix: `invert ${stem.name}'s polarity (check a phase switch on its bus) and re-export`,
     }),

@@ -1,5 +1,6 @@
 import { round } from '../../dsp/decibels.js';
-import { finding, fmtDb, nameList, readable, type Rule } from './context.js';
+import { decibels, millis } from '../../format.js';
+import { finding, nameList, readable, type Rule } from './context.js';
 import { repairText, spanFrames, timingRepair } from './format.js';
 
 export const offset: Rule = (ctx) =>
@@ -8,12 +9,11 @@ export const offset: Rule = (ctx) =>
     if (!result || result.lag === 0 || !f.format) return [];
     const lag = result.lag;
     const rate = ctx.sampleRate ?? f.format.sampleRate;
-    const ms = ((Math.abs(lag) / rate) * 1000).toFixed(2);
     const span = spanFrames(ctx);
     const repair = span === undefined ? null : timingRepair(ctx, f, span);
     return finding('timing.offset', 'error', {
       file: f,
-      message: `${f.name} is ${Math.abs(lag)} samples (${ms} ms) ${lag > 0 ? 'late' : 'early'} against the mix (verified: the residual drops by ${(-result.improvementDb).toFixed(1)} dB when shifted)`,
+      message: `${f.name} is ${Math.abs(lag)} samples (${millis(Math.abs(lag) / rate, 2)}) ${lag > 0 ? 'late' : 'early'} against the mix (verified: the residual drops by ${(-result.improvementDb).toFixed(1)} dB when shifted)`,
       value: lag,
       limit: 0,
       fix: `${repair ? repairText(f.name, repair, rate) : `shift ${f.name} ${Math.abs(lag)} samples ${lag > 0 ? 'earlier' : 'later'}`}; look for uncompensated plug-in latency on its bus`,
@@ -31,8 +31,8 @@ export const tailTruncated: Rule = (ctx) => {
     file: one ? cut[0]! : null,
     files: one ? undefined : cut,
     message: one
-      ? `${loudest.name} is still sounding in its last 10 ms (${fmtDb(loudest.measure!.tailPeakDbfs, 'dBFS')}): the tail is cut off`
-      : `${cut.length} files are still sounding in their last 10 ms (${nameList(cut.map((f) => `${f.name} ${fmtDb(f.measure!.tailPeakDbfs, 'dBFS')}`))}): the export range cuts the tails off`,
+      ? `${loudest.name} is still sounding in its last 10 ms (${decibels(loudest.measure!.tailPeakDbfs, 'dBFS')}): the tail is cut off`
+      : `${cut.length} files are still sounding in their last 10 ms (${nameList(cut.map((f) => `${f.name} ${decibels(f.measure!.tailPeakDbfs, 'dBFS')}`))}): the export range cuts the tails off`,
     value: loudest.measure!.tailPeakDbfs,
     limit: -60,
     ranges: [[Math.max(0, round(end - 0.05, 3)), round(end, 3)]],
