@@ -26,9 +26,13 @@ export const INTERNAL_HINT = 'this is a bug in stemkit; report it';
 
 /** A StemkitError as JSON (`toJSON`), the form in which it crosses a worker boundary (`fromJSON`). */
 export interface StemkitErrorJson {
+  /** What kind of failure, for scripts: one of ERROR_CODES. */
   code: StemkitErrorCode;
+  /** What went wrong, in one line for a person. */
   message: string;
+  /** The file concerned; absent when the failure is not about one file. */
   file?: string;
+  /** What to do about it, in one line. */
   hint: string;
 }
 
@@ -39,12 +43,18 @@ export function isErrorCode(value: unknown): value is StemkitErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
 
+/** A failure the user can cause or fix: a stable code (one of ERROR_CODES), the file it concerns, and a hint. */
 export class StemkitError extends Error {
+  /** Always "StemkitError": what stack traces and logs print before the message. */
   override readonly name = 'StemkitError';
+  /** What kind of failure, for scripts: one of ERROR_CODES. */
   readonly code: StemkitErrorCode;
+  /** The file concerned; undefined when the failure is not about one file. */
   readonly file: string | undefined;
+  /** What to do about it, in one line. */
   readonly hint: string;
 
+  /** `options.cause` becomes the Error's `cause`: the failure behind this one (e.g. the fs error). */
   constructor(code: StemkitErrorCode, message: string, options: { file?: string; hint: string; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -52,6 +62,7 @@ export class StemkitError extends Error {
     this.hint = options.hint;
   }
 
+  /** The error as plain JSON (code, message, hint, and file when there is one): what a worker posts and fromJSON reads back. */
   toJSON(): StemkitErrorJson {
     return { code: this.code, message: this.message, ...(this.file ? { file: this.file } : {}), hint: this.hint };
   }
@@ -79,6 +90,7 @@ function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
+/** Whether `e` is a StemkitError (an instance of this class). */
 export function isStemkitError(e: unknown): e is StemkitError {
   return e instanceof StemkitError;
 }

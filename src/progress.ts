@@ -5,6 +5,7 @@ export type ProgressPhase = 'measure' | 'stems' | 'mix' | 'write';
 
 /** What check, render, measure and fix report now and then: one shape for every long operation. */
 export interface ProgressReport {
+  /** The stage of the operation that `fraction` counts within. */
   phase: ProgressPhase;
   /** 0 … 1 within the phase. */
   fraction: number;

@@ -16,6 +16,7 @@ export interface ByteSource {
   readInto(target: Uint8Array, offset: number): Promise<number>;
   /** Drops the header cache once the headers are parsed. */
   forgetHeaderBytes(): void;
+  /** Releases what the source holds (a file handle); no reads afterwards. */
   close(): Promise<void>;
 }
 
@@ -26,11 +27,16 @@ const HEADER_READ_BYTES = 65536;
 export abstract class CachedByteSource implements ByteSource {
   private cache = new Uint8Array(0);
   private cacheStart = 0;
+  /** What messages call the file (its path, URL or given name). */
   abstract readonly path: string;
+  /** Total bytes. */
   abstract readonly size: number;
+  /** Fills `target` from `offset`; returns the bytes read (fewer only at the end). Every read of the source goes through it. */
   abstract readInto(target: Uint8Array, offset: number): Promise<number>;
+  /** Releases what the source holds; no reads afterwards. */
   abstract close(): Promise<void>;
 
+  /** Bytes [offset, offset + length) clipped to the end, from the cache when it holds them, else through a new window of at least 64 KiB from `offset`. */
   async bytes(offset: number, length: number): Promise<Uint8Array> {
     const end = Math.min(offset + length, this.size);
     if (offset >= end) return new Uint8Array(0);
@@ -44,6 +50,7 @@ export abstract class CachedByteSource implements ByteSource {
     return this.cache.subarray(0, Math.min(end - offset, got));
   }
 
+  /** Drops the cached window once the headers are parsed. */
   forgetHeaderBytes(): void {
     this.cache = new Uint8Array(0);
     this.cacheStart = 0;
@@ -56,27 +63,33 @@ export class MemoryBytes implements ByteSource {
 
   constructor(
     data: ArrayBuffer | Uint8Array,
+    /** What messages call the file; default "memory". */
     readonly path = 'memory',
   ) {
     this.data = data instanceof Uint8Array ? data : new Uint8Array(data);
   }
 
+  /** Total bytes. */
   get size(): number {
     return this.data.length;
   }
 
+  /** Bytes [offset, offset + length) clipped to the end: a view of the data, not a copy. */
   async bytes(offset: number, length: number): Promise<Uint8Array> {
     return this.data.subarray(Math.min(offset, this.size), Math.min(offset + length, this.size));
   }
 
+  /** Copies into `target` from `offset`; returns the bytes copied (fewer only at the end). */
   async readInto(target: Uint8Array, offset: number): Promise<number> {
     const part = this.data.subarray(Math.min(offset, this.size), Math.min(offset + target.length, this.size));
     target.set(part);
     return part.length;
   }
 
+  /** Nothing to drop: there is no cache. */
   forgetHeaderBytes(): void {}
 
+  /** Nothing to release: the data stays the caller's. */
   async close(): Promise<void> {}
 }
 
@@ -84,21 +97,25 @@ export class MemoryBytes implements ByteSource {
 export class BlobBytes extends CachedByteSource {
   constructor(
     private readonly blob: Blob,
+    /** What messages call the file; default "blob". */
     readonly path = 'blob',
   ) {
     super();
   }
 
+  /** The Blob's size in bytes. */
   get size(): number {
     return this.blob.size;
   }
 
+  /** Reads a slice of the Blob into `target` from `offset`; returns the bytes read (fewer only at the end). */
   async readInto(target: Uint8Array, offset: number): Promise<number> {
     const part = new Uint8Array(await this.blob.slice(offset, Math.min(offset + target.length, this.size)).arrayBuffer());
     target.set(part);
     return part.length;
   }
 
+  /** Nothing to release: the Blob stays the caller's. */
   async close(): Promise<void> {}
 }
 
@@ -108,13 +125,16 @@ export class BlobBytes extends CachedByteSource {
  */
 export class HttpBytes extends CachedByteSource {
   private constructor(
+    /** The URL. */
     readonly path: string,
+    /** Total bytes, as the server's Content-Range gave them. */
     readonly size: number,
     private readonly fetcher: typeof fetch,
   ) {
     super();
   }
 
+  /** Opens `url` with one ranged request for its first byte; E_UNSUPPORTED when the server ignores ranges. `options.fetch` replaces the global fetch. */
   static async open(url: string, options: { fetch?: typeof fetch } = {}): Promise<HttpBytes> {
     const fetcher = options.fetch ?? fetch;
     const response = await HttpBytes.get(fetcher, url, 0, 0);
@@ -141,6 +161,7 @@ export class HttpBytes extends CachedByteSource {
     return response;
   }
 
+  /** Fetches bytes [offset, offset + target.length) with one Range request into `target`; returns the bytes read (fewer only at the end). */
   async readInto(target: Uint8Array, offset: number): Promise<number> {
     const end = Math.min(offset + target.length, this.size);
     if (end <= offset) return 0;
@@ -152,5 +173,6 @@ export class HttpBytes extends CachedByteSource {
     return part.length;
   }
 
+  /** Nothing to release: every read is a request of its own. */
   async close(): Promise<void> {}
 }

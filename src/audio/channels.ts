@@ -35,6 +35,7 @@ const DEFAULT_MASKS: Record<number, number> = {
   8: 0x63f, // 7.1: L R C LFE Ls Rs Lss Rss
 };
 
+/** The WAVE channel mask assumed for `channels` channels when a file carries none; null for counts without a convention (0, or more than 8). */
 export function defaultChannelMask(channels: number): number | null {
   return DEFAULT_MASKS[channels] ?? null;
 }

@@ -5,6 +5,7 @@
  */
 import { encodeInt } from '../dsp/simd.js';
 
+/** A sample format the WAV writer writes: 16-, 24- or 32-bit integer PCM, or 32-bit float. */
 export type WriteSampleFormat = 'pcm16' | 'pcm24' | 'pcm32' | 'float32';
 
 export const BYTES_PER_SAMPLE: Record<WriteSampleFormat, number> = { pcm16: 2, pcm24: 3, pcm32: 4, float32: 4 };
@@ -21,7 +22,9 @@ export interface EncodeStats {
  * or order of the additions gives the same result.
  */
 export interface SumTarget {
+  /** One running sum per channel, at least `offset` + frames long. */
   planar: Float64Array[];
+  /** Index in `planar` where the first frame of this write is added. */
   offset: number;
 }
 

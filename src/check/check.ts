@@ -28,6 +28,7 @@ const CONFIRMED_LAG_DB = -10;
 /** A probed gain is used for the other stems' next round when it leaves at most this much of the stem. */
 const TRUSTED_FIT_DB = -20;
 
+/** Options of `checkPackage`. */
 export interface CheckOptions {
   /** Profile name; default: the package's stemkit.json "profile", else "music". */
   profile?: string;

@@ -7,15 +7,20 @@ import { StemkitError } from '../errors.js';
 const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.bwf', '.rf64', '.w64', '.aif', '.aiff', '.aifc', '.flac', '.mp3', '.m4a', '.aac', '.ogg', '.opus', '.caf']);
 const MIX_NAME = /(^|[^a-z])(printmaster|mix|master|ref|reference)([^a-z]|$)/i;
 
+/** One audio file of a package. */
 export interface PackageFile {
+  /** Its name in reports: stemkit.json's, else the file name without numbering and extension ("Mix" for the mix). */
   name: string;
+  /** Absolute path. */
   path: string;
 }
 
 /** Alternate versions a delivery folder often holds beside the stems and the mix. */
 export type AlternateKind = 'instrumental' | 'a-cappella' | 'tv-mix' | 'clean' | 'underscore' | 'subset';
 
+/** An alternate version found beside the stems. */
 export interface AlternateFile extends PackageFile {
+  /** Which version it is; 'subset' when only its content (a sum of some stems) says so. */
   kind: AlternateKind;
   /** How it was recognised: its name, or its content (it equals a sum of some of the stems). */
   foundBy: 'name' | 'content';
@@ -43,12 +48,15 @@ export function alternateKindFromName(path: string): AlternateKind | null {
   return ALTERNATE_NAMES.find(([, pattern]) => pattern.test(name))?.[0] ?? null;
 }
 
+/** What `check` checks: a package's stems, its mix when there is one, and what else its folder holds. */
 export interface StemPackage {
   /** The package folder (for loose files: their common folder). */
   dir: string;
+  /** The reference mix the stems must sum to; null when there is none (the null test cannot run). */
   mix: PackageFile | null;
   /** How the mix was chosen: 'manifest', 'option', 'name', or 'none'. */
   mixFrom: 'manifest' | 'option' | 'name' | 'none';
+  /** The stems, in stemkit.json's order, else by name with numbers in numeric order. */
   stems: PackageFile[];
   /** Parsed stemkit.json, when the package has one. */
   manifest: Record<string, unknown> | null;

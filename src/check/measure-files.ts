@@ -10,6 +10,7 @@ import type { FileMeasure } from './types.js';
 /** One file's header facts and measurements, or why it could not be measured. */
 export type MeasureEntry = ({ path: string; format: InfoEntry } & FileMeasure) | { path: string; error: ErrorReport };
 
+/** Options of `measureFiles`. */
 export interface MeasureOptions {
   /** Worker pool that measures long files in parallel time segments; null or absent: this thread. */
   pool?: WorkerPool | null;

@@ -5,6 +5,7 @@ import type { ProfileSchema } from './profile-schema.js';
 /** Severity of a finding; `off` disables a rule in a profile or a package's stemkit.json. */
 export type Severity = 'error' | 'warning' | 'info';
 
+/** A delivery profile: the limits and severities `check` judges a package by (see ProfileSchema). */
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ProfileOverrides = Partial<Omit<Profile, 'name' | 'description'>>;
 
@@ -35,6 +36,7 @@ const MUSIC: Profile = {
   notes: [],
 };
 
+/** The built-in delivery profiles by name; music is the default. */
 export const PROFILES: Record<string, Profile> = {
   music: MUSIC,
   mastering: {

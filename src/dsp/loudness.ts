@@ -33,22 +33,21 @@ import { KWeightingFilter } from './kweighting.js';
 import { kWeight, type KWeightChannel } from './simd.js';
 import type { SegmentPosition } from './segment.js';
 
+/** Options of the LoudnessMeter: the signal's rate and channel weights, and where its segment lies in the file. */
 export interface LoudnessMeterOptions extends SegmentPosition {
+  /** Hz. */
   sampleRate: number;
   /** BS.1770 weight Gᵢ per channel (see loudnessWeight in audio/channels.ts): 1, 1.41 for surrounds, 0 for LFE. */
   channelWeights: number[];
 }
 
 /**
- * Everything a meter has counted, as a plain structured-cloneable object whose size does not depend
- * on duration. Energies are BS.1770 weighted mean squares Σ Gᵢ·zᵢ (loudness = −0.691 + 10·log10 E).
- */
-/**
  * Windows above the absolute gate by 0.01 LU bin: bin b holds [−70 + b/100, −70 + (b+1)/100) LUFS.
  * Only the span of bins that were ever used is kept, [first, first + counts.length), so a meter of
  * a quiet one-second part costs a few kB rather than the 10,000 bins of the full scale.
  */
 export interface LoudnessHistogram {
+  /** Index of the first bin kept (0 is −70 LUFS). */
   first: number;
   /** Windows per bin. */
   counts: Float64Array;
@@ -56,8 +55,14 @@ export interface LoudnessHistogram {
   energies: Float64Array;
 }
 
+/**
+ * Everything a meter has counted, as a plain structured-cloneable object whose size does not depend
+ * on duration. Energies are BS.1770 weighted mean squares Σ Gᵢ·zᵢ (loudness = −0.691 + 10·log10 E).
+ */
 export interface LoudnessState {
+  /** Hz. */
   sampleRate: number;
+  /** The meter's BS.1770 weight per channel. */
   channelWeights: number[];
   /** 400 ms gating blocks (100 ms hop) above −70 LUFS. */
   block: LoudnessHistogram;
@@ -73,6 +78,7 @@ export interface LoudnessState {
   shortTermMaxEnergy: number;
 }
 
+/** The loudness figures of a LoudnessState (EBU Tech 3341/3342). */
 export interface LoudnessSummary {
   /** Gated integrated loudness, LUFS; null when no 400 ms block passes the −70 LUFS absolute gate. */
   integratedLufs: number | null;
@@ -91,6 +97,7 @@ const ABSOLUTE_GATE_LUFS = -70;
 const ABSOLUTE_GATE_ENERGY = Math.pow(10, (ABSOLUTE_GATE_LUFS - OFFSET) / 10);
 const BINS_PER_LU = 100;
 const HISTOGRAM_TOP_LUFS = 30;
+/** Bins of the full histogram scale: 0.01 LU each from −70 to +30 LUFS. */
 export const LOUDNESS_HISTOGRAM_BINS = (HISTOGRAM_TOP_LUFS - ABSOLUTE_GATE_LUFS) * BINS_PER_LU;
 const MOMENTARY_HOPS = 4;
 const SHORT_TERM_HOPS = 30;
@@ -190,8 +197,11 @@ function addHistograms(parts: LoudnessHistogram[]): LoudnessHistogram {
   return out;
 }
 
+/** Measures BS.1770 loudness (integrated, range, max momentary and short-term) over the blocks pushed to it. */
 export class LoudnessMeter {
+  /** Hz. */
   readonly sampleRate: number;
+  /** BS.1770 weight per channel (a copy of the options'); its length is the channel count. */
   readonly channelWeights: number[];
   private readonly channels: number;
   private readonly filter: KWeightingFilter;
@@ -439,6 +449,7 @@ export class LoudnessMeter {
     return merged;
   }
 
+  /** Integrated loudness (gated), loudness range, and max momentary and short-term loudness from a state. */
   static summarize(state: LoudnessState): LoudnessSummary {
     let integratedLufs: number | null = null;
     const blocks = gate(state.block, INTEGRATED_RELATIVE_GATE_LU);

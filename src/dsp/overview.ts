@@ -3,14 +3,19 @@
  * waveform and level-over-time plots: memory depends on the plot's width, never on the duration.
  */
 export interface OverviewState {
+  /** Columns across the file. */
   columns: number;
+  /** Frames of the whole file, split equally among the columns. */
   totalFrames: number;
+  /** Per column: max |sample| over all channels (linear). */
   peak: number[];
+  /** Per column: Σ x² over all channels. */
   sumSquares: number[];
   /** Samples counted per column (channels × frames). */
   count: number[];
 }
 
+/** Accumulates a file's peak and RMS in a fixed number of columns (for plots), whatever the file's length. */
 export class Overview {
   private readonly peak: Float64Array;
   private readonly sumSquares: Float64Array;
@@ -18,7 +23,9 @@ export class Overview {
   private readonly perColumn: number;
 
   constructor(
+    /** Columns across the file. */
     readonly columns: number,
+    /** Frames of the whole file (the segment being measured is part of it). */
     readonly totalFrames: number,
   ) {
     this.peak = new Float64Array(columns);
@@ -49,6 +56,7 @@ export class Overview {
     return Math.max(0, Math.min(this.columns - 1, Math.floor(frame / this.perColumn)));
   }
 
+  /** The columns so far, as plain data (a copy) that can cross a worker boundary. */
   state(): OverviewState {
     return {
       columns: this.columns,
@@ -59,6 +67,7 @@ export class Overview {
     };
   }
 
+  /** The states of segments of one file (same columns and length) combined into the whole file's. */
   static merge(parts: OverviewState[]): OverviewState {
     const out = { ...parts[0]!, peak: [...parts[0]!.peak], sumSquares: [...parts[0]!.sumSquares], count: [...parts[0]!.count] };
     for (const p of parts.slice(1)) {

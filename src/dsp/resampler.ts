@@ -12,10 +12,13 @@ const { create, ConverterType } = libsamplerate;
 export class Resampler {
   private constructor(
     private readonly src: Awaited<ReturnType<typeof create>>,
+    /** Channels of every chunk in and out. */
     readonly channels: number,
+    /** Output rate ÷ input rate: output frames per input frame. */
     readonly ratio: number,
   ) {}
 
+  /** A converter from `inputRate` to `outputRate` (Hz); async because libsamplerate's wasm loads first. */
   static async create(channels: number, inputRate: number, outputRate: number): Promise<Resampler> {
     const src = await create(channels, inputRate, outputRate, { converterType: ConverterType.SRC_SINC_BEST_QUALITY });
     return new Resampler(src, channels, outputRate / inputRate);
@@ -39,6 +42,7 @@ export class Resampler {
     return result;
   }
 
+  /** Frees libsamplerate's wasm memory; the resampler cannot be used afterwards. */
   destroy(): void {
     this.src.destroy();
   }

@@ -3,6 +3,7 @@
  * measured on different workers and merged into exactly the whole-file answer.
  */
 export interface SampleStatsResult {
+  /** Frames measured. */
   frames: number;
   /** Per channel: max |sample| (linear). */
   peak: number[];
@@ -12,18 +13,23 @@ export interface SampleStatsResult {
   sumSquares: number[];
 }
 
+/** Accumulates sample peak, sum and sum of squares per channel over the blocks pushed to it. */
 export class SampleStats {
   private frames = 0;
   private readonly peak: number[];
   private readonly sum: number[];
   private readonly sumSquares: number[];
 
-  constructor(readonly channels: number) {
+  constructor(
+    /** Channels of every block pushed. */
+    readonly channels: number,
+  ) {
     this.peak = new Array<number>(channels).fill(0);
     this.sum = new Array<number>(channels).fill(0);
     this.sumSquares = new Array<number>(channels).fill(0);
   }
 
+  /** Adds the first `frames` frames of `planar` (default: all of the first channel's length). */
   push(planar: Float32Array[], frames = planar[0]?.length ?? 0): void {
     for (let ch = 0; ch < this.channels; ch++) {
       const x = planar[ch]!;
@@ -44,10 +50,12 @@ export class SampleStats {
     this.frames += frames;
   }
 
+  /** The totals so far (a copy: later pushes do not change it). */
   result(): SampleStatsResult {
     return { frames: this.frames, peak: [...this.peak], sum: [...this.sum], sumSquares: [...this.sumSquares] };
   }
 
+  /** The results of segments of one signal (measured anywhere, in any order) combined into the whole's. */
   static merge(parts: SampleStatsResult[]): SampleStatsResult {
     const channels = parts[0]?.peak.length ?? 0;
     const merged: SampleStatsResult = {

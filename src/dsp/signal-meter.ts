@@ -3,15 +3,11 @@ import { pickInGroupOf8 } from './random.js';
 import { monoStats, stereoStats } from './simd.js';
 import type { SegmentPosition } from './segment.js';
 
-/**
- * Everything about one signal that a single loop over its samples can tell, as a mergeable state:
- * sample peak, DC, RMS, clipped runs, non-finite samples, first/last sound, the level of the last
- * 10 ms, a peak-level histogram (for flat-topped limiting) and L/R correlation. Partitionable by
- * time without pre-roll (samples before `countFrom` are ignored): peaks, counts, runs and the sums
- * of PCM samples merge exactly; energies to within the SIMD kernel's 2⁻²⁰ (see simd.ts).
- */
+/** Options of the SignalMeter: the signal, what counts as clipping and as sound, and where its segment lies in the file. */
 export interface SignalMeterOptions extends SegmentPosition {
+  /** Channels of every block pushed. */
   channels: number;
+  /** Hz; places the last 10 ms. */
   sampleRate: number;
   /** Total frames of the file, so the meter knows where the last 10 ms begin. */
   totalFrames: number;
@@ -47,31 +43,47 @@ const LEVEL_LUT = (() => {
   return table;
 })();
 
+/** A run of consecutive full-scale samples in one channel. */
 export interface ClipRun {
+  /** Channel index, from 0. */
   channel: number;
+  /** File frame index of its first sample. */
   start: number;
+  /** Samples in the run. */
   length: number;
 }
 
+/** Everything a SignalMeter has counted, as a plain structured-cloneable object. */
 export interface SignalMeterState {
+  /** Channels measured. */
   channels: number;
+  /** Frames counted (from countFrom on). */
   frames: number;
+  /** Per channel: max |sample| over finite samples (linear). */
   peak: number[];
+  /** Per channel: Σ x over finite samples. */
   sum: number[];
+  /** Per channel: Σ x² over finite samples. */
   sumSquares: number[];
   /** Σ L·R over the counted frames (stereo only; 0 otherwise). */
   sumLR: number;
   /** Non-zero once L and R differ anywhere (stereo only; a witness, not the largest difference): 0 means dual mono. */
   maxSideAbs: number;
+  /** NaN and ±Infinity samples, all channels. */
   nonFinite: number;
   /** Samples strictly above 0 dBFS (float overs). */
   overs: number;
+  /** File frame index of the first sample above the sound threshold; null when there is none. */
   firstSound: number | null;
+  /** File frame index of the last sample above the sound threshold; null when there is none. */
   lastSound: number | null;
+  /** Max |sample| in the file's last 10 ms, all channels (linear). */
   tailPeak: number;
   /** Completed runs of at least clipRunLength, in order, capped at MAX_LISTED_RUNS. */
   clipRuns: ClipRun[];
+  /** Completed runs of at least clipRunLength, listed or not. */
   clipRunCount: number;
+  /** Consecutive full-scale samples that make a clipped run (from the options). */
   clipRunLength: number;
   /** Per channel, the full-scale run touching the first counted sample (for stitching segments). */
   leadingRun: number[];
@@ -105,6 +117,13 @@ function emptyState(channels: number, clipRunLength: number): SignalMeterState {
   };
 }
 
+/**
+ * Everything about one signal that a single loop over its samples can tell, as a mergeable state:
+ * sample peak, DC, RMS, clipped runs, non-finite samples, first/last sound, the level of the last
+ * 10 ms, a peak-level histogram (for flat-topped limiting) and L/R correlation. Partitionable by
+ * time without pre-roll (samples before `countFrom` are ignored): peaks, counts, runs and the sums
+ * of PCM samples merge exactly; energies to within the SIMD kernel's 2⁻²⁰ (see simd.ts).
+ */
 export class SignalMeter {
   private readonly o: Required<Omit<SignalMeterOptions, 'overview'>>;
   private readonly overview: Overview | null;
@@ -142,6 +161,7 @@ export class SignalMeter {
     this.piece = new Float64Array(Math.max(8, 3 * n));
   }
 
+  /** Feeds `frames` frames (planar, one array per channel) that follow the previous ones; those before countFrom are skipped. */
   push(planar: Float32Array[], frames: number): void {
     const begin = Math.max(0, this.o.countFrom - this.position);
     const globalStart = this.position;
@@ -310,6 +330,7 @@ export class SignalMeter {
     return Math.max(0, ...this.s.peak);
   }
 
+  /** A snapshot of everything counted so far (copies; the meter can keep going). */
   state(): SignalMeterState {
     const trailing = this.open.map((open, ch) => (this.atStart[ch] ? 0 : open));
     return {
@@ -382,7 +403,6 @@ export class SignalMeter {
     return out;
   }
 
-  /** Fraction of samples within `db` of the peak: high for flat-topped (brick-wall limited) material. */
   /** Share of samples (all channels) at or above `dbfs`, from the level histogram (one frame in 8). */
   static fractionAbove(state: SignalMeterState, dbfs: number): number {
     const fromBin = Math.max(0, Math.floor((dbfs - LEVEL_FLOOR_DB) / LEVEL_BIN_DB));
@@ -392,6 +412,7 @@ export class SignalMeter {
     return samples ? above / samples : 0;
   }
 
+  /** Fraction of samples within `db` of the peak: high for flat-topped (brick-wall limited) material. */
   static nearPeakFraction(state: SignalMeterState, db = 0.5): number {
     const peak = Math.max(...state.peak);
     if (peak <= 0) return 0;

@@ -29,6 +29,7 @@ export type KernelExports = Awaited<ReturnType<typeof instantiate>>;
 /** What initKernels accepts: the module's bytes, the compiled module, or a fetch of the .wasm file. */
 export type KernelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | PromiseLike<Response>;
 
+/** Options of `createKernels` and `initKernels`. */
 export interface KernelOptions {
   /**
    * Bytes reserved for sample buffers (default 256 MiB). Untouched pages cost no memory on
@@ -82,6 +83,7 @@ export class Arena {
   private top = ARENA;
 
   constructor(
+    /** The kernels' memory: the addresses reserve() returns are byte offsets into it. */
     readonly buffer: ArrayBuffer,
     private readonly end: number,
   ) {}
@@ -147,8 +149,11 @@ export class Arena {
 
 /** One loaded instance of the kernels: its exports, its memory and the arena in it. */
 export interface Kernels {
+  /** The instance's functions, as the AssemblyScript bindings type them. */
   readonly exports: KernelExports;
+  /** Its memory: fixed in size, so views into it never detach. */
   readonly memory: WebAssembly.Memory;
+  /** The allocator for sample buffers in that memory. */
   readonly arena: Arena;
 }
 

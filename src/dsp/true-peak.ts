@@ -38,10 +38,14 @@ import type { SegmentPosition } from './segment.js';
 import { besselI0 } from './kaiser.js';
 import { samplePeak, TRUE_PEAK_HISTORY, truePeak, type TruePeakKernel } from './simd.js';
 
+/** How the true-peak meter interpolates: a Kaiser-windowed sinc, or the BS.1770 table (see the top of this file). */
 export type TruePeakInterpolator = 'sinc' | 'bs1770';
 
+/** Options of the TruePeakMeter: the signal, the interpolator, and where its segment lies in the file. */
 export interface TruePeakMeterOptions extends SegmentPosition {
+  /** Hz; sets the oversampling (×4 below 96 kHz, ×2 below 192 kHz, none from 192 kHz on). */
   sampleRate: number;
+  /** Channels of every block pushed. */
   channels: number;
   /** 'sinc' (default, flat to 0.42·fs) or 'bs1770' (the standard's 48-tap table at ×4). */
   interpolator?: TruePeakInterpolator;
@@ -127,9 +131,13 @@ export function smoothnessBound(phases: ArrayLike<number>[]): { linearGain: numb
   return { linearGain, curvatureGain };
 }
 
+/** Measures the true peak per channel (ITU-R BS.1770 Annex 2) over the blocks pushed to it. */
 export class TruePeakMeter {
+  /** Hz. */
   readonly sampleRate: number;
+  /** Channels of every block pushed. */
   readonly channels: number;
+  /** Interpolated values per input sample: 4 below 96 kHz, 2 below 192 kHz, else 1 (the sample peak). */
   readonly oversampling: 1 | 2 | 4;
   /** Input samples of history each interpolated value needs (taps per phase − 1). */
   readonly historyLength: number;
@@ -143,6 +151,7 @@ export class TruePeakMeter {
   private readonly peaks: Float64Array;
   /** Per channel: [history | up to historyLength new frames]. */
   private readonly buffers: Float32Array[];
+  /** The interpolator in use ('sinc' unless the options chose 'bs1770'). */
   readonly interpolator: TruePeakInterpolator;
   private readonly kernel: TruePeakKernel | null;
   /**
@@ -235,6 +244,7 @@ export class TruePeakMeter {
     }
   }
 
+  /** The true peak so far per channel, as plain data that can cross a worker boundary. */
   state(): TruePeakState {
     return { truePeak: Array.from(this.peaks) };
   }

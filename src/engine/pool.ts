@@ -32,6 +32,7 @@ const WORKER_URL = siblingModule(import.meta.url, 'worker-entry');
  * open their own sources: AudioSource is random access, so workers never share a file handle.
  */
 export class WorkerPool {
+  /** The most worker threads it runs at once (at least 1); they start on demand. */
   readonly size: number;
   private readonly slots: Slot[] = [];
   private readonly queue: { message: object; transfer: readonly TransferListItem[]; pending: Pending }[] = [];
@@ -65,6 +66,7 @@ export class WorkerPool {
     });
   }
 
+  /** Terminates every worker; jobs run afterwards reject with E_ABORTED. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));

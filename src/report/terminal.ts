@@ -3,8 +3,11 @@ import { toStemkitError } from '../errors.js';
 
 export { errorJson } from '../errors.js';
 
+/** Where terminal output goes: process.stdout, process.stderr, or anything with their `write`. */
 export interface Writer {
+  /** Writes `text` as given; the result is ignored. */
   write(text: string): unknown;
+  /** True for a terminal: only then is output coloured (and never with NO_COLOR). */
   isTTY?: boolean;
 }
 

@@ -25,9 +25,13 @@ export function nameTokens(file: string): string[] {
   return [...words, base.toLowerCase().replace(/[^a-z0-9]+/g, '')];
 }
 
+/** Which stem a track file was put in, and why. */
 export interface Guess {
+  /** The track's file name within the folder. */
   file: string;
+  /** The stem it goes to ("Other" when no keyword matched). */
   stem: string;
+  /** That stem's role (a StemRoleSchema value). */
   role: string;
   /** The keyword that decided, or null when nothing matched (→ Other). */
   matched: string | null;
@@ -47,9 +51,13 @@ export function guessStem(file: string): Guess {
   return { file, stem: 'Other', role: 'other', matched: null };
 }
 
+/** What `initSession` built: the session, how each track was grouped, and the session as YAML. */
 export interface InitResult {
+  /** The session: one stem per group that got tracks, track paths relative to the session file. */
   session: SessionInput;
+  /** One per track file, in file-name order. */
   guesses: Guess[];
+  /** The session as YAML under a comment that says what to do next; the caller writes it. */
   yaml: string;
 }
 

@@ -10,19 +10,25 @@ import { ProcessorSpecError, type ProcessorSpec } from '../dsp/processors/schema
 import { formatPath, ProcessorConfigError, type FieldPath } from '../dsp/processors/types.js';
 import { SessionSchema, type Session } from './schema.js';
 
+/** One track of a session, its file found and its header read. */
 export interface ResolvedTrack {
   /** Absolute path of the audio file. */
   path: string;
+  /** The track's name in the session, else its file name without extension. */
   name: string;
+  /** The file's format, from its header. */
   format: AudioFormat;
   /** Index path in the session, e.g. "stems[1].tracks[0]", for messages. */
   where: string;
 }
 
+/** A validated session whose track and impulse-response files were found and opened: what `renderSession` renders. */
 export interface ResolvedSession {
+  /** The session, defaults filled in. */
   session: Session;
   /** Where the session file lives; relative paths resolve from here. */
   dir: string;
+  /** The session file's absolute path (resolveSession's `label`); null for a session given as an object without one. */
   path: string | null;
   /** Per stem, per track (muted tracks included, flagged by the session). */
   tracks: ResolvedTrack[][];

@@ -25,7 +25,9 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 /** "auto" tail: until every chain has decayed below −90 dBFS, at most this long. */
 const MAX_AUTO_TAIL_SECONDS = 10;
 
+/** Options of `renderSession`. */
 export interface RenderOptions {
+  /** The package folder: mix.wav and stemkit.json go here, the stems into its stems/ (created as needed). */
   outDir: string;
   /** Also write dry stems (no bus inserts, no returns) beside the wet ones. */
   dry?: boolean;
@@ -39,33 +41,53 @@ export interface RenderOptions {
   replaceNonFinite?: boolean;
 }
 
+/** One stem as stemkit.json records it: its file, its processing, and its levels as written. */
 export interface ManifestStem {
+  /** The stem's name in the session. */
   name: string;
+  /** What it carries (the session's role: drums, bass, vocals …). */
   role: string;
+  /** Its WAV, relative to the package folder ("stems/01_Drums.wav"). */
   file: string;
+  /** Its dry copy (render --dry), relative to the package folder; absent without one. */
   dryFile?: string;
+  /** Always true: `file` is the stem with its bus inserts and returns printed. */
   wet: true;
   /** Bus inserts as printed, then the returns this stem carries its own instance of. */
   processing: unknown[];
+  /** The returns this stem sends to, each with its effect chain, rendered into the stem. */
   returns: { name: string; processing: unknown[] }[];
   /** Samples of processing latency removed so the stem starts on timeline 0. */
   latencyCompensated: number;
+  /** Sample peak of the file as written, dBFS; null when silent. */
   peakDbfs: number | null;
+  /** True peak of the file as written, dBTP; null when silent. */
   truePeakDbtp: number | null;
+  /** Integrated loudness of the file as written, LUFS; null when nothing passes the −70 LUFS gate. */
   integratedLufs: number | null;
+  /** Samples clipped to fit the integer format. */
   clippedSamples: number;
   /** NaN/±Infinity track samples replaced by silence (render --replace-non-finite); absent when none. */
   nonFiniteReplaced?: number;
 }
 
+/** A rendered package's stemkit.json: what was rendered, how, and the levels of every file. */
 export interface PackageManifest {
+  /** The manifest's format and version. */
   schema: 'stemkit.package/1';
+  /** The session's name: the song or cue. */
   title: string;
+  /** Hz, of every file. */
   sampleRate: number;
+  /** Of every file: 16- or 24-bit integer, or 32-bit float. */
   bitDepth: 16 | 24 | '32f';
+  /** Channels of every file. */
   channels: number;
+  /** Frames of every file: stems and mix start together and are equally long. */
   frames: number;
+  /** frames ÷ sampleRate, seconds. */
   durationSec: number;
+  /** The mix (mix.wav): the unity sum of the stems as written, then the master processing. */
   mix: {
     file: string;
     /** Processing between the unity sum of the stems and the mix; empty means mix = Σ stems. */
@@ -76,8 +98,11 @@ export interface PackageManifest {
     integratedLufs: number | null;
     clippedSamples: number;
   };
+  /** The stems in the session's order. */
   stems: ManifestStem[];
+  /** How the render went: the tail after the timeline (s), the timeline (frames), wall time (ms), speed (× real time), whether dry stems were written. */
   render: { tailSec: number; timelineFrames: number; elapsedMs: number; realtimeFactor: number; dry: boolean };
+  /** The program that wrote the package, and its version. */
   generator: { name: 'stemkit'; version: string };
 }
 

@@ -81,6 +81,7 @@ export const ReturnSchema = z
   })
   .strict();
 
+/** A whole session: stem buses fed by tracks, shared returns, the master and the output format. */
 export const SessionSchema = z
   .object({
     name: z.string().min(1).describe('title of the song or cue'),
@@ -100,7 +101,9 @@ export const SessionSchema = z
   })
   .strict();
 
+/** A session as written in its file: fields with defaults may be left out. */
 export type SessionInput = z.input<typeof SessionSchema>;
+/** A validated session, every default filled in. */
 export type Session = z.output<typeof SessionSchema>;
 export type Track = z.output<typeof TrackSchema>;
 export type Stem = z.output<typeof StemSchema>;

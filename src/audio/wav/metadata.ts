@@ -69,9 +69,13 @@ export function parseBext(body: Uint8Array): BextInfo {
   };
 }
 
+/** What the WAV writer puts in a `bext` chunk (version 1); each text is cut to its field's width, in Latin-1. */
 export interface BextFields {
+  /** Free text, up to 256 characters; default empty. */
   description?: string;
+  /** Who made the file, up to 32 characters; default "stemkit". */
   originator?: string;
+  /** The originator's reference for the file, up to 32 characters; default empty. */
   originatorReference?: string;
   /** yyyy-mm-dd; defaults to today (UTC). */
   originationDate?: string;
@@ -79,6 +83,7 @@ export interface BextFields {
   originationTime?: string;
   /** Samples since midnight; the file's timeline position. */
   timeReference?: number;
+  /** Free text after the fixed fields (EBU R 98 lines); default empty. */
   codingHistory?: string;
 }
 

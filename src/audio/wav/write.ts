@@ -8,6 +8,7 @@ import { BYTES_PER_SAMPLE, DitherNoise, encodeInterleaved, type EncodeStats, typ
 import { encodeBext, type BextFields } from './metadata.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './read.js';
 
+/** Options of `createWavWriter`: the format of the file, its dither, and what its headers carry. */
 export interface WavWriterOptions {
   /** Frames per second, 1 … 4 000 000. */
   sampleRate: number;
@@ -29,14 +30,19 @@ export interface WavWriterOptions {
   rf64?: 'auto' | 'always' | 'never';
 }
 
+/** What a committed WAV holds: where, how much, and what had to be clipped. */
 export interface WriteReport {
+  /** The file's final path. */
   path: string;
+  /** 'rf64' when the file passed 4 GiB (or RF64 was asked for always), else 'wav'. */
   container: 'wav' | 'rf64';
+  /** Frames written. */
   frames: number;
   /** Samples beyond full scale that were clipped to fit an integer format. */
   clippedSamples: number;
   /** NaN/Infinity samples (written as 0 in integer formats, as-is in float). */
   nonFiniteSamples: number;
+  /** The file's size, bytes. */
   bytes: number;
   /** Present after `commit({ rename: false })`: the file awaiting `finalizeWav`. */
   pending?: PendingWav;
@@ -44,6 +50,7 @@ export interface WriteReport {
 
 /** Where stemkit writes audio: streaming, atomic, and honest about clipping. */
 export interface AudioSink {
+  /** The file's final path (nothing is there until commit). */
   readonly path: string;
   /**
    * Appends frames (planar, one array per channel; `frames` defaults to the arrays' length). With
@@ -123,19 +130,29 @@ function fmtChunk(o: WavWriterOptions): Uint8Array {
 }
 
 /** Where the writer put the fields that depend on the final length. */
+/** Where a WAV's size fields are, so they can be written once the length is final. */
 export interface WavLayout {
+  /** Byte offset of the audio data (just after the data chunk's header). */
   dataStart: number;
+  /** Byte offset of the JUNK chunk that becomes ds64 when the file is RF64. */
   junkOffset: number;
+  /** Byte offset of the fact chunk (float files); −1 when there is none. */
   factOffset: number;
+  /** Bytes per sample × channels. */
   bytesPerFrame: number;
+  /** RF64 at any size (the writer's `rf64: 'always'`). */
   forceRf64: boolean;
 }
 
 /** A WAV written completely but still under its temporary name (see `commit({ rename: false })`). */
 export interface PendingWav {
+  /** Where the file is now: a hidden temporary file beside `path`. */
   tempPath: string;
+  /** Where finalizeWav renames it to. */
   path: string;
+  /** Frames written: the most finalizeWav can keep. */
   frames: number;
+  /** Where its size fields are, for finalizeWav to rewrite. */
   layout: WavLayout;
 }
 

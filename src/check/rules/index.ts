@@ -13,6 +13,7 @@ import { channelOrder } from './channel-order.js';
 /** The profile settings that set a rule's severity. */
 export type SeveritySetting = { [K in keyof Profile]: Profile[K] extends Severity | 'off' ? K : never }[keyof Profile];
 
+/** One row of RULE_TABLE: a rule of `check` as data. */
 export interface RuleEntry {
   /** The rule's id: part of the contract (reports, JUnit test names, profiles). */
   id: string;

@@ -53,8 +53,11 @@ function bitsOf(x: Float32Array, frames: number): Int32Array {
   return new Int32Array(x.buffer, x.byteOffset, frames);
 }
 
+/** A feed-forward compressor with a soft knee, peak or RMS detection, linked or per channel (see the top of this file). */
 export class Compressor implements Processor {
+  /** None: the detector does not look ahead. */
   readonly latency = 0;
+  /** None: the output is the input times a gain, so silence in is silence out. */
   readonly tail = 0;
   private readonly channels: number;
   private readonly link: boolean;
@@ -110,6 +113,7 @@ export class Compressor implements Processor {
     this.kernel = { params, phase: 0, startBits: this.kneeStartBits, lnTable: LN_MANTISSA };
   }
 
+  /** Compresses `frames` frames of `planar` in place (one gain for all channels when linked). */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     if (this.link) this.run(planar, 0, this.channels, 0, frames);
@@ -237,6 +241,7 @@ export class Compressor implements Processor {
     return this.yL[k]!;
   }
 
+  /** Back to no gain reduction and empty RMS detectors. */
   reset(): void {
     this.y1.fill(0);
     this.yL.fill(0);

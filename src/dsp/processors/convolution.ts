@@ -22,10 +22,15 @@ export function partitionSize(irLength: number): number {
   return b;
 }
 
+/** A reverb that convolves each channel with an impulse response (partitioned FFT convolution). */
 export class ConvolutionReverb implements Processor {
+  /** The block size less the pre-delay, frames; 0 when the pre-delay covers the block. */
   readonly latency: number;
+  /** Frames the wet output lasts after the input stops: pre-delay, one block and the whole IR (the latency alone when `mix` is 0). */
   readonly tail: number;
+  /** Frames per partition (B): the IR's length ÷ 32, rounded up to a power of two, 64 … 4096. */
   readonly blockSize: number;
+  /** Number of partitions (K) the IR is cut into. */
   readonly partitions: number;
   private readonly channels: number;
   private readonly mix: number;
@@ -97,6 +102,7 @@ export class ConvolutionReverb implements Processor {
     this.tail = spec.mix > 0 ? this.preLength + B + L : this.latency;
   }
 
+  /** Convolves `frames` frames of `planar` in place, blended with the delayed dry signal by `mix`. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     const B = this.blockSize;
@@ -201,6 +207,7 @@ export class ConvolutionReverb implements Processor {
     }
   }
 
+  /** Empties the input windows, the spectra delay line, the pre-delay and the dry delay. */
   reset(): void {
     for (const w of this.windows) w.fill(0);
     for (const f of this.fdl) f.fill(0);

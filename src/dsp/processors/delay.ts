@@ -12,8 +12,11 @@ import { checkBelowNyquist, checkPlanar, msToSamples, ProcessorConfigError, type
 
 const TINY = 1e-30;
 
+/** A feedback delay (echo) per channel, its repeats optionally damped by a low-pass. */
 export class Delay implements Processor {
+  /** None: the dry signal passes undelayed. */
   readonly latency = 0;
+  /** Frames until the echoes decay below −90 dBFS (0 when `mix` is 0). */
   readonly tail: number;
   /** Delay in samples. */
   readonly length: number;
@@ -43,6 +46,7 @@ export class Delay implements Processor {
     this.tail = delayTail(D, spec.feedback, spec.mix, this.damp);
   }
 
+  /** Mixes the echoes into `frames` frames of `planar`, in place. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     const D = this.length, fb = this.feedback, wet = this.mix, dry = 1 - wet, a = this.damp;
@@ -71,6 +75,7 @@ export class Delay implements Processor {
     this.pos = pos;
   }
 
+  /** Empties the delay lines and the damping filters. */
   reset(): void {
     for (const l of this.lines) l.fill(0);
     this.lp.fill(0);

@@ -56,8 +56,11 @@ export function biquadTail(c: BiquadCoefficients, floor: number): number {
   return Math.max(2, n);
 }
 
+/** A parametric EQ: its bands as one cascade of biquads on every channel. */
 export class Eq implements Processor {
+  /** None: the filters are minimum phase. */
   readonly latency = 0;
+  /** Frames until the cascade rings out: the sum of its sections' tails. */
   readonly tail: number;
   private readonly cascade: BiquadCascade;
   private readonly scratch = new Float64Array(GRID);
@@ -75,6 +78,7 @@ export class Eq implements Processor {
     this.tail = tail;
   }
 
+  /** Filters `frames` frames of `planar` in place. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     if (this.cascade.sections === 0) return;
@@ -94,6 +98,7 @@ export class Eq implements Processor {
     }
   }
 
+  /** Clears every section's filter state. */
   reset(): void {
     this.cascade.reset();
     this.phase = 0;

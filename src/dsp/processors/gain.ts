@@ -2,9 +2,13 @@
 import type { GainSpec } from './schema.js';
 import { checkPlanar, dbToGain, type Processor, type ProcessorContext } from './types.js';
 
+/** A static gain on every channel. */
 export class Gain implements Processor {
+  /** None. */
   readonly latency = 0;
+  /** None: it keeps no state. */
   readonly tail = 0;
+  /** The spec's gain as a linear factor. */
   readonly gain: number;
   private readonly channels: number;
 
@@ -13,6 +17,7 @@ export class Gain implements Processor {
     this.channels = ctx.channels;
   }
 
+  /** Multiplies `frames` frames of every channel by `gain`, in place. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     const g = this.gain;
@@ -23,5 +28,6 @@ export class Gain implements Processor {
     }
   }
 
+  /** Nothing to do: it keeps no state. */
   reset(): void {}
 }

@@ -70,7 +70,9 @@ export function createProcessor(spec: ProcessorSpecInput | ProcessorSpec, ctx: P
  * deliver such audio as if it were whole.
  */
 export class Chain implements Processor {
+  /** The sum of the stages' latencies, frames. */
   readonly latency: number;
+  /** The sum of the stages' tails, frames. */
   readonly tail: number;
   /** Output samples that were NaN or ±Infinity and were set to 0 (each time, the stages were reset). */
   nonFiniteRecovered = 0;
@@ -79,6 +81,7 @@ export class Chain implements Processor {
   private framesDone = 0;
 
   constructor(
+    /** The processors in the order they run. */
     readonly stages: readonly Processor[],
     private readonly channels: number,
   ) {
@@ -86,6 +89,7 @@ export class Chain implements Processor {
     this.tail = stages.reduce((a, p) => a + p.tail, 0);
   }
 
+  /** Runs every stage on `frames` frames of `planar` in place; non-finite output becomes 0 and resets every stage. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     for (const p of this.stages) p.process(planar, frames);
@@ -93,10 +97,12 @@ export class Chain implements Processor {
     this.framesDone += frames;
   }
 
+  /** Resets every stage; the counts of replaced samples are kept. */
   reset(): void {
     for (const p of this.stages) p.reset();
   }
 
+  /** Disposes of every stage that holds state in the SIMD kernels' memory; no use afterwards. */
   dispose(): void {
     for (const p of this.stages) p.dispose?.();
   }

@@ -52,8 +52,11 @@ function sumAbs(taps: ArrayLike<number>): number {
   return s;
 }
 
+/** A true-peak lookahead limiter, one gain for all channels: the output stays at or below the ceiling (dBTP). */
 export class Limiter implements Processor {
+  /** The lookahead, frames: the input is delayed by it while the gain ramps down ahead of a peak. */
   readonly latency: number;
+  /** The lookahead again, frames: the delay line empties, and the gain never adds energy. */
   readonly tail: number;
   /** Linear ceiling the gain computer aims at (the spec's ceiling less the safety margin). */
   readonly target: number;
@@ -140,6 +143,7 @@ export class Limiter implements Processor {
     this.boxSum = this.box;
   }
 
+  /** Limits `frames` frames of `planar` in place (delayed by `latency`). */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     let off = 0;
@@ -345,6 +349,7 @@ export class Limiter implements Processor {
     return this.boxSum / this.box;
   }
 
+  /** Back to unity gain with an empty delay line. */
   reset(): void {
     for (const h of this.history) h.fill(0);
     for (const d of this.delay) d.fill(0);

@@ -13,9 +13,13 @@ export function panGains(pan: number): [number, number] {
   return [snap(Math.SQRT2 * Math.cos(theta)), snap(Math.SQRT2 * Math.sin(theta))];
 }
 
+/** Constant-power stereo balance, unity at the centre; a no-op on anything but 2 channels. */
 export class Pan implements Processor {
+  /** None. */
   readonly latency = 0;
+  /** None: it keeps no state. */
   readonly tail = 0;
+  /** Linear gains of the left and right channel; [1, 1] unless the signal is stereo. */
   readonly gains: [number, number];
   private readonly channels: number;
 
@@ -24,6 +28,7 @@ export class Pan implements Processor {
     this.gains = ctx.channels === 2 ? panGains(spec.pan) : [1, 1];
   }
 
+  /** Scales the two channels of `frames` frames by `gains`, in place; leaves other channel counts alone. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     if (this.channels !== 2) return;
@@ -35,5 +40,6 @@ export class Pan implements Processor {
     }
   }
 
+  /** Nothing to do: it keeps no state. */
   reset(): void {}
 }

@@ -2,9 +2,13 @@
 import type { PolaritySpec } from './schema.js';
 import { checkPlanar, ProcessorConfigError, type Processor, type ProcessorContext } from './types.js';
 
+/** Inverts the polarity of selected channels (default: all). */
 export class Polarity implements Processor {
+  /** None. */
   readonly latency = 0;
+  /** None: it keeps no state. */
   readonly tail = 0;
+  /** Indices (from 0) of the channels it inverts. */
   readonly inverted: readonly number[];
   private readonly channels: number;
 
@@ -17,6 +21,7 @@ export class Polarity implements Processor {
     this.inverted = list;
   }
 
+  /** Negates `frames` frames of the `inverted` channels, in place. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     for (const ch of this.inverted) {
@@ -25,5 +30,6 @@ export class Polarity implements Processor {
     }
   }
 
+  /** Nothing to do: it keeps no state. */
   reset(): void {}
 }

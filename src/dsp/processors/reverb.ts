@@ -91,10 +91,15 @@ function hadamard(r: number, c: number): number {
   return parity ? -1 : 1;
 }
 
+/** An algorithmic reverb: a feedback delay network with decorrelated outputs per channel. */
 export class Reverb implements Processor {
+  /** None: the dry signal passes undelayed, and the wet one starts at the pre-delay. */
   readonly latency = 0;
+  /** Frames until the decay falls below −90 dBFS: pre-delay, the longest line and the RT60 slope (0 when `mix` is 0). */
   readonly tail: number;
+  /** The delay lines' lengths, frames: distinct primes. */
   readonly lengths: readonly number[];
+  /** The pre-delay, frames. */
   readonly predelay: number;
   private readonly channels: number;
   private readonly n: number;
@@ -211,6 +216,7 @@ export class Reverb implements Processor {
     this.settle = this.predelay + Math.max(...this.lengths) + Math.ceil((decay * fs * SETTLE_DB) / 60);
   }
 
+  /** Adds the reverb to `frames` frames of `planar` in place, blended with the dry signal by `mix`. */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     let off = 0;
@@ -483,6 +489,7 @@ export class Reverb implements Processor {
     this.idle = true;
   }
 
+  /** Silences the network, the pre-delay and the onsets. */
   reset(): void {
     this.zero();
     this.phase = 0;

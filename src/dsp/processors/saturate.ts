@@ -42,8 +42,11 @@ interface ChannelPath {
   dry: Float32Array;
 }
 
+/** Waveshaping saturation (tanh or soft), ×8 oversampled so its harmonics do not alias. */
 export class Saturate implements Processor {
+  /** The oversampling filters' group delay, frames (53 at any rate); the dry signal is delayed to match. */
   readonly latency: number;
+  /** Twice the latency plus one, frames: the filters ring for at most their length, and the shaper has no memory. */
   readonly tail: number;
   private readonly channels: number;
   private readonly drive: number;
@@ -78,6 +81,7 @@ export class Saturate implements Processor {
     for (const path of this.paths) path.dry = new Float32Array(this.latency);
   }
 
+  /** Saturates `frames` frames of `planar` in place (delayed by `latency`). */
   process(planar: Float32Array[], frames: number): void {
     checkPlanar(planar, this.channels, frames);
     const { b1, b2, b4, b8 } = this;
@@ -122,6 +126,7 @@ export class Saturate implements Processor {
     }
   }
 
+  /** Empties the oversampling filters and the dry delay. */
   reset(): void {
     for (const path of this.paths) {
       for (const u of path.up) u.reset();

@@ -22,6 +22,7 @@ const q = (field = 'q') => num(field, '', 0.025, 100);
 
 // ── gain, pan, polarity ─────────────────────────────────────────────────────────────────────────
 
+/** A static gain. */
 export const GainSpecSchema = z
   .object({
     type: z.literal('gain'),
@@ -30,6 +31,7 @@ export const GainSpecSchema = z
   })
   .strict();
 
+/** Stereo balance. */
 export const PanSpecSchema = z
   .object({
     type: z.literal('pan'),
@@ -38,6 +40,7 @@ export const PanSpecSchema = z
   })
   .strict();
 
+/** Polarity inversion of some or all channels. */
 export const PolaritySpecSchema = z
   .object({
     type: z.literal('polarity'),
@@ -53,6 +56,7 @@ export const PolaritySpecSchema = z
 
 // ── eq ──────────────────────────────────────────────────────────────────────────────────────────
 
+/** An EQ band: a Butterworth high- or low-pass. */
 export const PassBandSchema = z
   .object({
     type: z.enum(['highpass', 'lowpass']),
@@ -63,6 +67,7 @@ export const PassBandSchema = z
   })
   .strict();
 
+/** An EQ band: a low or high shelf. */
 export const ShelfBandSchema = z
   .object({
     type: z.enum(['lowshelf', 'highshelf']),
@@ -75,6 +80,7 @@ export const ShelfBandSchema = z
   })
   .strict();
 
+/** An EQ band: a peaking (bell) filter. */
 export const PeakBandSchema = z
   .object({
     type: z.literal('peak'),
@@ -87,6 +93,7 @@ export const PeakBandSchema = z
   })
   .strict();
 
+/** An EQ band: a notch that removes one frequency. */
 export const NotchBandSchema = z
   .object({
     type: z.literal('notch'),
@@ -97,6 +104,7 @@ export const NotchBandSchema = z
   })
   .strict();
 
+/** An EQ band: a band-pass, 0 dB at its centre. */
 export const BandpassBandSchema = z
   .object({
     type: z.literal('bandpass'),
@@ -107,11 +115,13 @@ export const BandpassBandSchema = z
   })
   .strict();
 
+/** Any EQ band, told apart by `type`. */
 export const EqBandSchema = z.discriminatedUnion('type', [PassBandSchema, ShelfBandSchema, PeakBandSchema, NotchBandSchema, BandpassBandSchema], {
   error: (issue) =>
     issue.code === 'invalid_union' ? 'band type must be one of highpass, lowpass, lowshelf, highshelf, peak, notch, bandpass' : undefined,
 });
 
+/** A parametric EQ: up to 32 bands in series. */
 export const EqSpecSchema = z
   .object({
     type: z.literal('eq'),
@@ -122,6 +132,7 @@ export const EqSpecSchema = z
 
 // ── dynamics ────────────────────────────────────────────────────────────────────────────────────
 
+/** A feed-forward compressor. */
 export const CompressorSpecSchema = z
   .object({
     type: z.literal('compressor'),
@@ -144,6 +155,7 @@ export const CompressorSpecSchema = z
   })
   .strict();
 
+/** A true-peak lookahead limiter. */
 export const LimiterSpecSchema = z
   .object({
     type: z.literal('limiter'),
@@ -158,6 +170,7 @@ export const LimiterSpecSchema = z
 
 // ── saturation, delay, reverb ──────────────────────────────────────────────────────────────────
 
+/** Oversampled waveshaping saturation. */
 export const SaturateSpecSchema = z
   .object({
     type: z.literal('saturate'),
@@ -170,6 +183,7 @@ export const SaturateSpecSchema = z
   })
   .strict();
 
+/** A feedback delay (echo). */
 export const DelaySpecSchema = z
   .object({
     type: z.literal('delay'),
@@ -184,6 +198,7 @@ export const DelaySpecSchema = z
   })
   .strict();
 
+/** A reverb: the algorithmic one, or a convolution with `impulse` (then decay, size and damping are refused). */
 export const ReverbSpecSchema = z
   .object({
     type: z.literal('reverb'),
@@ -210,6 +225,7 @@ export const ReverbSpecSchema = z
     }
   });
 
+/** Any processor spec, told apart by `type`: what a session's `processing` lists hold. */
 export const ProcessorSpecSchema = z.discriminatedUnion(
   'type',
   [GainSpecSchema, PanSpecSchema, PolaritySpecSchema, EqSpecSchema, CompressorSpecSchema, LimiterSpecSchema, SaturateSpecSchema, DelaySpecSchema, ReverbSpecSchema],
@@ -223,17 +239,29 @@ export const ProcessorSpecSchema = z.discriminatedUnion(
 export type ProcessorSpec = z.output<typeof ProcessorSpecSchema>;
 /** A spec as written (defaults optional). */
 export type ProcessorSpecInput = z.input<typeof ProcessorSpecSchema>;
+/** A processor's `type`: gain, pan, polarity, eq, compressor, limiter, saturate, delay or reverb. */
 export type ProcessorType = ProcessorSpec['type'];
+/** Every processor type: the values `type` may take. */
 export const PROCESSOR_TYPES: readonly ProcessorType[] = ['gain', 'pan', 'polarity', 'eq', 'compressor', 'limiter', 'saturate', 'delay', 'reverb'];
+/** A validated gain spec (defaults applied). */
 export type GainSpec = z.output<typeof GainSpecSchema>;
+/** A validated pan spec (defaults applied). */
 export type PanSpec = z.output<typeof PanSpecSchema>;
+/** A validated polarity spec. */
 export type PolaritySpec = z.output<typeof PolaritySpecSchema>;
+/** A validated EQ spec (defaults applied). */
 export type EqSpec = z.output<typeof EqSpecSchema>;
+/** A validated EQ band (defaults applied). */
 export type EqBand = z.output<typeof EqBandSchema>;
+/** A validated compressor spec (defaults applied). */
 export type CompressorSpec = z.output<typeof CompressorSpecSchema>;
+/** A validated limiter spec (defaults applied). */
 export type LimiterSpec = z.output<typeof LimiterSpecSchema>;
+/** A validated saturate spec (defaults applied). */
 export type SaturateSpec = z.output<typeof SaturateSpecSchema>;
+/** A validated delay spec (defaults applied). */
 export type DelaySpec = z.output<typeof DelaySpecSchema>;
+/** A validated reverb spec (defaults applied). */
 export type ReverbSpec = z.output<typeof ReverbSpecSchema>;
 
 /**
@@ -242,8 +270,11 @@ export type ReverbSpec = z.output<typeof ReverbSpecSchema>;
  * spec, and the message has one line per issue built from both: "[2].bands[0].freq: freq must be …".
  */
 export class ProcessorSpecError extends Error {
+  /** Always "ProcessorSpecError". */
   override readonly name = 'ProcessorSpecError';
+  /** Where the spec is: [] on its own, else its stage index or field path in what holds it. */
   readonly path: FieldPath;
+  /** Every problem found: the field inside the spec and what is wrong with it. */
   readonly issues: { path: FieldPath; message: string }[];
   /** The spec's processor type, when it has a valid one. */
   readonly type: string | undefined;

@@ -25,6 +25,7 @@ export interface Processor {
   dispose?(): void;
 }
 
+/** What a processor is built for: the signal's sample rate and channel count. */
 export interface ProcessorContext {
   /** Hz. */
   sampleRate: number;
@@ -49,8 +50,11 @@ export type FieldPath = (string | number)[];
  * "bands[1].freq: 30000 Hz is not below Nyquist (24000 Hz at 48000 Hz)".
  */
 export class ProcessorConfigError extends RangeError {
+  /** Always "ProcessorConfigError". */
   override readonly name = 'ProcessorConfigError';
+  /** Where the field is: inside the spec, after whatever `at` put before it. */
   readonly path: FieldPath;
+  /** What is wrong with the field, without its path. */
   readonly reason: string;
 
   constructor(path: FieldPath, reason: string) {
@@ -75,11 +79,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(spec)' : out;
 }
 
+/** Throws a RangeError unless the sample rate is positive and finite and the channel count a positive integer. */
 export function checkContext(ctx: ProcessorContext): void {
   if (!(ctx.sampleRate > 0) || !Number.isFinite(ctx.sampleRate)) throw new RangeError(`sampleRate must be a positive number, got ${ctx.sampleRate}`);
   if (!Number.isInteger(ctx.channels) || ctx.channels < 1) throw new RangeError(`channels must be a positive integer, got ${ctx.channels}`);
 }
 
+/** Throws a RangeError unless `planar` has at least `channels` arrays of at least `frames` samples each. */
 export function checkPlanar(planar: Float32Array[], channels: number, frames: number): void {
   if (planar.length < channels) throw new RangeError(`expected ${channels} channels, got ${planar.length}`);
   for (let ch = 0; ch < channels; ch++) {
