@@ -41,4 +41,3 @@ export type { AlternateFile, AlternateKind, PackageFile } from './check/discover
 export type { Guess, InitResult } from './session/init.js';
 export type { ManifestStem } from './session/render.js';
 export type { ResolvedTrack } from './session/load.js';
-export type { Writer } from './report/terminal.js';

@@ -131,6 +131,19 @@ describe('worker pool', () => {
     await expect(failure).rejects.toBeInstanceOf(StemkitError);
     await expect(failure).rejects.toMatchObject({ code: 'E_IO' });
   });
+
+  it('closing settles the jobs still running or queued with E_ABORTED instead of leaving them waiting', async () => {
+    const own = new WorkerPool(1);
+    const f = files[0]!;
+    const jobs = [0, 1, 2].map(() => own.run(job, 'sampleStatsJob', { path: f.path, start: 0, end: f.planar[0]!.length }));
+    const settled = Promise.allSettled(jobs);
+    await own.close();
+    const outcomes = await settled;
+    // Whatever had not finished is rejected, typed; nothing hangs.
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'E_ABORTED' });
+    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+    await expect(own.run(job, 'sampleStatsJob', { path: f.path, start: 0, end: 10 })).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
 });
 
 describe('chunk stream', () => {

@@ -66,9 +66,14 @@ export class WorkerPool {
     });
   }
 
-  /** Terminates every worker; jobs run afterwards reject with E_ABORTED. */
+  /** Terminates every worker; jobs queued or running, and jobs run afterwards, reject with E_ABORTED. */
   async close(): Promise<void> {
     this.closed = true;
+    // Jobs still queued or running end now, with E_ABORTED: a closed pool never leaves a caller waiting.
+    const aborted = () => new StemkitError('E_ABORTED', 'the worker pool was closed before the job finished', { hint: 'close the pool only after its jobs have settled' });
+    for (const job of this.queue.splice(0)) job.pending.reject(aborted());
+    for (const entry of this.inFlight.values()) entry.pending.reject(aborted());
+    this.inFlight.clear();
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
     this.slots.length = 0;
   }
