@@ -4,6 +4,7 @@
  * writer can report it instead of hiding it.
  */
 import { encodeInt } from '../dsp/simd.js';
+import { Noise } from '../dsp/random.js';
 
 /** A sample format the WAV writer writes: 16-, 24- or 32-bit integer PCM, or 32-bit float. */
 export type WriteSampleFormat = 'pcm16' | 'pcm24' | 'pcm32' | 'float32';
@@ -28,24 +29,15 @@ export interface SumTarget {
   offset: number;
 }
 
-/** xorshift32: fast, deterministic, and plenty for dither noise. */
+/** TPDF dither noise from the project's one seeded generator (xorshift32: fast, deterministic, plenty for dither). */
 export class DitherNoise {
-  private state: number;
+  private readonly noise: Noise;
   constructor(seed = 0x9e3779b9) {
-    this.state = seed >>> 0 || 1;
+    this.noise = new Noise(seed >>> 0 || 1);
   }
   /** Triangular noise in (−1, 1) LSB: the sum of two uniform variables of ±0.5 LSB. */
   tpdf(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const a = (x >>> 0) / 4294967296;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return a + this.state / 4294967296 - 1;
+    return this.noise.unit() + this.noise.unit() - 1;
   }
 }
 

@@ -6,6 +6,7 @@ import { resolveRecipient } from '../pack/recipients.js';
 import { verifyDelivery } from '../pack/verify.js';
 import { checkOutputFolder } from '../package/switch.js';
 import { StemkitError } from '../errors.js';
+import { WorkerPool } from '../engine/pool.js';
 import { colours, table, type Writer } from '../report/terminal.js';
 import { progressLine } from './progress.js';
 
@@ -49,9 +50,11 @@ export async function runPack(packageDir: string, options: PackCliOptions, out: 
   const beatsPerBar = positive(options.beatsPerBar, '--beats-per-bar', 32);
   const loopCrossfadeMs = options.loopCrossfade === '0' ? 0 : positive(options.loopCrossfade, '--loop-crossfade', 1000);
   const progress = progressLine(err, !options.json);
+  const pool = new WorkerPool();
   try {
     const delivery = await packDelivery(pkgDir, {
       recipient,
+      pool,
       outDir,
       zip,
       ...(options.artist ? { artist: options.artist } : {}),
@@ -76,6 +79,7 @@ export async function runPack(packageDir: string, options: PackCliOptions, out: 
     return 0;
   } finally {
     progress.done();
+    await pool.close();
   }
 }
 

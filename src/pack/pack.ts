@@ -6,8 +6,9 @@ import { checkPackage } from '../check/check.js';
 import { measureFiles } from '../check/measure-files.js';
 import { discoverPackage, type StemPackage } from '../check/discover.js';
 import type { CheckReport } from '../check/types.js';
-import { allocateSamples, releaseSamples, unitySum } from '../dsp/simd.js';
+import { allocateDoubles, allocateSamples, releaseSamples, unitySum } from '../dsp/simd.js';
 import { lockstep } from '../engine/lockstep.js';
+import type { WorkerPool } from '../engine/pool.js';
 import type { AudioSource } from '../audio/types.js';
 import { StemkitError } from '../errors.js';
 import { throwIfAborted, type OnProgress } from '../progress.js';
@@ -19,7 +20,8 @@ import type { Recipient } from './recipients.js';
 import { planNiGroups, planVersion, roleFromName, type PackStem, type StemRole, type VersionPlan } from './versions.js';
 import { zipFolder } from './zip.js';
 import { parseSections, type LoopSection } from './loops.js';
-import { openAll, residualOf } from './sums.js';
+import { openAll } from './sums.js';
+import { toDb } from '../dsp/decibels.js';
 
 export interface PackOptions {
   recipient: Recipient;
@@ -39,6 +41,8 @@ export interface PackOptions {
   key?: string;
   onProgress?: OnProgress;
   signal?: AbortSignal;
+  /** Worker pool for the checks and measurements of long material; null or absent: this thread. */
+  pool?: WorkerPool | null;
 }
 
 /** One delivered audio file and what it is. */
@@ -116,7 +120,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   if (!pkg.mix || pkg.stems.length === 0) {
     throw new StemkitError('E_USAGE', `${packageDir}: a delivery needs a mix and stems (found ${pkg.mix ? 'no stems' : 'no mix'})`, { file: packageDir, hint: 'pack a package folder that `stemkit check` passes' });
   }
-  const source = await checkPackage(pkg, { ...(options.signal ? { signal: options.signal } : {}) });
+  const source = await checkPackage(pkg, { pool: options.pool ?? null, ...(options.signal ? { signal: options.signal } : {}) });
   if (!source.ok) {
     const first = source.findings.find((f) => f.severity === 'error');
     throw new StemkitError('E_USAGE', `${packageDir} does not pass check (${first?.rule}: ${first?.message})`, { file: packageDir, hint: 'run `stemkit check` and `stemkit fix` first: a delivery is made from a package that nulls' });
@@ -143,7 +147,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
       const file = out.folder ? `${out.folder}/${name}` : name;
       if (out.folder.includes('/')) await mkdir(join(staging, out.folder), { recursive: true });
       const written = await writeSum(out, join(staging, file), { rate, format, dither, seed: k + 1, title, recipient: recipient.name, date });
-      const nullResidualDbfs = out.kind === 'version' || out.kind === 'group' ? (await residualOf(join(staging, file), out.paths, rate)).dbfs : undefined;
+      const nullResidualDbfs = out.kind === 'version' || out.kind === 'group' ? toDb(written.residualPeak) : undefined;
       if (nullResidualDbfs !== undefined && nullResidualDbfs !== null && nullResidualDbfs > lsbDb(bits) + 20 * Math.log10(NULL_LSB)) {
         throw new StemkitError('E_INTERNAL', `${file} does not null against its definition (residual ${nullResidualDbfs.toFixed(1)} dBFS)`, { hint: 'this is a bug in stemkit: please report it' });
       }
@@ -169,12 +173,12 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
     const mixFile = files.find((f) => f.kind === 'mix');
     const stemFiles = files.filter((f) => f.kind === 'stem' || f.kind === 'group');
     await writeFile(join(staging, 'stemkit.json'), JSON.stringify({ schema: 'stemkit.package/1', title, profile: recipient.profile, mix: mixFile ? { file: mixFile.file } : undefined, stems: stemFiles.map((f) => ({ name: f.label, file: f.file, role: f.role })) }, null, 2) + '\n');
-    const report = stemFiles.length > 0 && mixFile ? await checkPackage(await discoverPackage(staging), { profile: recipient.profile }) : null;
+    const report = stemFiles.length > 0 && mixFile ? await checkPackage(await discoverPackage(staging), { profile: recipient.profile, pool: options.pool ?? null }) : null;
     if (report && !report.ok) {
       const first = report.findings.find((f) => f.severity === 'error');
       throw new StemkitError('E_USAGE', `the delivery for ${recipient.name} does not pass its profile "${recipient.profile}" (${first?.rule}: ${first?.message})`, { hint: 'choose a recipient whose profile the package meets, or fix the package first' });
     }
-    await measured(staging, files, report);
+    await measured(staging, files, report, options.pool ?? null);
     const frames = files[0]?.frames ?? 0;
     const result: DeliveryManifest = {
       schema: 'stemkit.delivery/1',
@@ -280,7 +284,7 @@ function lsbDb(bits: number | 'float'): number {
 }
 
 /** Σ of the output's sources at the delivery rate, written as one WAV with bext and iXML. */
-async function writeSum(out: Output, path: string, o: { rate: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number }> {
+async function writeSum(out: Output, path: string, o: { rate: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number; residualPeak: number }> {
   const sources = await openAll(out.paths, o.rate);
   const channels = sources[0]!.format.channels;
   const start = out.range?.start ?? 0;
@@ -305,6 +309,10 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
     ixml: ixmlFor(o.title, out),
   });
   const sum = Array.from({ length: channels }, () => allocateSamples(32768));
+  // The samples exactly as encoded (rounded, dithered, clipped), to compare with the float sum they
+  // came from: the file against its definition, without reading it back.
+  const asWritten = Array.from({ length: channels }, () => allocateDoubles(32768));
+  let residualPeak = 0;
   try {
     for await (const block of lockstep(sources, { start, end: start + frames, blockFrames: 32768 })) {
       const n = block.frames;
@@ -317,7 +325,16 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
           for (let ch = 0; ch < channels; ch++) sum[ch]![i] = Math.fround(sum[ch]![i]! * (1 - w) + before[ch]![k]! * w);
         }
       }
-      await sink.write(sum.map((x) => x.subarray(0, n)), n);
+      for (const w of asWritten) w.fill(0, 0, n);
+      await sink.write(sum.map((x) => x.subarray(0, n)), n, { planar: asWritten, offset: 0 });
+      for (let ch = 0; ch < channels; ch++) {
+        const w = asWritten[ch]!;
+        const x = sum[ch]!;
+        for (let i = 0; i < n; i++) {
+          const d = Math.abs(w[i]! - x[i]!);
+          if (d > residualPeak) residualPeak = d;
+        }
+      }
     }
     await sink.commit();
   } catch (err) {
@@ -325,9 +342,10 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
     throw err;
   } finally {
     sum.forEach(releaseSamples);
+    asWritten.forEach(releaseSamples);
     await Promise.all(sources.map((s) => s.close()));
   }
-  return { frames };
+  return { frames, residualPeak };
 }
 
 /** The unity sum of `sources` over [start, start + frames). */
@@ -347,7 +365,7 @@ function ixmlFor(title: string, out: Output): string {
 }
 
 /** Fills each file's levels: from the delivery's check for stems and mix, measured here for the rest. */
-async function measured(dir: string, files: DeliveredFile[], report: CheckReport | null): Promise<void> {
+async function measured(dir: string, files: DeliveredFile[], report: CheckReport | null, pool: WorkerPool | null): Promise<void> {
   const checked = report ? [...report.stems, ...(report.mix ? [report.mix] : [])] : [];
   const rest: DeliveredFile[] = [];
   for (const f of files) {
@@ -360,7 +378,7 @@ async function measured(dir: string, files: DeliveredFile[], report: CheckReport
     f.truePeakDbtp = m.truePeakDbtp;
     f.integratedLufs = m.integratedLufs;
   }
-  const entries = await measureFiles(rest.map((f) => join(dir, f.file)));
+  const entries = await measureFiles(rest.map((f) => join(dir, f.file)), { pool });
   rest.forEach((f, i) => {
     const e = entries[i]!;
     if ('error' in e) return;
