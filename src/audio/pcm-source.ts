@@ -3,8 +3,21 @@ import { decodeInterleaved, type SampleLayout } from './pcm.js';
 import type { ByteSource } from './byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource } from './types.js';
 
-/** Most bytes one source reads and decodes at a time (64 KiB: a few system calls per block, and 1000 sources hold 64 MB at most). */
-const SCRATCH_BYTES = 64 * 1024;
+/** Most bytes read and decoded at a time: large reads stay one system call per MiB. */
+const PIECE_BYTES = 1024 * 1024;
+/** Byte buffers kept for the next reads of this thread (any source): memory follows the reads in flight, not the number of sources. */
+const KEPT_BUFFERS = 16;
+const spare: Uint8Array[] = [];
+
+/** A buffer of at least `bytes` for one read: a kept one when it fits, else a new one. */
+function takeBuffer(bytes: number): Uint8Array {
+  const i = spare.findIndex((b) => b.length >= bytes);
+  return i >= 0 ? spare.splice(i, 1)[0]! : new Uint8Array(bytes);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  if (spare.length < KEPT_BUFFERS) spare.push(buffer);
+}
 
 /**
  * An AudioSource over uncompressed interleaved frames at a fixed byte offset: what WAV, RF64
@@ -12,8 +25,6 @@ const SCRATCH_BYTES = 64 * 1024;
  * reused byte buffer, so memory is bounded by the largest block asked for, not the file.
  */
 export class PcmSource implements AudioSource {
-  private scratch = new Uint8Array(0);
-  private scratchBusy = false;
   private readonly bytesPerFrame: number;
 
   constructor(
@@ -43,20 +54,10 @@ export class PcmSource implements AudioSource {
       : Array.from({ length: this.format.channels }, () => new Float32Array(count));
     if (count === 0) return out;
 
-    // Read and decoded in pieces of at most SCRATCH_BYTES, so a source's buffer stays small
-    // however much one read asks for (a check holds a source per stem: 1000 stems, 1000 buffers).
-    const piece = Math.max(1, Math.floor(SCRATCH_BYTES / this.bytesPerFrame));
-    // Concurrent reads on one source (read-ahead) must not share the scratch buffer.
-    const ownScratch = !this.scratchBusy;
-    const capacity = Math.min(count, piece) * this.bytesPerFrame;
-    let bytes: Uint8Array;
-    if (ownScratch) {
-      if (this.scratch.length < capacity) this.scratch = new Uint8Array(capacity);
-      bytes = this.scratch;
-      this.scratchBusy = true;
-    } else {
-      bytes = new Uint8Array(capacity);
-    }
+    // Read and decoded in pieces of at most PIECE_BYTES through a buffer borrowed for this read
+    // only: a source holds no buffer between reads (a check opens one source per stem, 1000 stems).
+    const piece = Math.max(1, Math.floor(PIECE_BYTES / this.bytesPerFrame));
+    const bytes = takeBuffer(Math.min(count, piece) * this.bytesPerFrame);
     try {
       for (let done = 0; done < count; done += piece) {
         const frames = Math.min(piece, count - done);
@@ -72,7 +73,7 @@ export class PcmSource implements AudioSource {
         decodeInterleaved(bytes.subarray(0, byteLength), frames, this.format.channels, this.layout, out, done);
       }
     } finally {
-      if (ownScratch) this.scratchBusy = false;
+      giveBack(bytes);
     }
     return out;
   }
