@@ -130,6 +130,15 @@ describe('stemkit pack: the demo for each recipient', () => {
     await source.close();
     await expect(packDelivery((await demoAudio()).dir, { recipient: await resolveRecipient('broken', file), outDir: join(root, 'broken') })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('{titel}') });
     await expect(resolveRecipient('nobody', file)).rejects.toMatchObject({ code: 'E_USAGE' });
+    // Channels conform by one linear map for every file: mono stems (L + R) / 2 still sum to the mono mix.
+    writeFileSync(join(root, 'mono.yaml'), 'recipients:\n  - name: mono-radio\n    description: mono files\n    format: { channels: 1 }\n');
+    const mono = await packDelivery((await demoAudio()).dir, { recipient: await resolveRecipient('mono-radio', join(root, 'mono.yaml')), outDir: join(root, 'mono') });
+    expect(mono.channels).toBe(1);
+    expect(mono.check.ok).toBe(true);
+    expect(mono.check.nullResidualDbfs ?? -Infinity).toBeLessThan(-120);
+    const monoStem = await openAudio(join(root, 'mono', mono.files[0]!.file));
+    expect(monoStem.format.channels).toBe(1);
+    await monoStem.close();
   }, 120_000);
 });
 

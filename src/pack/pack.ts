@@ -133,6 +133,10 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   const outputs = planOutputs(pkg, stems, manifest, recipient);
   if (options.sections) outputs.push(...planLoops(outputs, parseSections(options.sections, rate, Math.round((mixFormat.frames * rate) / mixFormat.sampleRate), options.bpm, options.beatsPerBar), Math.round(((options.loopCrossfadeMs ?? 0) * rate) / 1000)));
   const { format, bits, dither } = sampleFormat(recipient.format.bitDepth, mixFormat.encoding, mixFormat.bitDepth);
+  const channels = recipient.format.channels === 'keep' ? mixFormat.channels : recipient.format.channels;
+  if (channels !== mixFormat.channels && mixFormat.channels > 2) {
+    throw new StemkitError('E_USAGE', `recipient "${recipient.name}" asks for ${channels}-channel files; this package has ${mixFormat.channels} channels, and stemkit does not fold surround down`, { hint: 'use a recipient that keeps the channels (format.channels: keep)' });
+  }
   const created = await stat(pkg.mix.path);
   const date = created.mtime.toISOString();
 
@@ -146,7 +150,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
       const name = fileName(recipient.naming, { n: k + 1, title, ...(options.artist ? { artist: options.artist } : {}), stem: out.label, version: out.kind === 'version' ? out.label : 'Main', ...(options.bpm ? { bpm: options.bpm } : {}), ...(options.key ? { key: options.key } : {}), rate, bits }, taken);
       const file = out.folder ? `${out.folder}/${name}` : name;
       if (out.folder.includes('/')) await mkdir(join(staging, out.folder), { recursive: true });
-      const written = await writeSum(out, join(staging, file), { rate, format, dither, seed: k + 1, title, recipient: recipient.name, date });
+      const written = await writeSum(out, join(staging, file), { rate, channels, format, dither, seed: k + 1, title, recipient: recipient.name, date });
       const nullResidualDbfs = out.kind === 'version' || out.kind === 'group' ? toDb(written.residualPeak) : undefined;
       if (nullResidualDbfs !== undefined && nullResidualDbfs !== null && nullResidualDbfs > lsbDb(bits) + 20 * Math.log10(NULL_LSB)) {
         throw new StemkitError('E_INTERNAL', `${file} does not null against its definition (residual ${nullResidualDbfs.toFixed(1)} dBFS)`, { hint: 'this is a bug in stemkit: please report it' });
@@ -186,7 +190,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
       recipient: { name: recipient.name, description: recipient.description, profile: recipient.profile },
       sampleRate: rate,
       bitDepth: bits,
-      channels: mixFormat.channels,
+      channels,
       frames,
       durationSec: frames / rate,
       start: 'all files start at 0 (timeline start), same length to the sample',
@@ -284,9 +288,10 @@ function lsbDb(bits: number | 'float'): number {
 }
 
 /** Σ of the output's sources at the delivery rate, written as one WAV with bext and iXML. */
-async function writeSum(out: Output, path: string, o: { rate: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number; residualPeak: number }> {
+async function writeSum(out: Output, path: string, o: { rate: number; channels: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number; residualPeak: number }> {
   const sources = await openAll(out.paths, o.rate);
   const channels = sources[0]!.format.channels;
+  const target = o.channels;
   const start = out.range?.start ?? 0;
   const frames = out.range?.frames ?? Math.max(...sources.map((s) => s.format.frames));
   const fade = out.range?.crossfade ?? 0;
@@ -295,7 +300,7 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
   const before = fade > 0 ? await sumAt(sources, start - fade, fade, channels) : null;
   const sink = await createWavWriter(path, {
     sampleRate: o.rate,
-    channels,
+    channels: target,
     format: o.format,
     ...(o.dither ? { dither: 'tpdf' as const, ditherSeed: o.seed } : {}),
     bext: {
@@ -311,7 +316,15 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
   const sum = Array.from({ length: channels }, () => allocateSamples(32768));
   // The samples exactly as encoded (rounded, dithered, clipped), to compare with the float sum they
   // came from: the file against its definition, without reading it back.
-  const asWritten = Array.from({ length: channels }, () => allocateDoubles(32768));
+  const asWritten = Array.from({ length: target }, () => allocateDoubles(32768));
+  // Channel conform, one linear map for every file (so the stems still sum to the mix).
+  const mono = target === 1 && channels === 2 ? allocateSamples(32768) : null;
+  const outputs = (n: number): Float32Array[] => {
+    if (target === channels) return sum.map((x) => x.subarray(0, n));
+    if (target === 2) return [sum[0]!.subarray(0, n), sum[0]!.subarray(0, n)];
+    for (let i = 0; i < n; i++) mono![i] = Math.fround(0.5 * (sum[0]![i]! + sum[1]![i]!));
+    return [mono!.subarray(0, n)];
+  };
   let residualPeak = 0;
   try {
     for await (const block of lockstep(sources, { start, end: start + frames, blockFrames: 32768 })) {
@@ -326,10 +339,11 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
         }
       }
       for (const w of asWritten) w.fill(0, 0, n);
-      await sink.write(sum.map((x) => x.subarray(0, n)), n, { planar: asWritten, offset: 0 });
-      for (let ch = 0; ch < channels; ch++) {
+      const planar = outputs(n);
+      await sink.write(planar, n, { planar: asWritten, offset: 0 });
+      for (let ch = 0; ch < target; ch++) {
         const w = asWritten[ch]!;
-        const x = sum[ch]!;
+        const x = planar[ch]!;
         for (let i = 0; i < n; i++) {
           const d = Math.abs(w[i]! - x[i]!);
           if (d > residualPeak) residualPeak = d;
@@ -343,6 +357,7 @@ async function writeSum(out: Output, path: string, o: { rate: number; format: Wr
   } finally {
     sum.forEach(releaseSamples);
     asWritten.forEach(releaseSamples);
+    if (mono) releaseSamples(mono);
     await Promise.all(sources.map((s) => s.close()));
   }
   return { frames, residualPeak };

@@ -19,9 +19,11 @@ export const RecipientSchema = z
       .object({
         sampleRate: z.union([z.literal('keep'), z.number().int().min(8000).max(384000)]).default('keep'),
         bitDepth: z.union([z.literal('keep'), z.literal(16), z.literal(24), z.literal(32), z.literal('float')]).default('keep'),
+        /** 1: mono files ((L + R) / 2 of stereo); 2: stereo (mono duplicated to both sides); 'keep'. */
+        channels: z.union([z.literal('keep'), z.literal(1), z.literal(2)]).default('keep'),
       })
       .strict()
-      .default({ sampleRate: 'keep', bitDepth: 'keep' }),
+      .default({ sampleRate: 'keep', bitDepth: 'keep', channels: 'keep' }),
     stems: z.boolean().default(true),
     mix: z.boolean().default(true),
     /** Dry stems instead of wet where the package has them (remixers). */
