@@ -289,17 +289,22 @@ function chunks(arrays: Float32Array[], n: number, body: (offset: number, count:
 
 /** The address of x[from …] for `count` frames: in place, or copied into staging slot `slot`. */
 function input(x: Float32Array, from: number, count: number, slot: number): number {
-  if (x.buffer === buffer) return x.byteOffset + 4 * from;
+  const at = address(x, from, slot);
+  if (x.buffer === buffer) return at;
   if (!kernels) throw notLoaded();
-  const at = STAGING + 4 * STAGE_FRAMES * slot;
   f32.set(x.subarray(from, from + count), at / 4);
   return at;
+}
+
+/** Where a kernel finds x[from …]: in place, or staging slot `slot` (already filled by `input`). */
+function address(x: Float32Array, from: number, slot: number): number {
+  return x.buffer === buffer ? x.byteOffset + 4 * from : STAGING + 4 * STAGE_FRAMES * slot;
 }
 
 /** After a kernel wrote into `input`'s address for x: copies staged results back. */
 function output(x: Float32Array, from: number, count: number, slot: number): void {
   if (x.buffer === buffer) return;
-  const at = (STAGING + 4 * STAGE_FRAMES * slot) / 4;
+  const at = address(x, 0, slot) / 4;
   x.set(f32.subarray(at, at + count), from);
 }
 
@@ -581,8 +586,8 @@ export function biquadPair(a: Float32Array, b: Float32Array, from: number, n: nu
         biquadState[4 * s + 3] = z[zb + 1]!;
       }
       // Staged arrays are copied in before the first group of sections and out after the last.
-      const pa = g === 0 ? input(a, from + at, m, 0) : a.buffer === buffer ? a.byteOffset + 4 * (from + at) : STAGING;
-      const pb = g === 0 ? input(b, from + at, m, 1) : b.buffer === buffer ? b.byteOffset + 4 * (from + at) : STAGING + 4 * STAGE_FRAMES;
+      const pa = g === 0 ? input(a, from + at, m, 0) : address(a, from + at, 0);
+      const pb = g === 0 ? input(b, from + at, m, 1) : address(b, from + at, 1);
       k.biquadPair(pa, pb, BIQUAD_SCRATCH, m, BIQUAD_COEF, count, BIQUAD_STATE, g > 0 ? 1 : 0, g < groups - 1 ? 1 : 0);
       if (g === groups - 1) {
         output(a, from + at, m, 0);

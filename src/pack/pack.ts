@@ -20,7 +20,7 @@ import type { Recipient } from './recipients.js';
 import { planNiGroups, planVersion, roleFromName, type PackStem, type StemRole, type VersionPlan } from './versions.js';
 import { zipFolder } from './zip.js';
 import { parseSections, type LoopSection } from './loops.js';
-import { openAll } from './sums.js';
+import { lsb, openAll } from './sums.js';
 import { toDb } from '../dsp/decibels.js';
 
 export interface PackOptions {
@@ -151,9 +151,9 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
       const file = out.folder ? `${out.folder}/${name}` : name;
       if (out.folder.includes('/')) await mkdir(join(staging, out.folder), { recursive: true });
       const written = await writeSum(out, join(staging, file), { rate, channels, format, dither, seed: k + 1, title, recipient: recipient.name, date });
-      const nullResidualDbfs = out.kind === 'version' || out.kind === 'group' ? toDb(written.residualPeak) : undefined;
-      if (nullResidualDbfs !== undefined && nullResidualDbfs !== null && nullResidualDbfs > lsbDb(bits) + 20 * Math.log10(NULL_LSB)) {
-        throw new StemkitError('E_INTERNAL', `${file} does not null against its definition (residual ${nullResidualDbfs.toFixed(1)} dBFS)`, { hint: 'this is a bug in stemkit: please report it' });
+      const nullResidualDbfs = written.residualPeak === null ? undefined : toDb(written.residualPeak);
+      if (written.residualPeak !== null && written.residualPeak > NULL_LSB * lsb(bits)) {
+        throw new StemkitError('E_INTERNAL', `${file} does not null against its definition (residual ${toDb(written.residualPeak)!.toFixed(1)} dBFS)`, { hint: 'this is a bug in stemkit: please report it' });
       }
       files.push({
         file,
@@ -283,12 +283,9 @@ function sampleFormat(want: Recipient['format']['bitDepth'], encoding: string, s
   return { format, bits: depth, dither: depth < 32 && (encoding === 'float' || sourceBits > depth) };
 }
 
-function lsbDb(bits: number | 'float'): number {
-  return bits === 'float' ? -140 : -6.0206 * (bits - 1);
-}
 
 /** Σ of the output's sources at the delivery rate, written as one WAV with bext and iXML. */
-async function writeSum(out: Output, path: string, o: { rate: number; channels: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number; residualPeak: number }> {
+async function writeSum(out: Output, path: string, o: { rate: number; channels: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number; residualPeak: number | null }> {
   const sources = await openAll(out.paths, o.rate);
   const channels = sources[0]!.format.channels;
   const target = o.channels;
@@ -314,9 +311,9 @@ async function writeSum(out: Output, path: string, o: { rate: number; channels: 
     ixml: ixmlFor(o.title, out),
   });
   const sum = Array.from({ length: channels }, () => allocateSamples(32768));
-  // The samples exactly as encoded (rounded, dithered, clipped), to compare with the float sum they
-  // came from: the file against its definition, without reading it back.
-  const asWritten = Array.from({ length: target }, () => allocateDoubles(32768));
+  // Versions and groups: the samples exactly as encoded (rounded, dithered, clipped), to compare with
+  // the float sum they came from: the file against its definition, without reading it back.
+  const asWritten = out.kind === 'version' || out.kind === 'group' ? Array.from({ length: target }, () => allocateDoubles(32768)) : null;
   // Channel conform, one linear map for every file (so the stems still sum to the mix).
   const mono = target === 1 && channels === 2 ? allocateSamples(32768) : null;
   const outputs = (n: number): Float32Array[] => {
@@ -338,8 +335,12 @@ async function writeSum(out: Output, path: string, o: { rate: number; channels: 
           for (let ch = 0; ch < channels; ch++) sum[ch]![i] = Math.fround(sum[ch]![i]! * (1 - w) + before[ch]![k]! * w);
         }
       }
-      for (const w of asWritten) w.fill(0, 0, n);
       const planar = outputs(n);
+      if (!asWritten) {
+        await sink.write(planar, n);
+        continue;
+      }
+      for (const w of asWritten) w.fill(0, 0, n);
       await sink.write(planar, n, { planar: asWritten, offset: 0 });
       for (let ch = 0; ch < target; ch++) {
         const w = asWritten[ch]!;
@@ -356,21 +357,21 @@ async function writeSum(out: Output, path: string, o: { rate: number; channels: 
     throw err;
   } finally {
     sum.forEach(releaseSamples);
-    asWritten.forEach(releaseSamples);
+    asWritten?.forEach(releaseSamples);
     if (mono) releaseSamples(mono);
     await Promise.all(sources.map((s) => s.close()));
   }
-  return { frames, residualPeak };
+  return { frames, residualPeak: asWritten ? residualPeak : null };
 }
 
-/** The unity sum of `sources` over [start, start + frames). */
+/** The unity sum of `sources` over [start, start + frames) (unitySum, as every sum in stemkit). */
 async function sumAt(sources: AudioSource[], start: number, frames: number, channels: number): Promise<Float32Array[]> {
-  const out = Array.from({ length: channels }, () => new Float32Array(frames));
-  for (const s of sources) {
-    const planar = await s.read(start, frames);
-    for (let ch = 0; ch < channels; ch++) for (let i = 0; i < planar[ch]!.length; i++) out[ch]![i] = out[ch]![i]! + planar[ch]![i]!;
-  }
-  return out;
+  const parts = await Promise.all(sources.map((s) => s.read(start, frames)));
+  return Array.from({ length: channels }, (_, ch) => {
+    const out = new Float32Array(frames);
+    unitySum(out, parts.map((planar) => planar[ch]!), frames);
+    return out;
+  });
 }
 
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);

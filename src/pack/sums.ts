@@ -3,6 +3,11 @@ import { toDb } from '../dsp/decibels.js';
 import { lockstep } from '../engine/lockstep.js';
 import { openPlaced } from '../engine/placed-source.js';
 
+/** One least significant bit of a delivered format, linear (float: 2⁻²³, the float32 mantissa step at 1). */
+export function lsb(bits: number | 'float'): number {
+  return bits === 'float' ? 2 ** -23 : 2 ** -(bits - 1);
+}
+
 /** Opens files placed at `rate` (resampled when they are at another), all or none. */
 export async function openAll(paths: string[], rate?: number): Promise<AudioSource[]> {
   const sources: AudioSource[] = [];

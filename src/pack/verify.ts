@@ -5,7 +5,7 @@ import { discoverPackage } from '../check/discover.js';
 import { StemkitError } from '../errors.js';
 import { listFiles, sha256Of } from './checksums.js';
 import type { DeliveryManifest } from './pack.js';
-import { residualOf } from './sums.js';
+import { lsb, residualOf } from './sums.js';
 import { unzipDelivery } from './zip.js';
 
 export interface VerifyResult {
@@ -69,14 +69,14 @@ async function verifyFolder(dir: string): Promise<VerifyResult> {
 
   const versions: VerifyResult['versions'] = [];
   const byLabel = new Map(delivery.files.filter((f) => f.kind === 'stem').map((f) => [f.label, f.file]));
-  const lsb = delivery.bitDepth === 'float' ? 2 ** -23 : 2 ** -(delivery.bitDepth - 1);
+  const step = lsb(delivery.bitDepth);
   for (const v of delivery.files.filter((f) => f.kind === 'version')) {
     const members = v.from.map((name) => byLabel.get(name));
     if (members.some((m) => m === undefined) || !present.has(v.file)) continue;
     try {
       const residual = await residualOf(join(dir, v.file), members.map((m) => join(dir, m!)));
       // Each delivered file was rounded (and dithered) on its own: the re-sum may differ by that much per file.
-      versions.push({ file: v.file, residualDbfs: residual.dbfs, nulls: residual.peak <= 2 * lsb * (members.length + 1) });
+      versions.push({ file: v.file, residualDbfs: residual.dbfs, nulls: residual.peak <= 2 * step * (members.length + 1) });
     } catch {
       // A damaged file cannot be summed: the version is not proven (and the hashes already say which file).
       versions.push({ file: v.file, residualDbfs: null, nulls: false });
