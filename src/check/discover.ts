@@ -66,6 +66,10 @@ export interface StemPackage {
   alternates?: AlternateFile[];
   /** Audio files in a manifest package's folder (or its stems/) that stemkit.json does not list: stale or stray. */
   unlisted?: string[];
+  /** Set when the package is one NI Stems file: its tracks were decoded to temporary files (see releasePackage). */
+  niStems?: import('./ni-stems-input.js').NiStemsSource;
+  /** Set when the audio went through a lossy codec: why mix − Σ stems cannot null exactly. */
+  lossy?: string;
 }
 
 /** "01_Drums.wav" → "Drums", "03 - Bass Gtr.aif" → "Bass Gtr". */
@@ -199,6 +203,11 @@ export async function discoverPackages(inputs: string[], mixOption?: string): Pr
     throw new StemkitError('E_USAGE', '--mix names one file, but several package folders were given', { hint: 'check one folder at a time with --mix, or name the mixes "mix"' });
   }
   const packages = await Promise.all(dirs.map((d) => discoverPackage(d, mixOption)));
-  if (files.length) packages.push(packageFromFiles(files, mixOption));
+  // An NI Stems file is a package of its own (mix and stems are its tracks).
+  const { isNiStemsFile, openNiStemsPackage } = await import('./ni-stems-input.js');
+  const ni = await Promise.all(files.map((f) => isNiStemsFile(f)));
+  for (const f of files.filter((_, i) => ni[i])) packages.push(await openNiStemsPackage(f));
+  const loose = files.filter((_, i) => !ni[i]);
+  if (loose.length) packages.push(packageFromFiles(loose, mixOption));
   return packages;
 }

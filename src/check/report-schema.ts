@@ -132,7 +132,25 @@ export const CheckReportJsonSchema = z
     schema: z.literal('stemkit.check/1'),
     ok: z.boolean(),
     profile: z.string(),
-    package: z.object({ dir: z.string(), mix: z.string().nullable(), stems: z.array(z.string()), alternates: z.array(AlternateJsonSchema) }).strict(),
+    package: z
+      .object({
+        dir: z.string(),
+        mix: z.string().nullable(),
+        stems: z.array(z.string()),
+        alternates: z.array(AlternateJsonSchema),
+        niStems: z
+          .object({
+            file: z.string(),
+            codec: z.string(),
+            timingFrom: z.string().describe("where the encoder priming came from: 'edit list', 'iTunSMPB' or 'none'"),
+            stems: z.array(z.object({ name: z.string(), color: z.string() }).strict()),
+            masteringDsp: z.record(z.string(), z.unknown()).nullable(),
+          })
+          .strict()
+          .optional()
+          .describe('present when the package is one NI Stems file (.stem.mp4)'),
+      })
+      .strict(),
     stems: z.array(CheckedFileJsonSchema),
     mix: CheckedFileJsonSchema.nullable(),
     sum: z.object({ samplePeakDbfs: nullableNumber, truePeakDbtp: nullableNumber }).strict().nullable(),

@@ -128,6 +128,20 @@ export interface NullSummary {
   channels: { channel: string; peakDbfs: number | null; rmsDbfs: number | null }[];
 }
 
+/** What a package read from one NI Stems file (.stem.mp4) says about its container. */
+export interface NiStemsReport {
+  /** The .stem.mp4 file; its tracks are named "file#1" (the mix) to "file#5" in the report. */
+  file: string;
+  /** 'AAC' or 'ALAC'. */
+  codec: string;
+  /** Where the encoder priming came from: 'edit list', 'iTunSMPB', or 'none' (then the offset finder aligns the tracks). */
+  timingFrom: string;
+  /** The four stems' names and colours from NI's `stem` box. */
+  stems: { name: string; color: string }[];
+  /** Traktor's mastering DSP as the file states it (applied to the stem sum when enabled); null when absent. */
+  masteringDsp: Record<string, unknown> | null;
+}
+
 /** What `check` reports about one package (JSON schema: stemkit.check/1). */
 export interface CheckReport {
   /** The report's format and version. */
@@ -137,7 +151,7 @@ export interface CheckReport {
   /** The name of the profile the package was judged by. */
   profile: string;
   /** The files checked; `alternates` are versions beside the stems (instrumental, a cappella …), verified as subset sums, never summed. */
-  package: { dir: string; mix: string | null; stems: string[]; alternates: AlternateReport[] };
+  package: { dir: string; mix: string | null; stems: string[]; alternates: AlternateReport[]; niStems?: NiStemsReport };
   /** Every stem, in the package's order. */
   stems: CheckedFile[];
   /** The reference mix; null when the package has none. */

@@ -3,7 +3,8 @@ import { removeStaleTemps } from '../package/switch.js';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import { checkPackage } from '../check/check.js';
 import { preparePassWorkers } from '../check/run-pass.js';
-import { discoverPackages } from '../check/discover.js';
+import { discoverPackages, type StemPackage } from '../check/discover.js';
+import { relabelNiReport, releasePackage } from '../check/ni-stems-input.js';
 import type { CheckReport } from '../check/types.js';
 import { WorkerPool } from '../engine/pool.js';
 import { StemkitError } from '../errors.js';
@@ -55,8 +56,9 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
   preparePassWorkers(pool);
   const progress = progressLine(err, !options.json);
   const reports: CheckReport[] = [];
+  let packages: StemPackage[] = [];
   try {
-    const packages = await discoverPackages(inputs, options.mix);
+    packages = await discoverPackages(inputs, options.mix);
     if (packages.every((p) => p.stems.length === 0 && !p.mix)) {
       throw new StemkitError('E_USAGE', `no audio files found in ${inputs.join(', ')}`, { hint: 'point check at a folder of stems (WAV, AIFF or FLAC) or list the files' });
     }
@@ -72,21 +74,33 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
     for (const pkg of packages) {
       const label = `checking ${basename(pkg.dir)}`;
       progress.update(label, 0);
-      reports.push(
-        await checkPackage(pkg, {
-          ...(options.profile ? { profile: options.profile } : {}),
-          pool,
-          strict: Boolean(options.strict),
-          onProgress: ({ fraction }) => progress.update(label, fraction),
-        }),
-      );
+      const profile = options.profile ?? (pkg.niStems ? 'ni-stems' : undefined);
+      const report = await checkPackage(pkg, {
+        ...(profile ? { profile } : {}),
+        pool,
+        strict: Boolean(options.strict),
+        onProgress: ({ fraction }) => progress.update(label, fraction),
+      });
+      reports.push(report);
       progress.done();
     }
+  } catch (err) {
+    await Promise.all(packages.map(releasePackage));
+    throw err;
   } finally {
     progress.done();
     await pool.close();
   }
+  try {
+    return await writeReports(reports, packages, options, out, err);
+  } finally {
+    await Promise.all(packages.map(releasePackage));
+  }
+}
 
+async function writeReports(checked: CheckReport[], packages: StemPackage[], options: CheckCliOptions, out: Writer, err: Writer): Promise<number> {
+  // NI Stems tracks were checked as decoded temporary files: the report names them as tracks of their file.
+  const reports = checked.map((r, i) => relabelNiReport(r, packages[i]!));
   if (options.json) {
     const body = reports.length === 1 ? reportJson(reports[0]!) : { schema: 'stemkit.check/1', ok: reports.every((r) => r.ok), packages: reports.map(reportJson) };
     out.write(JSON.stringify(body, null, 2) + '\n');
@@ -112,8 +126,8 @@ export async function runCheck(inputs: string[], options: CheckCliOptions, out: 
     if (options.junit) await writeFileAtomically(pathFor(options.junit, i, reports.length, r.package.dir), renderJunit(r, { strict: Boolean(options.strict) }));
     if (options.html) await writeFileAtomically(pathFor(options.html, i, reports.length, r.package.dir), renderHtml(r));
   }
-  if (options.residual && reports[0]) {
-    const { files, ...format } = residualInputs(reports[0]);
+  if (options.residual && checked[0]) {
+    const { files, ...format } = residualInputs(checked[0]);
     const written = await writeResidual(files, options.residual, format);
     if (!options.json) err.write(`residual (mix − Σ stems, 32-bit float, ${written.sampleRate} Hz): ${options.residual}\n`);
   }

@@ -3,6 +3,12 @@ import type { CheckedFile, CheckReport, Finding } from '../check/types.js';
 import { colours, table } from './terminal.js';
 import type { ReportOptions } from './options.js';
 
+/** Why a failed null did not fail the package: the note that explains it, or the profile's tolerance. */
+function tolerated(report: CheckReport): string {
+  const note = report.findings.find((f) => f.rule === 'null.residual');
+  return note?.severity === 'info' ? ' (expected here: see the null.residual note)' : ` (tolerated as a warning by the ${report.profile} profile)`;
+}
+
 /** A file's format for the stem table: "48k/24/2ch", or why it has none. */
 const fileFormat = (f: CheckedFile): string => (f.format ? formatLabel(f.format, 'short') : f.error ? f.error.code : '—');
 
@@ -49,6 +55,12 @@ export function renderText(report: CheckReport, options: ReportOptions = {}): st
   lines.push(
     `${verdict}  ${report.package.dir}  (profile ${report.profile}: ${errors.length} error(s), ${warnings.length} warning(s), ${infos.length} note(s))`,
   );
+  const ni = report.package.niStems;
+  if (ni) {
+    const dsp = ni.masteringDsp as { compressor?: { enabled?: boolean }; limiter?: { enabled?: boolean } } | null;
+    const on = [dsp?.compressor?.enabled ? 'compressor' : '', dsp?.limiter?.enabled ? 'limiter' : ''].filter(Boolean);
+    lines.push(`NI Stems: ${ni.codec}, priming from ${ni.timingFrom === 'none' ? 'nowhere (no edit list or iTunSMPB: aligned by the offset finder)' : `the ${ni.timingFrom}`}; slots ${ni.stems.map((s) => `${s.name} ${s.color}`).join(', ')}; Traktor mastering DSP ${on.length ? `on (${on.join(' + ')})` : 'off'}`);
+  }
   if (report.nullSkipped) lines.push(c.yellow(report.nullSkipped));
   if (report.null) {
     const n = report.null;
@@ -56,7 +68,7 @@ export function renderText(report: CheckReport, options: ReportOptions = {}): st
     lines.push(
       n.residualPeakDbfs === null
         ? `null test: ${state} — the residual is digital silence (mix = Σ stems, sample for sample)`
-        : `null test: ${state} — residual peak ${decimal(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${decimal(n.residualRmsDbfs)} dBFS, ${decimal(n.residualRelativeDb)} dB relative to the mix${!n.passed && report.ok ? ` (tolerated as a warning by the ${report.profile} profile)` : ''}`,
+        : `null test: ${state} — residual peak ${decimal(n.residualPeakDbfs)} dBFS (limit ${n.thresholdDbfs}), RMS ${decimal(n.residualRmsDbfs)} dBFS, ${decimal(n.residualRelativeDb)} dB relative to the mix${!n.passed && report.ok ? tolerated(report) : ''}`,
     );
   }
   if (report.sum) lines.push(`unity sum: peak ${decimal(report.sum.samplePeakDbfs)} dBFS, true peak ${decimal(report.sum.truePeakDbtp)} dBTP`);

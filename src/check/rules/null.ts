@@ -8,6 +8,8 @@ import type { OffsetResult } from '../diagnose.js';
 const EXPLAINED_RELATIVE_DB = -40;
 /** …and improves on unity by at least this much. */
 const EXPLAINED_IMPROVEMENT_DB = 20;
+/** A lossy package's residual (each track coded on its own) stays this far below the mix; above it, something else is wrong. */
+const LOSSY_RELATIVE_DB = -12;
 /** Residual energy at the mix's loudest moments above this share reads as limiting. */
 const LIMITER_SHARE = 0.9;
 
@@ -41,13 +43,28 @@ export const residual: Rule = (ctx) => {
   const limiterShare = energyTotal > 0 ? res.energyNearPeaks / energyTotal : 0;
   const findings: Finding[] = [];
   if (ctx.pkg.masterProcessing.length > 0) {
+    const ni = Boolean(ctx.pkg.niStems);
     return finding('null.residual', 'info', {
       file: ctx.mix,
-      message: `the mix differs from the unity sum by its recorded master processing (${level})`,
+      message: ni
+        ? `the mix is the stem sum through Traktor's mastering DSP, which the file's stem box enables${ctx.pkg.lossy ? ', plus the codec\'s error' : ''} (${level})`
+        : `the mix differs from the unity sum by its recorded master processing (${level})`,
       value: summary.residualPeakDbfs,
       limit: summary.thresholdDbfs,
       ranges,
-      fix: 'expected: stemkit.json records master processing on the mix; deliver an unprocessed mix too if the recipient needs a null',
+      fix: ni
+        ? 'expected with mastering DSP on; write the file with the DSP disabled (stemkit ni-stems does by default) if the stems must sum to the mix'
+        : 'expected: stemkit.json records master processing on the mix; deliver an unprocessed mix too if the recipient needs a null',
+    });
+  }
+  if (ctx.pkg.lossy && summary.residualRelativeDb !== null && summary.residualRelativeDb <= LOSSY_RELATIVE_DB) {
+    return finding('null.residual', 'info', {
+      file: ctx.mix,
+      message: `mix − Σ stems holds the lossy codec's error, as expected (${level}): ${ctx.pkg.lossy}`,
+      value: summary.residualPeakDbfs,
+      limit: summary.thresholdDbfs,
+      ranges,
+      fix: `none needed for a lossy delivery; a residual above ${LOSSY_RELATIVE_DB} dB relative to the mix would mean missing or mismatched content. For a sample-exact null, deliver lossless stems (WAV, FLAC, or ALAC NI Stems)`,
     });
   }
   if (ctx.profile.tolerateLimiterResidual && limiterShare >= LIMITER_SHARE) {
