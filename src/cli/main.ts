@@ -99,6 +99,24 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('ni-stems')
+    .description('write a Native Instruments Stems file (.stem.mp4): the mix and 4 groups, checked, encoded AAC or ALAC')
+    .argument('<package>', 'package folder (stems with roles and a mix)')
+    .requiredOption('-o, --out <file>', 'the .stem.mp4 to write')
+    .option('--codec <codec>', 'aac (default; Traktor everywhere) or alac (lossless; not Traktor on Windows)')
+    .option('--bitrate <kbps>', 'AAC bit rate per stereo track (default 256)')
+    .option('--aac-encoder <which>', 'auto (ffmpeg when installed, else wasm), ffmpeg or wasm')
+    .option('--title <title>', 'title tag (default: the package title)')
+    .option('--artist <artist>', 'artist tag')
+    .option('--cover <file>', 'cover art, JPEG or PNG')
+    .option('--slots <list>', 'names and colours of the 4 slots: "Drums:#009E73,Bass:#D55E00,Other:#CC79A7,Vox:#56B4E9"')
+    .option('--force', 'replace an existing file')
+    .option('--json', 'print what was written as JSON')
+    .action(async (pkg: string, options: import('./ni-stems.js').NiStemsCliOptions) => {
+      code = await (await import('./ni-stems.js')).runNiStems(pkg, options, process.stdout, process.stderr);
+    });
+
+  program
     .command('verify')
     .description('re-hash a received delivery and re-check its nulls')
     .argument('<delivery>', 'the folder (or .zip) stemkit pack wrote')
