@@ -21,3 +21,8 @@ export function findFfmpeg(): string | null {
   }) ?? null;
   return cached;
 }
+
+/** Forgets the lookup (after STEMKIT_FFMPEG or PATH changed). */
+export function resetFfmpegLookup(): void {
+  cached = undefined;
+}
