@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryBytes } from '../src/audio/byte-source.js';
@@ -15,7 +15,7 @@ import { StemkitError } from '../src/errors.js';
 import { NI_DEFAULT_SLOTS, parseNiStemMetadata, writeNiStems } from '../src/pack/ni-stems.js';
 import { demoAudio, scratchDir } from './helpers/almost-right.js';
 import { haveSharedFile, SHARED_TESTDATA } from './helpers/corpus.js';
-import { HAS_FFMPEG, ffmpegDecode, ffprobe } from './helpers/ffmpeg.js';
+import { HAS_FFMPEG, ffmpegDecode, ffmpegDecodeInt, ffprobe } from './helpers/ffmpeg.js';
 import { captureOutput, readFile } from './helpers/io.js';
 
 const root = scratchDir('ni-stems');
@@ -27,6 +27,21 @@ async function readBack(path: string) {
   } finally {
     await file.close();
   }
+}
+
+let grouped: Promise<{ dir: string; files: string[] }> | null = null;
+
+/** The demo packed for the ni-stems recipient once (4 groups and the mix at 44.1 kHz): the sources every .stem.mp4 here is made from. */
+function demoGroups(): Promise<{ dir: string; files: string[] }> {
+  grouped ??= (async () => {
+    const { packDelivery } = await import('../src/pack/pack.js');
+    const { resolveRecipient } = await import('../src/pack/recipients.js');
+    const dir = join(root, 'groups');
+    const delivery = await packDelivery((await demoAudio()).dir, { recipient: await resolveRecipient('ni-stems'), outDir: dir });
+    const files = [delivery.files.find((f) => f.kind === 'mix')!, ...delivery.files.filter((f) => f.kind === 'group')].map((f) => join(dir, f.file));
+    return { dir, files };
+  })();
+  return grouped;
 }
 
 /** Residual energy of `decoded` (interleaved stereo) against `source` (planar) at `lag`, dB relative to the source. */
@@ -116,18 +131,13 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
       expect(info.tracks.map((t) => t.enabled)).toEqual([true, false, false, false, false]);
 
       // The sources: pack's ni-stems groups at 44.1 kHz; ffmpeg's decode must line up at lag 0 (edit list honoured).
-      const groups = join(root, `groups-${encoder}`);
-      const { packDelivery } = await import('../src/pack/pack.js');
-      const { resolveRecipient } = await import('../src/pack/recipients.js');
-      const delivery = await packDelivery(demo.dir, { recipient: await resolveRecipient('ni-stems'), outDir: groups });
-      const sources = [delivery.files.find((f) => f.kind === 'mix')!, ...delivery.files.filter((f) => f.kind === 'group')];
-      for (const [i, f] of sources.entries()) {
-        const source = await readFile(join(groups, f.file));
+      for (const [i, file] of (await demoGroups()).files.entries()) {
+        const source = await readFile(file);
         const decoded = ffmpegDecode(out, i);
         expect(decoded.length / 2).toBeGreaterThanOrEqual(source[0]!.length);
         const at0 = errorDb(decoded, source, 0);
-        expect(at0, f.file).toBeLessThan(-20);
-        for (const lag of [-1, 1, -1024, 1024]) expect(errorDb(decoded, source, lag), `${f.file} at lag ${lag}`).toBeGreaterThan(at0 + 6);
+        expect(at0, file).toBeLessThan(-20);
+        for (const lag of [-1, 1, -1024, 1024]) expect(errorDb(decoded, source, lag), `${file} at lag ${lag}`).toBeGreaterThan(at0 + 6);
       }
 
       const report = captureOutput();
@@ -137,14 +147,13 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
       expect(json.stems.map((s: { name: string }) => s.name)).toEqual(['Drums', 'Bass', 'Other', 'Vox']);
       const residual = json.findings.find((f: { rule: string }) => f.rule === 'null.residual');
       if (residual) expect(residual).toMatchObject({ severity: 'info', message: expect.stringMatching(/lossy codec/) });
-    });
+    }, 240_000);
   }
 
   it('a wrong stem is not excused as codec error', async () => {
     // The Vox slot carries the drums again: the file is well formed, but its stems do not sum to its mix.
-    const groups = join(root, 'groups-ffmpeg');
-    const names = ['05_stemkit_demo_song_Mix.wav', 'stems/01_stemkit_demo_song_Drums.wav', 'stems/02_stemkit_demo_song_Bass.wav', 'stems/03_stemkit_demo_song_Melody.wav', 'stems/01_stemkit_demo_song_Drums.wav'];
-    const sources = await Promise.all(names.map((n) => openAudio(join(groups, n))));
+    const { files } = await demoGroups();
+    const sources = await Promise.all([...files.slice(0, 4), files[1]!].map((f) => openAudio(f)));
     const wrong = join(root, 'wrong.stem.mp4');
     try {
       await writeNiStems(wrong, sources[0]!, sources.slice(1), { aacEncoder: 'ffmpeg' });
@@ -156,7 +165,7 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
     const json = JSON.parse(report.text());
     expect(json.null.residualRelativeDb).toBeGreaterThan(-12);
     expect(json.findings.find((f: { rule: string }) => f.rule === 'null.residual')).toMatchObject({ severity: 'warning', message: expect.stringMatching(/does not null/) });
-  });
+  }, 240_000);
 
   it.skipIf(!haveSharedFile(join(SHARED_TESTDATA, 'ni-stems/falcon-69.aac.stem.mp4')))('reads a real AAC NI Stems file (MP4Box): names, colours, mastering DSP on, check explains the residual', async () => {
     const path = join(SHARED_TESTDATA, 'ni-stems/falcon-69.aac.stem.mp4');
@@ -170,6 +179,66 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
     expect(await runInfo([path], {}, text.stream)).toBe(0);
     expect(text.text()).toMatch(/NI Stems/);
     expect(text.text()).toMatch(/compressor on/);
+  });
+});
+
+describe.skipIf(!HAS_FFMPEG)('NI Stems in ALAC: lossless both ways', () => {
+  it('demo → ALAC .stem.mp4: ffmpeg decodes every track to the source samples exactly, and check nulls', async () => {
+    const demo = await demoAudio();
+    const out = join(root, 'demo-alac.stem.mp4');
+    const log = captureOutput();
+    expect(await runNiStems(demo.dir, { out, codec: 'alac' }, log.stream, log.stream)).toBe(0);
+    expect(log.text()).toMatch(/Traktor on Windows/);
+    const probe = ffprobe(out);
+    expect(probe.streams.map((s) => [s.codec_name, s.channels, s.bits_per_raw_sample])).toEqual(Array(5).fill(['alac', 2, '24']));
+    for (const [i, name] of (await demoGroups()).files.entries()) {
+      const source = await readFile(name);
+      const decoded = ffmpegDecodeInt(out, i);
+      expect(decoded.length / 2, name).toBe(source[0]!.length);
+      let differing = 0;
+      for (let n = 0; n < source[0]!.length; n++) for (let c = 0; c < 2; c++) if (Math.round(source[c]![n]! * 2 ** 31) !== decoded[2 * n + c]) differing++;
+      expect(differing, name).toBe(0);
+    }
+    const report = captureOutput();
+    expect(await runCheck([out], { json: true }, report.stream, report.stream)).toBe(0);
+    const json = JSON.parse(report.text());
+    expect(json.null.passed).toBe(true);
+    expect(json.package.niStems.codec).toBe('ALAC');
+  }, 240_000);
+
+  it.skipIf(!haveSharedFile(join(SHARED_TESTDATA, 'ni-stems/test.alac.stem.mp4')))('a real ALAC NI Stems file decodes bit-exactly as ffmpeg decodes it, track by track', async () => {
+    const path = join(SHARED_TESTDATA, 'ni-stems/test.alac.stem.mp4');
+    for (let track = 0; track < 5; track++) {
+      const source = await openAudio(path, { track });
+      expect(source.format).toMatchObject({ container: 'mp4', encoding: 'pcm', bitDepth: 16, channels: 2, frames: 133632 });
+      // Odd-sized reads across packet boundaries, as check's blocks and a player's seeks make them.
+      const planar = [new Float32Array(133632), new Float32Array(133632)];
+      for (let at = 0; at < 133632; at += 3001) (await source.read(at, Math.min(3001, 133632 - at))).forEach((c, ch) => planar[ch]!.set(c, at));
+      await source.close();
+      const reference = ffmpegDecodeInt(path, track);
+      let differing = 0;
+      for (let n = 0; n < 133632; n++) for (let c = 0; c < 2; c++) if (Math.round(planar[c]![n]! * 2 ** 31) !== reference[2 * n + c]) differing++;
+      expect(differing, `track ${track + 1}`).toBe(0);
+    }
+    // The file's five tracks are one signal: check says the stems are copies of the mix, not a codec problem.
+    const report = captureOutput();
+    expect(await runCheck([path], { json: true }, report.stream, report.stream)).toBe(1);
+    expect(JSON.parse(report.text()).findings.map((f: { rule: string }) => f.rule)).toContain('null.stems-are-mix');
+  });
+
+  it.skipIf(!haveSharedFile(join(SHARED_TESTDATA, 'ni-stems/falcon-69.aac.stem.mp4')))('openAudio on a real AAC file gives FFmpeg\'s decode of the track asked for', async () => {
+    const path = join(SHARED_TESTDATA, 'ni-stems/falcon-69.aac.stem.mp4');
+    const source = await openAudio(path, { track: 2 });
+    const ours = await source.read(0, source.format.frames);
+    await source.close();
+    const reference = ffmpegDecode(path, 2);
+    let e = 0;
+    let s = 0;
+    for (let n = 0; n < ours[0]!.length; n++) for (let c = 0; c < 2; c++) {
+      e += (ours[c]![n]! - reference[2 * n + c]!) ** 2;
+      s += reference[2 * n + c]! ** 2;
+    }
+    expect(10 * Math.log10(e / s + 1e-30)).toBeLessThan(-90);
   });
 });
 
@@ -191,8 +260,9 @@ describe('NI Stems without ffmpeg', () => {
     }
   });
 
-  it('openAudio names an MP4 it cannot open as a package', async () => {
-    copyFileSync(join(root, 'tables.stem.mp4'), join(root, 'copy.stem.mp4'));
-    await expect(openAudio(join(root, 'copy.stem.mp4'))).rejects.toMatchObject({ code: 'E_UNSUPPORTED' });
+  it('openAudio on bytes (no FFmpeg there) names what AAC needs', async () => {
+    const bytes = new MemoryBytes(readFileSync(join(root, 'tables.stem.mp4')), 'tables.stem.mp4');
+    await expect(openAudio(bytes)).rejects.toMatchObject({ code: 'E_UNSUPPORTED', message: expect.stringMatching(/AAC/) });
+    await expect(openAudio(join(root, 'tables.stem.mp4'), { track: 7 })).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 });

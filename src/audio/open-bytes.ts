@@ -11,7 +11,6 @@ function sniffUnsupported(head: Uint8Array): string | null {
   if (head[0] === 0xff && head.length > 1 && (head[1]! & 0xe0) === 0xe0) {
     return (head[1]! & 0x06) === 0 ? 'AAC (ADTS)' : 'MPEG audio (MP3)';
   }
-  if (ascii(4, 'ftyp')) return 'MPEG-4 audio (M4A/AAC/ALAC, or an NI Stems .stem.mp4)';
   if (ascii(0, 'OggS')) return 'Ogg (Vorbis/Opus/FLAC-in-Ogg)';
   if (ascii(0, 'caff')) return 'Core Audio Format (CAF)';
   if (ascii(0, 'riff') && head[4] === 0x2e) return 'Sony Wave64 (W64)';
@@ -64,6 +63,10 @@ export async function openAudioBytes(file: ByteSource, options: OpenOptions = {}
         });
       }
       return await flac.openFlac(file, options);
+    }
+    if (String.fromCharCode(...head.subarray(4, 8)) === 'ftyp') {
+      const { openMp4 } = await import('./mp4/open.js');
+      return withHeadersParsed(file, await openMp4(file, options));
     }
     const name = sniffUnsupported(head);
     if (name) throw unsupported(path, name);

@@ -1,5 +1,5 @@
 /** The containers stemkit recognises by content. */
-export type Container = 'wav' | 'rifx' | 'rf64' | 'bw64' | 'aiff' | 'aifc' | 'flac';
+export type Container = 'wav' | 'rifx' | 'rf64' | 'bw64' | 'aiff' | 'aifc' | 'flac' | 'mp4';
 
 /** How samples are stored: linear integers, IEEE float, or G.711 companding. */
 export type Encoding = 'pcm' | 'float' | 'alaw' | 'mulaw';
@@ -36,6 +36,8 @@ export interface OpenOptions {
    * its end is a broken delivery, and `check` must say so rather than measure a shorter file.
    */
   allowTruncated?: boolean;
+  /** Which audio track of a multi-track file (an NI Stems .stem.mp4: 0 the mix, 1–4 the stems); default 0. */
+  track?: number;
 }
 
 /** Broadcast Wave `bext` chunk (EBU Tech 3285). */

@@ -16,6 +16,7 @@ import type { StemPackage } from './discover.js';
 
 /** What a package read from an NI Stems file says about its container. */
 export interface NiStemsSource {
+  /** The kind of container the package came from. */
   format: 'ni-stems';
   /** The .stem.mp4 file. */
   file: string;

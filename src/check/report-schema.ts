@@ -43,7 +43,7 @@ export const ErrorReportJsonSchema = z
 
 const AudioFormatJsonSchema = z
   .object({
-    container: z.enum(['wav', 'rifx', 'rf64', 'bw64', 'aiff', 'aifc', 'flac'] satisfies Container[]),
+    container: z.enum(['wav', 'rifx', 'rf64', 'bw64', 'aiff', 'aifc', 'flac', 'mp4'] satisfies Container[]),
     encoding: z.enum(['pcm', 'float', 'alaw', 'mulaw'] satisfies Encoding[]),
     bitDepth: z.number().int(),
     sampleRate: z.number(),

@@ -13,11 +13,13 @@ import { box } from '../audio/mp4/boxes.js';
 import { itunSmpb, udtaBox } from '../audio/mp4/tags.js';
 import { AAC_FRAME, AAC_PRIMING, aacLcConfig, createAacEncoder, resolveAacBackend, type AacBackend, type AacEncoder } from '../audio/aac/encode.js';
 import { throwIfAborted, type OnProgress } from '../progress.js';
+import { AlacEncoder } from '../audio/alac/encoder.js';
 
 const colour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'a colour is #RRGGBB');
 
 /** One of the four stem slots as NI's JSON names it. */
 export const NiStemSlotSchema = z.object({ name: z.string().min(1).max(64), color: colour });
+/** One of the four stem slots: its name and #RRGGBB colour as Traktor shows them. */
 export type NiStemSlot = z.infer<typeof NiStemSlotSchema>;
 
 /** Traktor's mastering chain on the stem sum (NI spec 1.0); stemkit writes it disabled unless given. */
@@ -35,6 +37,7 @@ export const MasteringDspSchema = z.object({
   }),
   limiter: z.object({ enabled: z.boolean(), release: z.number(), threshold: z.number(), ceiling: z.number() }),
 });
+/** Traktor's compressor and limiter settings on the stem sum (NI spec 1.0 field names). */
 export type MasteringDsp = z.infer<typeof MasteringDspSchema>;
 
 /** The `stem` box's JSON. Readers (Mixxx) require version ≥ 1 and four stems. */
@@ -43,6 +46,7 @@ export const NiStemMetadataSchema = z.object({
   mastering_dsp: MasteringDspSchema.optional(),
   stems: z.array(NiStemSlotSchema).length(4),
 });
+/** The parsed `stem` box: version, mastering DSP, the four slots. */
 export type NiStemMetadata = z.infer<typeof NiStemMetadataSchema>;
 
 /** NI's default names and colours, as NI's own files carry them. */
@@ -87,23 +91,33 @@ export interface NiStemsOptions {
   slots?: readonly NiStemSlot[];
   /** Traktor's mastering chain; written disabled unless given. */
   masteringDsp?: MasteringDsp;
+  /** The title tag (©nam). */
   title?: string;
+  /** The artist tag (©ART). */
   artist?: string;
   /** JPEG or PNG bytes. */
   cover?: Uint8Array;
+  /** Receives the encoding's progress (phase 'write'). */
   onProgress?: OnProgress;
+  /** Stops the encoding; nothing is left under the file's name. */
   signal?: AbortSignal;
 }
 
 /** What was written. */
 export interface NiStemsResult {
+  /** The file written. */
   path: string;
+  /** The codec of its five tracks. */
   codec: 'aac' | 'alac';
   /** 'ffmpeg' or 'wasm' for AAC; 'stemkit' for ALAC. */
   encoder: string;
+  /** Audio frames of every track (after the priming). */
   frames: number;
+  /** Hz. */
   sampleRate: number;
+  /** The `stem` box written. */
   metadata: NiStemMetadata;
+  /** The file's size. */
   bytes: number;
 }
 
@@ -119,45 +133,117 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
   const sources = [mix, ...stems];
   validateTracks(path, sources);
   const codec = options.codec ?? 'aac';
-  if (codec === 'alac') throw new StemkitError('E_UNSUPPORTED', `${path}: ALAC encoding is not built into this version`, { file: path, hint: 'use --codec aac' });
   const slots = options.slots ?? NI_DEFAULT_SLOTS;
   const metadata = NiStemMetadataSchema.parse({ version: 1, mastering_dsp: options.masteringDsp ?? MASTERING_OFF, stems: slots });
   const { sampleRate, frames } = mix.format;
-  const bitrate = options.bitrate ?? 256_000;
-  const backend = resolveAacBackend(options.aacEncoder);
-  const specs: Mp4TrackSpec[] = sources.map((_, i) => ({ codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: aacLcConfig(sampleRate, 2), priming: AAC_PRIMING, enabled: i === 0, bitrate }));
-  const encoders: AacEncoder[] = [];
-  const writer = await Mp4AudioWriter.create(path, specs);
+  const tracks: TrackEncoder[] = [];
+  let writer: Mp4AudioWriter | null = null;
   try {
-    for (let i = 0; i < sources.length; i++) encoders.push(await createAacEncoder({ sampleRate, channels: 2, bitrate, backend }));
-    const flushPackets = async () => {
-      for (const [i, encoder] of encoders.entries()) await writer.writeChunk(i, encoder.take(), AAC_FRAME);
+    for (const [i, source] of sources.entries()) tracks.push(codec === 'alac' ? alacTrack(source) : await aacTrack(options, sampleRate));
+    writer = await Mp4AudioWriter.create(path, tracks.map((t, i) => ({ ...t.spec, enabled: i === 0 })));
+    const flush = async () => {
+      for (const [i, t] of tracks.entries()) {
+        const { packets, durations } = t.take();
+        await writer!.writeChunk(i, packets, durations);
+      }
     };
     for (let start = 0; start < frames; start += BLOCK) {
       throwIfAborted(options.signal, 'writing the NI Stems file');
       const n = Math.min(BLOCK, frames - start);
       const blocks = await Promise.all(sources.map((s) => s.read(start, n)));
-      await Promise.all(encoders.map((e, i) => e.push(blocks[i]!, n)));
-      await flushPackets();
+      await Promise.all(tracks.map((t, i) => t.push(blocks[i]!, n)));
+      await flush();
       options.onProgress?.({ phase: 'write', fraction: (start + n) / frames, file: path });
     }
-    await Promise.all(encoders.map((e) => e.finish()));
-    await flushPackets();
-    const mediaFrames = Math.ceil((frames + AAC_PRIMING) / AAC_FRAME) * AAC_FRAME;
+    for (const t of tracks) await t.finish();
+    await flush();
+    tracks.forEach((t, i) => writer!.setDecoderConfig(i, t.decoderConfig()));
+    const priming = tracks[0]!.spec.priming;
+    const mediaFrames = priming > 0 ? Math.ceil((frames + priming) / AAC_FRAME) * AAC_FRAME : frames;
     const udta = udtaBox({
       text: { ...(options.title ? { '©nam': options.title } : {}), ...(options.artist ? { '©ART': options.artist } : {}), '©too': 'stemkit', TAUT: 'STEM' },
-      freeform: { iTunSMPB: itunSmpb(AAC_PRIMING, frames, mediaFrames), AUDIOTYPE: 'STEM' },
+      freeform: { ...(priming > 0 ? { iTunSMPB: itunSmpb(priming, frames, mediaFrames) } : {}), AUDIOTYPE: 'STEM' },
       ...(options.cover ? { cover: options.cover } : {}),
     }, [box('stem', new TextEncoder().encode(JSON.stringify(metadata)))]);
     await writer.finish(sources.map(() => frames), udta);
   } catch (err) {
-    await writer.abort();
+    await writer?.abort();
     throw err;
   } finally {
-    await Promise.all(encoders.map((e) => e.close()));
+    await Promise.all(tracks.map((t) => t.close()));
   }
+  const encoder = codec === 'alac' ? 'stemkit' : resolveAacBackend(options.aacEncoder);
   const { stat } = await import('node:fs/promises');
-  return { path, codec, encoder: backend, frames, sampleRate, metadata, bytes: (await stat(path)).size };
+  return { path, codec, encoder, frames, sampleRate, metadata, bytes: (await stat(path)).size };
+}
+
+/** One track's encoder behind one shape, whatever the codec: push blocks, take packets with their durations. */
+interface TrackEncoder {
+  spec: Omit<Mp4TrackSpec, 'enabled'>;
+  push(planar: readonly Float32Array[], frames: number): Promise<void>;
+  take(): { packets: Uint8Array[]; durations: number[] };
+  finish(): Promise<void>;
+  decoderConfig(): Uint8Array;
+  close(): Promise<void>;
+}
+
+async function aacTrack(options: NiStemsOptions, sampleRate: number): Promise<TrackEncoder> {
+  const bitrate = options.bitrate ?? 256_000;
+  const config = aacLcConfig(sampleRate, 2);
+  const encoder: AacEncoder = await createAacEncoder({ sampleRate, channels: 2, bitrate, backend: options.aacEncoder ?? 'auto' });
+  return {
+    spec: { codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: config, priming: AAC_PRIMING, bitrate },
+    push: (planar, frames) => encoder.push(planar, frames),
+    take: () => {
+      const packets = encoder.take();
+      return { packets, durations: packets.map(() => AAC_FRAME) };
+    },
+    finish: () => encoder.finish(),
+    decoderConfig: () => config,
+    close: () => encoder.close(),
+  };
+}
+
+/** ALAC at the source's bit depth (float sources at 24 bits), 4096-frame packets, no priming. */
+function alacTrack(source: AudioSource): TrackEncoder {
+  const { sampleRate, bitDepth, encoding } = source.format;
+  const bits = encoding === 'float' || bitDepth > 24 ? 24 : bitDepth <= 16 ? 16 : bitDepth <= 20 ? 20 : 24;
+  const encoder = new AlacEncoder({ channels: 2, bitDepth: bits, sampleRate });
+  const frameLength = encoder.frameLength;
+  let pending: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+  let packets: Uint8Array[] = [];
+  let durations: number[] = [];
+  const encode = (final: boolean) => {
+    let at = 0;
+    while (pending[0]!.length - at >= frameLength || (final && at < pending[0]!.length)) {
+      const n = Math.min(frameLength, pending[0]!.length - at);
+      packets.push(encoder.encodeFloat(pending.map((c) => c.subarray(at, at + n)), n));
+      durations.push(n);
+      at += n;
+    }
+    pending = pending.map((c) => c.slice(at));
+  };
+  return {
+    spec: { codec: 'alac', sampleRate, channels: 2, sampleSize: bits, decoderConfig: encoder.cookie(), priming: 0 },
+    push: async (planar, frames) => {
+      pending = pending.map((c, i) => {
+        const joined = new Float32Array(c.length + frames);
+        joined.set(c);
+        joined.set(planar[i]!.subarray(0, frames), c.length);
+        return joined;
+      });
+      encode(false);
+    },
+    take: () => {
+      const out = { packets, durations };
+      packets = [];
+      durations = [];
+      return out;
+    },
+    finish: async () => encode(true),
+    decoderConfig: () => encoder.cookie(),
+    close: async () => undefined,
+  };
 }
 
 function validateTracks(path: string, sources: readonly AudioSource[]): void {

@@ -25,3 +25,9 @@ export function ffmpegDecode(path: string, index = 0): Float32Array {
 export function ffprobe(path: string): { streams: Record<string, unknown>[]; format: Record<string, unknown> } {
   return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path]).toString());
 }
+
+/** Track `index` as FFmpeg decodes it to 32-bit integers (interleaved): for bit-exact comparisons. */
+export function ffmpegDecodeInt(path: string, index = 0): Int32Array {
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', `0:a:${index}`, '-f', 's32le', '-'], { maxBuffer: 1 << 30 });
+  return new Int32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+}

@@ -28,7 +28,7 @@ export async function extractTrack(mp4Path: string, tracks: readonly Mp4Track[],
   }
   if (decoder === 'stemkit') {
     const { decodeAlacTrack } = await import('./alac-track.js');
-    return decodeAlacTrack(mp4Path, track, wavPath);
+    return decodeAlacTrack(mp4Path, index, wavPath);
   }
   await decodeWithFfmpeg(mp4Path, track, index, wavPath);
 }

@@ -72,6 +72,11 @@ export class Mp4AudioWriter {
     return new Mp4AudioWriter(file, specs, options.created ?? new Date());
   }
 
+  /** Replaces a track's decoder config before `finish` (ALAC: the cookie carries sizes known only at the end). */
+  setDecoderConfig(track: number, config: Uint8Array): void {
+    this.tracks[track]!.spec = { ...this.tracks[track]!.spec, decoderConfig: config };
+  }
+
   /** Appends one chunk of packets to a track; `duration` is the frames each packet decodes to (one number when all are equal). */
   async writeChunk(track: number, packets: readonly Uint8Array[], duration: number | readonly number[]): Promise<void> {
     if (packets.length === 0) return;
