@@ -43,5 +43,5 @@ export type { ManifestStem } from './session/render.js';
 export type { ResolvedTrack } from './session/load.js';
 export type { NiStemsReport } from './check/types.js';
 export { openNiStemsPackage, releasePackage, type NiStemsSource } from './check/ni-stems-input.js';
-export { writeNiStems, parseNiStemMetadata, NI_DEFAULT_SLOTS, MASTERING_OFF, type NiStemsOptions, type NiStemsResult, type NiStemMetadata, type NiStemSlot, type MasteringDsp } from './pack/ni-stems.js';
+export { writeNiStems, parseNiStemMetadata, NI_DEFAULT_SLOTS, MASTERING_OFF, NiStemMetadataSchema, NiStemSlotSchema, MasteringDspSchema, type NiStemsOptions, type NiStemsResult, type NiStemMetadata, type NiStemSlot, type MasteringDsp } from './pack/ni-stems.js';
 export type { AacBackend } from './audio/aac/encode.js';
