@@ -139,7 +139,7 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
   const tracks: TrackEncoder[] = [];
   let writer: Mp4AudioWriter | null = null;
   try {
-    for (const [i, source] of sources.entries()) tracks.push(codec === 'alac' ? alacTrack(source) : await aacTrack(options, sampleRate));
+    for (const [i, source] of sources.entries()) tracks.push(codec === 'alac' ? alacTrack(source) : await aacTrack(options, source));
     writer = await Mp4AudioWriter.create(path, tracks.map((t, i) => ({ ...t.spec, enabled: i === 0 })));
     const flush = async () => {
       for (const [i, t] of tracks.entries()) {
@@ -150,7 +150,7 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
     for (let start = 0; start < frames; start += BLOCK) {
       throwIfAborted(options.signal, 'writing the NI Stems file');
       const n = Math.min(BLOCK, frames - start);
-      const blocks = await Promise.all(sources.map((s) => s.read(start, n)));
+      const blocks = await Promise.all(sources.map((s, i) => (tracks[i]!.needsSamples ? s.read(start, n) : [])));
       await Promise.all(tracks.map((t, i) => t.push(blocks[i]!, n)));
       await flush();
       options.onProgress?.({ phase: 'write', fraction: (start + n) / frames, file: path });
@@ -180,6 +180,8 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
 /** One track's encoder behind one shape, whatever the codec: push blocks, take packets with their durations. */
 interface TrackEncoder {
   spec: Omit<Mp4TrackSpec, 'enabled'>;
+  /** False when the encoder reads the source file itself (native FFmpeg on a PCM file). */
+  needsSamples: boolean;
   push(planar: readonly Float32Array[], frames: number): Promise<void>;
   take(): { packets: Uint8Array[]; durations: number[] };
   finish(): Promise<void>;
@@ -187,12 +189,16 @@ interface TrackEncoder {
   close(): Promise<void>;
 }
 
-async function aacTrack(options: NiStemsOptions, sampleRate: number): Promise<TrackEncoder> {
+async function aacTrack(options: NiStemsOptions, source: AudioSource): Promise<TrackEncoder> {
   const bitrate = options.bitrate ?? 256_000;
+  const { sampleRate, container } = source.format;
   const config = aacLcConfig(sampleRate, 2);
-  const encoder: AacEncoder = await createAacEncoder({ sampleRate, channels: 2, bitrate, backend: options.aacEncoder ?? 'auto' });
+  // A plain PCM file on disk is read by FFmpeg itself: nothing to convert and pipe here.
+  const readable = ['wav', 'rf64', 'bw64', 'aiff', 'aifc', 'flac'].includes(container) && (await isFile(source.path));
+  const encoder: AacEncoder = await createAacEncoder({ sampleRate, channels: 2, bitrate, backend: options.aacEncoder ?? 'auto', ...(readable ? { input: source.path } : {}) });
   return {
     spec: { codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: config, priming: AAC_PRIMING, bitrate },
+    needsSamples: encoder.needsSamples,
     push: (planar, frames) => encoder.push(planar, frames),
     take: () => {
       const packets = encoder.take();
@@ -202,6 +208,11 @@ async function aacTrack(options: NiStemsOptions, sampleRate: number): Promise<Tr
     decoderConfig: () => config,
     close: () => encoder.close(),
   };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  return stat(path).then((s) => s.isFile(), () => false);
 }
 
 /** ALAC at the source's bit depth (float sources at 24 bits), 4096-frame packets, no priming. */
@@ -225,6 +236,7 @@ function alacTrack(source: AudioSource): TrackEncoder {
   };
   return {
     spec: { codec: 'alac', sampleRate, channels: 2, sampleSize: bits, decoderConfig: encoder.cookie(), priming: 0 },
+    needsSamples: true,
     push: async (planar, frames) => {
       pending = pending.map((c, i) => {
         const joined = new Float32Array(c.length + frames);

@@ -28,6 +28,8 @@ export function aacLcConfig(sampleRate: number, channels: number): Uint8Array {
 
 /** One track's encoder: push planar blocks, take the packets made so far, finish to flush. */
 export interface AacEncoder {
+  /** False when the encoder reads its input file itself: `push` then only needs the frame count. */
+  readonly needsSamples: boolean;
   /** Encodes `frames` frames of planar audio (±1.0 full scale). */
   push(planar: readonly Float32Array[], frames: number): Promise<void>;
   /** The packets completed since the last call, in order. */
@@ -45,6 +47,11 @@ export interface AacEncoderOptions {
   /** Bits per second for the track; NI recommends about 256 kb/s stereo. */
   bitrate: number;
   backend?: AacBackend;
+  /**
+   * A WAV/AIFF/FLAC file holding exactly the audio to encode: native FFmpeg then reads it itself
+   * (no samples through this process), and `push` only paces the encoder. Ignored by the wasm backend.
+   */
+  input?: string;
 }
 
 /** The backend 'auto' resolves to on this machine. */
@@ -57,7 +64,8 @@ export function resolveAacBackend(backend: AacBackend = 'auto'): 'ffmpeg' | 'was
 
 export async function createAacEncoder(options: AacEncoderOptions): Promise<AacEncoder> {
   aacLcConfig(options.sampleRate, options.channels);
-  return resolveAacBackend(options.backend) === 'ffmpeg' ? new FfmpegAacEncoder(options) : WasmAacEncoder.create(options);
+  if (resolveAacBackend(options.backend) === 'wasm') return WasmAacEncoder.create(options);
+  return new FfmpegAacEncoder(options);
 }
 
 function interleave(planar: readonly Float32Array[], frames: number): Float32Array {
@@ -70,21 +78,40 @@ function interleave(planar: readonly Float32Array[], frames: number): Float32Arr
   return out;
 }
 
-/** Native FFmpeg: interleaved float in on stdin, ADTS out on stdout, split into raw packets. */
+/**
+ * Native FFmpeg: interleaved float in on stdin (or its input file read by FFmpeg), ADTS out on
+ * stdout, split into raw packets.
+ */
 class FfmpegAacEncoder implements AacEncoder {
+  readonly needsSamples: boolean;
   private readonly child: ChildProcessWithoutNullStreams;
   private packets: Uint8Array[] = [];
   private pending = new Uint8Array(0);
   private stderr = '';
   private readonly exited: Promise<number | null>;
+  /** Frames pushed (paced) so far, and packets produced so far: a file-fed push waits for its packets. */
+  private pushed = 0;
+  private produced = 0;
+  private waiter: (() => void) | null = null;
+  private ended = false;
 
   constructor(options: AacEncoderOptions) {
+    this.needsSamples = options.input === undefined;
+    const input = options.input === undefined
+      ? ['-f', 'f32le', '-ar', String(options.sampleRate), '-ac', String(options.channels), '-i', 'pipe:0']
+      : ['-i', options.input];
     this.child = spawn(findFfmpeg()!, [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-f', 'f32le', '-ar', String(options.sampleRate), '-ac', String(options.channels), '-i', 'pipe:0',
+      '-hide_banner', '-nostdin', '-loglevel', 'error', ...input,
       '-c:a', 'aac', '-b:a', String(options.bitrate), '-f', 'adts', 'pipe:1',
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (chunk: Buffer) => this.split(chunk));
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.split(chunk);
+      this.wake();
+    });
+    this.child.stdout.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.child.stdin.on('error', () => undefined);
     this.exited = new Promise((resolve, reject) => {
@@ -102,6 +129,7 @@ class FfmpegAacEncoder implements AacEncoder {
       if (bytes.length - at < length) break;
       const header = bytes[at + 1]! & 1 ? 7 : 9;
       this.packets.push(bytes.slice(at + header, at + length));
+      this.produced++;
       at += length;
     }
     this.pending = bytes.slice(at);
@@ -112,7 +140,19 @@ class FfmpegAacEncoder implements AacEncoder {
     return new StemkitError('E_IO', `ffmpeg's AAC encoder failed: ${why}${this.stderr ? `: ${this.stderr.trim()}` : ''}`, { hint: 'check the ffmpeg installation, or use --aac-encoder wasm' });
   }
 
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
   async push(planar: readonly Float32Array[], frames: number): Promise<void> {
+    if (!this.needsSamples) {
+      // Paced: wait until FFmpeg has produced the packets that cover what was pushed (priming included).
+      this.pushed += frames;
+      while (!this.ended && this.produced * AAC_FRAME < this.pushed + AAC_PRIMING) await new Promise<void>((resolve) => (this.waiter = resolve));
+      return;
+    }
     const data = interleave(planar, frames);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (!this.child.stdin.write(bytes)) {
@@ -145,6 +185,7 @@ class FfmpegAacEncoder implements AacEncoder {
 
 /** FFmpeg's AAC encoder as wasm, driven through mediabunny's encoder pipeline; packets are collected, nothing is muxed. */
 class WasmAacEncoder implements AacEncoder {
+  readonly needsSamples = true;
   private packets: Uint8Array[] = [];
   private timestamp = 0;
 

@@ -1,0 +1,82 @@
+/**
+ * Encoding an NI Stems file (.stem.mp4: the mix and 4 stems, 5 stereo tracks) from the 4-minute
+ * bench package, in one run, side by side with what a user would otherwise run:
+ *
+ *   1. stemkit's writeNiStems, AAC 256 kb/s with native ffmpeg's encoder (5 processes fed in lockstep),
+ *      with the wasm encoder (5 worker threads), and ALAC (stemkit's encoder);
+ *   2. ffmpeg muxing the same 5 WAVs into one MP4: `-c:a aac -b:a 256k` and `-c:a alac`
+ *      (no stem box, no edit-list care, no check: the baseline the ratio is to).
+ *
+ * The 4 groups and the mix come from `stemkit pack --for ni-stems` (untimed), as the CLI does.
+ *
+ *   npm run bench:ni-stems [-- --minutes 4] [--runs 2]
+ *
+ * Target (issue 13): ≥ 20× real time for the 5 tracks.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadNodeKernels } from '../src/engine/kernels.js';
+import { openAudio } from '../src/audio/open.js';
+import { packDelivery } from '../src/pack/pack.js';
+import { resolveRecipient } from '../src/pack/recipients.js';
+import { writeNiStems, type NiStemsOptions } from '../src/pack/ni-stems.js';
+import { ensurePackageFixture } from './lib/package-fixture.js';
+import { fmt, generatingProgress, printTable, verdict } from './lib/table.js';
+import { hasCommand, hostInfo, run, timeBest } from './lib/timing.js';
+
+const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '4' }, runs: { type: 'string', default: '2' } } });
+const MINUTES = Number(args.minutes);
+const RUNS = Number(args.runs);
+await loadNodeKernels();
+
+const WORK = join(tmpdir(), 'stemkit-bench-ni');
+mkdirSync(WORK, { recursive: true });
+const progress = generatingProgress(process.stdout.isTTY);
+const pkg = await ensurePackageFixture({ dir: join(tmpdir(), 'stemkit-bench-check', `pkg-${MINUTES}m`), seconds: MINUTES * 60, onProgress: progress.onProgress });
+progress.end();
+const groupsDir = join(WORK, 'groups');
+rmSync(groupsDir, { recursive: true, force: true });
+const delivery = await packDelivery(pkg.dir, { recipient: await resolveRecipient('ni-stems'), outDir: groupsDir });
+const files = [delivery.files.find((f) => f.kind === 'mix')!, ...delivery.files.filter((f) => f.kind === 'group')].map((f) => join(groupsDir, f.file));
+const seconds = MINUTES * 60;
+
+async function stemkit(options: NiStemsOptions): Promise<void> {
+  const sources = await Promise.all(files.map((f) => openAudio(f)));
+  const out = join(WORK, 'out.stem.mp4');
+  rmSync(out, { force: true });
+  try {
+    await writeNiStems(out, sources[0]!, sources.slice(1), options);
+  } finally {
+    await Promise.all(sources.map((s) => s.close()));
+  }
+}
+
+function ffmpegMux(codec: string[]): () => Promise<void> {
+  const inputs = files.flatMap((f) => ['-i', f]);
+  const maps = files.flatMap((_, i) => ['-map', `${i}:a`]);
+  return () => run('ffmpeg', ['-v', 'error', '-y', ...inputs, ...maps, ...codec, join(WORK, 'ffmpeg.mp4')]);
+}
+
+const rows = [['what', 'seconds (best)', '× real time', 'ratio to ffmpeg']];
+const results: { label: string; best: number; baseline?: string }[] = [];
+const have = hasCommand('ffmpeg');
+const measure = async (label: string, fn: () => Promise<void>, baseline?: string) => {
+  const t = await timeBest(fn, RUNS, 0);
+  console.log(`  ${label}: ${t.runs.map((x) => x.toFixed(2)).join(', ')} s`);
+  results.push({ label, best: t.best, ...(baseline ? { baseline } : {}) });
+};
+if (have) await measure('ffmpeg -c:a aac -b:a 256k (5 inputs, one mp4)', ffmpegMux(['-c:a', 'aac', '-b:a', '256k']));
+if (have) await measure('ffmpeg -c:a alac (5 inputs, one mp4)', ffmpegMux(['-c:a', 'alac']));
+if (have) await measure('stemkit AAC, native ffmpeg encoder', () => stemkit({ aacEncoder: 'ffmpeg' }), 'ffmpeg -c:a aac -b:a 256k (5 inputs, one mp4)');
+await measure('stemkit AAC, wasm encoder', () => stemkit({ aacEncoder: 'wasm' }), 'ffmpeg -c:a aac -b:a 256k (5 inputs, one mp4)');
+await measure('stemkit ALAC', () => stemkit({ codec: 'alac' }), 'ffmpeg -c:a alac (5 inputs, one mp4)');
+for (const r of results) {
+  const base = results.find((b) => b.label === r.baseline);
+  rows.push([r.label, fmt(r.best), fmt(seconds / r.best, 1), base ? `${fmt(base.best / r.best)}× ffmpeg's speed` : '']);
+}
+console.log(`\n5 stereo tracks of ${MINUTES} min at 44.1 kHz (mix + 4 groups); ${hostInfo().cpus} cores, ${process.version}`);
+printTable(rows);
+const best = Math.min(...results.filter((r) => r.label.startsWith('stemkit AAC')).map((r) => r.best));
+console.log(`\ntarget: AAC encode ${fmt(seconds / best, 1)}× real time (≥ 20×: ${verdict(seconds / best >= 20)})`);
