@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryBytes } from '../src/audio/byte-source.js';
@@ -42,6 +43,25 @@ function demoGroups(): Promise<{ dir: string; files: string[] }> {
     return { dir, files };
   })();
   return grouped;
+}
+
+/** A 2×2 PNG (valid: ffprobe reads it as the attached picture), written to `path`. */
+function writePng(path: string): string {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(2, 0);
+  ihdr.writeUInt32BE(2, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const pixels = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
+  writeFileSync(path, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(pixels)), chunk('IEND', Buffer.alloc(0))]));
+  return path;
 }
 
 /** Residual energy of `decoded` (interleaved stereo) against `source` (planar) at `lag`, dB relative to the source. */
@@ -117,16 +137,24 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
       const demo = await demoAudio();
       const out = join(root, `demo-${encoder}.stem.mp4`);
       const log = captureOutput();
-      expect(await runNiStems(demo.dir, { out, aacEncoder: encoder, title: 'Demo', artist: 'stemkit tests' }, log.stream, log.stream)).toBe(0);
+      // The wasm case also carries a cover and user slots: the tags and JSON a DJ sees.
+      const extras = encoder === 'wasm' ? { cover: writePng(join(root, 'cover.png')), slots: 'Beat:#112233,Low:#445566,Keys,Voice:#778899' } : {};
+      expect(await runNiStems(demo.dir, { out, aacEncoder: encoder, title: 'Demo', artist: 'stemkit tests', ...extras }, log.stream, log.stream)).toBe(0);
 
       const probe = ffprobe(out);
-      expect(probe.streams).toHaveLength(5);
-      for (const s of probe.streams) expect(s).toMatchObject({ codec_name: 'aac', channels: 2, sample_rate: '44100' });
-      expect(probe.streams.map((s) => (s.disposition as { default: number }).default)).toEqual([1, 0, 0, 0, 0]);
+      const audio = probe.streams.filter((s) => s.codec_type === 'audio');
+      expect(audio).toHaveLength(5);
+      for (const s of audio) expect(s).toMatchObject({ codec_name: 'aac', channels: 2, sample_rate: '44100' });
+      expect(audio.map((s) => (s.disposition as { default: number }).default)).toEqual([1, 0, 0, 0, 0]);
+      // The cover is what NI's own files carry too: an attached picture, not a sixth audio stream.
+      expect(probe.streams.filter((s) => s.codec_type === 'video').map((s) => [s.codec_name, (s.disposition as { attached_pic: number }).attached_pic])).toEqual(encoder === 'wasm' ? [['png', 1]] : []);
       expect((probe.format.tags as Record<string, string>).title).toBe('Demo');
 
       const info = await readBack(out);
-      expect(parseNiStemMetadata(info.stemJson!, out).stems).toEqual(NI_DEFAULT_SLOTS);
+      const slots = encoder === 'wasm' ? [{ name: 'Beat', color: '#112233' }, { name: 'Low', color: '#445566' }, { name: 'Keys', color: NI_DEFAULT_SLOTS[2]!.color }, { name: 'Voice', color: '#778899' }] : NI_DEFAULT_SLOTS;
+      expect(parseNiStemMetadata(info.stemJson!, out).stems).toEqual(slots);
+      expect(parseNiStemMetadata(info.stemJson!, out).mastering_dsp).toMatchObject({ compressor: { enabled: false }, limiter: { enabled: false } });
+      expect(info.cover).toBe(encoder === 'wasm' ? 'image/png' : null);
       expect(info.tags.AUDIOTYPE).toBe('STEM');
       expect(info.tracks.map((t) => t.enabled)).toEqual([true, false, false, false, false]);
 
@@ -144,7 +172,7 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
       expect(await runCheck([out], { json: true }, report.stream, report.stream)).toBe(0);
       const json = JSON.parse(report.text());
       expect(json).toMatchObject({ ok: true, profile: 'ni-stems', package: { mix: `${out}#1`, niStems: { codec: 'AAC', timingFrom: 'edit list' } } });
-      expect(json.stems.map((s: { name: string }) => s.name)).toEqual(['Drums', 'Bass', 'Other', 'Vox']);
+      expect(json.stems.map((s: { name: string }) => s.name)).toEqual(slots.map((s) => s.name));
       const residual = json.findings.find((f: { rule: string }) => f.rule === 'null.residual');
       if (residual) expect(residual).toMatchObject({ severity: 'info', message: expect.stringMatching(/lossy codec/) });
     }, 240_000);
