@@ -8,7 +8,7 @@ import { discoverPackage, type StemPackage } from '../check/discover.js';
 import type { CheckReport } from '../check/types.js';
 import { allocateDoubles, allocateSamples, releaseSamples, unitySum } from '../dsp/simd.js';
 import { lockstep } from '../engine/lockstep.js';
-import type { WorkerPool } from '../engine/pool.js';
+import { siblingModule, type WorkerPool } from '../engine/pool.js';
 import type { AudioSource } from '../audio/types.js';
 import { StemkitError } from '../errors.js';
 import { throwIfAborted, type OnProgress } from '../progress.js';
@@ -144,6 +144,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
     for (const folder of new Set(outputs.map((o) => o.folder))) if (folder) await mkdir(join(staging, folder), { recursive: true });
     const taken = new Set<string>();
     const files: DeliveredFile[] = [];
+    const hashing: Promise<void>[] = [];
     for (const [k, out] of outputs.entries()) {
       throwIfAborted(options.signal, 'the pack');
       options.onProgress?.({ phase: 'write', fraction: k / outputs.length });
@@ -169,9 +170,13 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
         integratedLufs: null,
         ...(nullResidualDbfs !== undefined ? { nullResidualDbfs } : {}),
         ...(out.definition ? { definition: out.definition } : {}),
-        hashes: await hashFile(join(staging, file)),
+        hashes: EMPTY_HASHES,
       });
+      // Hashed on a worker while this thread writes the next file.
+      const delivered = files[files.length - 1]!;
+      hashing.push(hashOn(options.pool ?? null, join(staging, file)).then((h) => void (delivered.hashes = h)));
     }
+    await Promise.all(hashing);
     options.onProgress?.({ phase: 'write', fraction: 1 });
     // The delivered stems and mix as a package of their own: check discovers them by this manifest.
     const mixFile = files.find((f) => f.kind === 'mix');
@@ -205,6 +210,13 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   });
   if (options.zip ?? recipient.zip) await zipFolder(options.outDir, `${options.outDir.replace(/\/+$/, '')}.zip`, date);
   return delivery;
+}
+
+const EMPTY_HASHES: FileHashes = { bytes: 0, sha256: '', md5: '', audioMd5: null };
+
+/** A file's hashes, computed on a pool worker when there is a pool. */
+function hashOn(pool: WorkerPool | null, path: string): Promise<FileHashes> {
+  return pool ? pool.run<string, FileHashes>(siblingModule(import.meta.url, 'checksums'), 'hashFile', path) : hashFile(path);
 }
 
 /** The render manifest's fields pack reads. */

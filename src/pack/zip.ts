@@ -1,4 +1,6 @@
 import { createWriteStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as zlib from 'node:zlib';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, sep } from 'node:path';
@@ -9,12 +11,28 @@ import { fromFsError, StemkitError } from '../errors.js';
 import { listFiles } from './checksums.js';
 
 /**
+ * yazl computes each entry's CRC-32 with buffer-crc32, in JavaScript (about 0.5 GB/s); Node's zlib
+ * has it natively (several GB/s), from Node 20.15. The same module object yazl loaded gets the
+ * native function, so the archive is identical and only faster.
+ */
+function useNativeCrc32(): void {
+  const native = (zlib as { crc32?: (data: Uint8Array, initial?: number) => number }).crc32;
+  if (!native) return;
+  const fromYazl = createRequire(createRequire(import.meta.url).resolve('yazl'));
+  const bufferCrc32 = fromYazl('buffer-crc32') as { unsigned: (buf: Uint8Array, previous?: number) => number; stemkitNative?: boolean };
+  if (bufferCrc32.stemkitNative) return;
+  bufferCrc32.unsigned = (buf, previous) => native(buf, previous ?? 0);
+  bufferCrc32.stemkitNative = true;
+}
+
+/**
  * Zips a delivery folder into one store-only archive (audio does not deflate; storing keeps it
  * streaming and byte-exact), deterministic: entries in sorted order under the folder's name,
  * every entry dated `date`, ZIP64 where sizes or offsets pass 4 GiB. Written under a temporary
  * name and renamed, so `zipPath` is complete or absent.
  */
 export async function zipFolder(dir: string, zipPath: string, date: string): Promise<void> {
+  useNativeCrc32();
   const zip = new yazl.ZipFile();
   const top = basename(dir.replace(/\/+$/, ''));
   const mtime = new Date(date);
