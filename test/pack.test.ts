@@ -7,6 +7,7 @@ import { openAudio } from '../src/audio/open.js';
 import { packDelivery, type DeliveryManifest } from '../src/pack/pack.js';
 import { RECIPIENTS, resolveRecipient } from '../src/pack/recipients.js';
 import { verifyDelivery } from '../src/pack/verify.js';
+import { parseRoleMap } from '../src/pack/versions.js';
 import { demoAudio, scratchDir } from './helpers/almost-right.js';
 
 const root = scratchDir('pack');
@@ -103,6 +104,18 @@ describe('stemkit pack: the demo for each recipient', () => {
     expect(me.label).toBe('M&E');
     expect(me.from).not.toContain('Vocals');
     expect(me.nullResidualDbfs ?? -Infinity).toBeLessThan(-120);
+  }, 120_000);
+
+  it('a user role map moves a stem to another NI slot (and names no stem that is not there)', async () => {
+    const dir = (await demoAudio()).dir;
+    const out = join(root, 'ni-roles');
+    const delivery = await packDelivery(dir, { recipient: await resolveRecipient('ni-stems'), outDir: out, roles: parseRoleMap('FX=drums') });
+    const groups = delivery.files.filter((f) => f.kind === 'group');
+    expect(groups.find((g) => g.label === 'Drums')!.from).toEqual(['Drums', 'FX']);
+    expect(groups.find((g) => g.label === 'Melody')!.from).not.toContain('FX');
+    for (const g of groups) expect(g.nullResidualDbfs ?? -Infinity).toBeLessThan(-120);
+    await expect(packDelivery(dir, { recipient: await resolveRecipient('ni-stems'), outDir: join(root, 'ni-roles-2'), roles: parseRoleMap('Choir=vocals') })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/"choir"/) });
+    expect(() => parseRoleMap('Kick=percussion')).toThrow(/STEM=ROLE/);
   }, 120_000);
 
   it('verify finds a changed and an added file', async () => {

@@ -92,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--sections <list>', 'performance loops: name:first-last bars (with --bpm), or name:start-ends seconds, comma-separated')
     .option('--beats-per-bar <n>', 'beats per bar for --sections in bars (default 4)')
     .option('--loop-crossfade <ms>', "crossfade at each loop's seam, ms (default 0: a plain cut)")
+    .option('--roles <map>', 'stem roles over names and manifest: "Kick=drums,Pad=music" (drums, bass, music, vocals, fx, dialogue, effects, other)')
     .option('--json', 'print delivery.json')
     .option('--force', 'replace a non-empty delivery folder (and its zip) once the new one is complete')
     .action(async (pkg: string, options: import('./pack.js').PackCliOptions) => {
@@ -110,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--artist <artist>', 'artist tag')
     .option('--cover <file>', 'cover art, JPEG or PNG')
     .option('--slots <list>', 'names and colours of the 4 slots: "Drums:#009E73,Bass:#D55E00,Other:#CC79A7,Vox:#56B4E9"')
+    .option('--roles <map>', 'which slot a stem joins, by role: "Perc=drums,Pad=music,Choir=vocals" (music and other go to the melody slot)')
     .option('--force', 'replace an existing file')
     .option('--json', 'print what was written as JSON')
     .action(async (pkg: string, options: import('./ni-stems.js').NiStemsCliOptions) => {

@@ -7,6 +7,7 @@ import type { AudioSource } from '../audio/types.js';
 import { WorkerPool } from '../engine/pool.js';
 import { packDelivery, type DeliveryManifest } from '../pack/pack.js';
 import { resolveRecipient } from '../pack/recipients.js';
+import { parseRoleMap } from '../pack/versions.js';
 import { NI_DEFAULT_SLOTS, NiStemSlotSchema, writeNiStems, type NiStemsOptions, type NiStemsResult } from '../pack/ni-stems.js';
 import type { AacBackend } from '../audio/aac/encode.js';
 import { colours, type Writer } from '../report/terminal.js';
@@ -21,6 +22,7 @@ export interface NiStemsCliOptions {
   artist?: string;
   cover?: string;
   slots?: string;
+  roles?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -81,6 +83,7 @@ export async function runNiStems(packageDir: string, o: NiStemsCliOptions, stdou
       pool,
       outDir: join(staging, 'delivery'),
       zip: false,
+      ...(o.roles ? { roles: parseRoleMap(o.roles) } : {}),
       onProgress: ({ fraction }) => progress.update('grouping and checking', fraction),
     });
     if (!delivery.check.ok) throw new StemkitError('E_USAGE', `${packageDir}: the 4 NI groups do not pass the ni-stems check`, { file: packageDir, hint: 'run stemkit check --profile ni-stems on the package and fix what it says' });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { listFiles } from '../pack/checksums.js';
 import { packDelivery } from '../pack/pack.js';
 import { resolveRecipient } from '../pack/recipients.js';
+import { parseRoleMap } from '../pack/versions.js';
 import { verifyDelivery } from '../pack/verify.js';
 import { checkOutputFolder } from '../package/switch.js';
 import { StemkitError } from '../errors.js';
@@ -23,6 +24,7 @@ export interface PackCliOptions {
   sections?: string;
   beatsPerBar?: string;
   loopCrossfade?: string;
+  roles?: string;
 }
 
 /** A positive number option, or a usage error naming it. */
@@ -63,6 +65,7 @@ export async function runPack(packageDir: string, options: PackCliOptions, out: 
       ...(options.sections ? { sections: options.sections } : {}),
       ...(beatsPerBar ? { beatsPerBar } : {}),
       ...(loopCrossfadeMs !== undefined ? { loopCrossfadeMs } : {}),
+      ...(options.roles ? { roles: parseRoleMap(options.roles) } : {}),
       onProgress: ({ fraction }) => progress.update(`packing for ${recipient.name}`, fraction),
     });
     progress.done();

@@ -43,6 +43,8 @@ export interface PackOptions {
   signal?: AbortSignal;
   /** Worker pool for the checks and measurements of long material; null or absent: this thread. */
   pool?: WorkerPool | null;
+  /** Stem name (any case) → role, over the manifest's and the name's: which versions and NI slots a stem joins. */
+  roles?: ReadonlyMap<string, StemRole>;
 }
 
 /** One delivered audio file and what it is. */
@@ -127,7 +129,7 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   }
   const manifest = pkg.manifest as ManifestLike | null;
   const title = manifest?.title ?? basename(pkg.dir);
-  const stems = packStems(pkg, manifest);
+  const stems = packStems(pkg, manifest, options.roles);
   const mixFormat = source.mix!.format!;
   const rate = recipient.format.sampleRate === 'keep' ? mixFormat.sampleRate : recipient.format.sampleRate;
   const outputs = planOutputs(pkg, stems, manifest, recipient);
@@ -225,9 +227,12 @@ interface ManifestLike {
   stems?: { name?: string; file: string; role?: string; dryFile?: string; processing?: unknown[]; returns?: { name: string; processing: unknown[] }[] }[];
 }
 
-function packStems(pkg: StemPackage, manifest: ManifestLike | null): (PackStem & { path: string; dryPath: string | null; processing: unknown[] | null })[] {
+function packStems(pkg: StemPackage, manifest: ManifestLike | null, roles: ReadonlyMap<string, StemRole> = new Map()): (PackStem & { path: string; dryPath: string | null; processing: unknown[] | null })[] {
+  const unknown = [...roles.keys()].filter((name) => !pkg.stems.some((s) => s.name.toLowerCase() === name));
+  if (unknown.length) throw new StemkitError('E_USAGE', `--roles names no stem called ${unknown.map((n) => `"${n}"`).join(', ')}`, { hint: `the stems are ${pkg.stems.map((s) => s.name).join(', ')}` });
   return pkg.stems.map((s) => {
     const entry = manifest?.stems?.find((m) => join(pkg.dir, m.file) === s.path);
+    const fromOption = roles.get(s.name.toLowerCase());
     const fromManifest = entry?.role as StemRole | undefined;
     const fromName = roleFromName(s.name);
     const processing = entry?.processing ? [...entry.processing, ...(entry.returns ?? []).map((r) => ({ type: 'return', name: r.name, processing: r.processing }))] : null;
@@ -235,8 +240,8 @@ function packStems(pkg: StemPackage, manifest: ManifestLike | null): (PackStem &
       name: s.name,
       path: s.path,
       dryPath: entry?.dryFile ? join(pkg.dir, entry.dryFile) : null,
-      role: fromManifest ?? fromName ?? 'other',
-      roleFrom: fromManifest ? 'manifest' : fromName ? 'name' : 'unknown',
+      role: fromOption ?? fromManifest ?? fromName ?? 'other',
+      roleFrom: fromOption ? 'option' : fromManifest ? 'manifest' : fromName ? 'name' : 'unknown',
       processing,
     };
   });

@@ -1,3 +1,4 @@
+import { StemkitError } from '../errors.js';
 import { GROUPS } from '../session/init.js';
 import type { VersionKind } from './recipients.js';
 
@@ -8,13 +9,33 @@ export interface PackStem {
   name: string;
   role: StemRole;
   /** Where the role came from: the render's manifest, the stem's name, or nowhere ('other'). */
-  roleFrom: 'manifest' | 'name' | 'unknown';
+  roleFrom: 'option' | 'manifest' | 'name' | 'unknown';
 }
 
 /** Words that mark a film dialogue stem (they win over the music groups' "vocal"). */
 const DIALOGUE = /\b(dialog(ue)?|dx|voice ?over|vo|adr)\b/i;
 /** Words that mark a vocal stem as not the lead. */
 const NOT_LEAD = /(backing|bgv|bvs?\b|harmon|choir|adlib|double|chorus vox)/i;
+
+const ROLES: readonly StemRole[] = ['drums', 'bass', 'music', 'vocals', 'fx', 'dialogue', 'effects', 'other'];
+
+/**
+ * "Kick=drums,Pad=music" → stem name → role, for stems whose name or manifest says the wrong thing
+ * (the user's map wins over both). Roles: drums, bass, music, vocals, fx, dialogue, effects, other.
+ */
+export function parseRoleMap(text: string): Map<string, StemRole> {
+  const map = new Map<string, StemRole>();
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = part.lastIndexOf('=');
+    const name = part.slice(0, at).trim();
+    const role = part.slice(at + 1).trim().toLowerCase() as StemRole;
+    if (at <= 0 || !name || !ROLES.includes(role)) {
+      throw new StemkitError('E_USAGE', `--roles entry "${part}" is not STEM=ROLE with a role of ${ROLES.join(', ')}`, { hint: 'e.g. --roles "Kick=drums,Pad=music,Lead Vox=vocals"' });
+    }
+    map.set(name.toLowerCase(), role);
+  }
+  return map;
+}
 
 /** A stem's role from its name (the keywords `stemkit init` groups tracks by), or null. */
 export function roleFromName(name: string): StemRole | null {
