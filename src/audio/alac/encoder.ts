@@ -187,15 +187,8 @@ export class AlacEncoder {
 
   /** Splits `src` into its top (into `top`) and its shifted-off low bits, checking the range. */
   private split(src: Int32Array, top: Int32Array, low: Int32Array, frames: number): void {
-    const shift = this.bytesShifted * 8;
-    const mask = (1 << shift) - 1;
-    const max = 2 ** (this.bitDepth - 1);
-    for (let i = 0; i < frames; i++) {
-      const v = src[i]!;
-      if (v >= max || v < -max) throw usage(`sample ${v} is outside ${this.bitDepth}-bit range`);
-      top[i] = v >> shift;
-      low[i] = v & mask;
-    }
+    const outside = splitSamples(src, top, low, frames, this.bytesShifted * 8, this.bitDepth);
+    if (outside !== null) throw usage(`sample ${outside} is outside ${this.bitDepth}-bit range`);
   }
 
   /** Writes the element header (after its tag) up to the per-channel parameters. */
@@ -324,10 +317,8 @@ export class AlacEncoder {
       this.writeChannelParams(orderU, u.coefs.get(orderU)!);
       this.writeChannelParams(orderV, v.coefs.get(orderV)!);
       if (shift) {
-        for (let i = 0; i < frames; i++) {
-          w.write(u.low[i]!, shift);
-          w.write(v.low[i]!, shift);
-        }
+        const lowU = u.low, lowV = v.low;
+        for (let i = 0; i < frames; i++) w.writeLong((lowU[i]! << shift) | lowV[i]!, 2 * shift);
       }
       const exactU = this.writeChannel(u, frames, orderU, chanBits);
       const exactV = this.writeChannel(v, frames, orderV, chanBits);
@@ -337,6 +328,20 @@ export class AlacEncoder {
     this.writeEscape([srcL, srcR], frames);
     return true;
   }
+}
+
+/** top = src >> shift, low = the shifted-off bits; returns the first sample outside `bits`, else null. */
+function splitSamples(src: Int32Array, top: Int32Array, low: Int32Array, frames: number, shift: number, bits: number): number | null {
+  const mask = (1 << shift) - 1;
+  const cs = 32 - bits;
+  let bad = 0;
+  for (let i = 0; i < frames; i++) {
+    const v = src[i]!;
+    bad |= ((v << cs) >> cs) ^ v;
+    top[i] = v >> shift;
+    low[i] = v & mask;
+  }
+  return bad === 0 ? null : src.subarray(0, frames).find((v) => ((v << cs) >> cs) !== v)!;
 }
 
 /** Apple's generalized mid/side: u = (res·l + (4 − res)·r) >> 2, v = l − r; res 0 keeps l/r. */
