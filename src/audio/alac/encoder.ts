@@ -94,7 +94,10 @@ export class AlacEncoder {
   private readonly right: Int32Array;
   /** encodeFloat's rounded samples. */
   private readonly rounded: Int32Array[];
-  private readonly bytesShifted: number;
+  /** Low bytes passed through verbatim, Apple's choice: 2 at 32 bit, 1 at 24, else 0. */
+  private readonly defaultBytesShifted: number;
+  /** The current frame's choice (see chooseBytesShifted). */
+  private bytesShifted = 0;
 
   constructor(options: AlacEncoderOptions) {
     const { channels, bitDepth, sampleRate } = options;
@@ -107,7 +110,7 @@ export class AlacEncoder {
     this.bitDepth = bitDepth;
     this.sampleRate = sampleRate;
     this.frameLength = frameLength;
-    this.bytesShifted = bitDepth === 32 ? 2 : bitDepth >= 24 ? 1 : 0;
+    this.defaultBytesShifted = bitDepth === 32 ? 2 : bitDepth >= 24 ? 1 : 0;
     // Worst case of a compressed attempt: every sample escaped (9 + 33 bits) plus a run code (25).
     this.writer = new BitWriter(Math.ceil((channels * frameLength * 67) / 8) + 64);
     this.state = Array.from({ length: channels }, () => new ChannelState(frameLength));
@@ -137,6 +140,7 @@ export class AlacEncoder {
     if (planar.length !== this.channels) throw usage(`${planar.length} channel(s) given to an ALAC encoder of ${this.channels}`);
     if (!Number.isInteger(frames) || frames < 1 || frames > this.frameLength) throw usage(`an ALAC packet of ${frames} frames (1 to ${this.frameLength})`);
     for (const ch of planar) if (ch.length < frames) throw usage(`a channel of ${ch.length} samples for an ALAC packet of ${frames} frames`);
+    this.bytesShifted = this.chooseBytesShifted(planar, frames);
     const w = this.writer;
     w.reset();
     w.write(this.channels === 2 ? ELEMENT.CPE : ELEMENT.SCE, 3);
@@ -185,6 +189,20 @@ export class AlacEncoder {
     return this.encode(this.rounded, frames);
   }
 
+  /**
+   * Apple's encoder always shifts off the low byte(s) of 24/32-bit audio, which costs 8 (16) bits
+   * a sample even in digital silence. When the frame's low bytes are all zero (silence, 16-bit audio
+   * in a 24-bit stream) nothing is shifted off, so silence costs next to nothing and 16-in-24 about
+   * as much as shifted. Not for 32-bit stereo: 33-bit elements are beyond FFmpeg's decoder.
+   */
+  private chooseBytesShifted(planar: Int32Array[], frames: number): number {
+    if (this.defaultBytesShifted === 0 || (this.bitDepth === 32 && this.channels === 2)) return this.defaultBytesShifted;
+    const mask = (1 << (this.defaultBytesShifted * 8)) - 1;
+    let low = 0;
+    for (const ch of planar) for (let i = 0; i < frames; i++) low |= ch[i]! & mask;
+    return low === 0 ? 0 : this.defaultBytesShifted;
+  }
+
   /** Splits `src` into its top (into `top`) and its shifted-off low bits, checking the range. */
   private split(src: Int32Array, top: Int32Array, low: Int32Array, frames: number): void {
     const outside = splitSamples(src, top, low, frames, this.bytesShifted * 8, this.bitDepth);
@@ -196,7 +214,11 @@ export class AlacEncoder {
     const w = this.writer;
     const partial = frames !== this.frameLength ? 1 : 0;
     w.write(0, 12);
-    w.write((partial << 3) | (escaped ? 1 : (this.bytesShifted << 1)), 4);
+    // An escaped pair keeps the shift field: FFmpeg refuses a 32-bit pair whose field says 33 bits,
+    // and both decoders read escaped pairs at the full depth whatever it says. An escaped single
+    // channel must say 0: Apple's decoder would read its samples at the shifted width.
+    const shiftField = escaped && this.channels === 1 ? 0 : this.bytesShifted;
+    w.write((partial << 3) | (shiftField << 1) | (escaped ? 1 : 0), 4);
     if (partial) w.writeLong(frames, 32);
   }
 
