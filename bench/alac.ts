@@ -6,8 +6,10 @@
  *   npm run bench:alac                         # 240 s, best of 3 after a warm-up
  *   npm run bench:alac -- --seconds 60 --runs 5
  *
- * × real time = seconds of audio / wall seconds. Before timing, every stemkit stream is checked:
- * stemkit's decode and ffmpeg's decode of it must both equal the source exactly.
+ * × real time = seconds of audio / seconds taken, both by wall clock and by CPU time (this
+ * process's for stemkit; for ffmpeg its own `-benchmark` utime + stime, start-up excluded). On a
+ * shared machine the CPU figures are the steadier ones. Before timing, every stemkit stream is
+ * checked: stemkit's decode and ffmpeg's decode of it must both equal the source exactly.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { writeAlacCaf } from '../src/audio/alac/caf.js';
 import { AlacDecoder } from '../src/audio/alac/decoder.js';
 import { AlacEncoder } from '../src/audio/alac/encoder.js';
 import { fmt, printTable } from './lib/table.js';
-import { commandVersion, hasCommand, hostInfo, run, timeBest, type Timing } from './lib/timing.js';
+import { commandVersion, hasCommand, hostInfo } from './lib/timing.js';
 import { wavHeader, writeWavFixture } from './lib/wav-fixture.js';
 
 const { values: args } = parseArgs({
@@ -114,11 +116,42 @@ function checkFfmpegDecode(caf: string, planar: Int32Array[], bitDepth: number):
   }
 }
 
+/** Best wall-clock and best CPU seconds of `runs` timed runs after `warmup` untimed ones. */
+interface Measured {
+  wall: number[];
+  cpu: number[];
+  bestWall: number;
+  bestCpu: number;
+}
+
+function measure(fn: () => number | void): Measured {
+  for (let i = 0; i < WARMUP; i++) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const external = fn();
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu.push(typeof external === 'number' ? external : (c.user + c.system) / 1e6);
+  }
+  return { wall, cpu, bestWall: Math.min(...wall), bestCpu: Math.min(...cpu) };
+}
+
+/** Runs ffmpeg with -benchmark; returns its own CPU seconds (utime + stime). */
+function ffmpegCpu(args: string[]): number {
+  const r = spawnSync('ffmpeg', ['-nostdin', '-hide_banner', '-nostats', '-benchmark', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
+  const m = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(r.stderr);
+  if (!m) throw new Error(`no -benchmark line in ffmpeg's output: ${r.stderr.slice(-500)}`);
+  return Number(m[1]) + Number(m[2]);
+}
+
 interface Row {
   depth: number;
   what: string;
-  timing: Timing;
-  timesRealTime: number;
+  timing: Measured;
   bytes?: number;
 }
 
@@ -127,7 +160,7 @@ console.log(`ALAC bench: ${SECONDS} s stereo ${SAMPLE_RATE} Hz, best of ${RUNS} 
 const source24 = await sourceAudio();
 const rows: Row[] = [];
 const seconds = source24[0]!.length / SAMPLE_RATE;
-const row = (depth: number, what: string, timing: Timing, bytes?: number) => rows.push({ depth, what, timing, timesRealTime: seconds / timing.best, ...(bytes === undefined ? {} : { bytes }) });
+const row = (depth: number, what: string, timing: Measured, bytes?: number) => rows.push({ depth, what, timing, ...(bytes === undefined ? {} : { bytes }) });
 
 for (const depth of [16, 24] as const) {
   const planar = depth === 24 ? source24 : source24.map((ch) => ch.map((v) => v >> 8));
@@ -137,34 +170,35 @@ for (const depth of [16, 24] as const) {
   writeFileSync(ours, writeAlacCaf({ cookie: stream.cookie, packets: stream.packets, validFrames: planar[0]!.length }));
   if (haveFfmpeg) checkFfmpegDecode(ours, planar, depth);
   const bytes = stream.packets.reduce((n, p) => n + p.length, 0);
-  row(depth, 'stemkit encode', await timeBest(async () => encodeAll(planar, depth), RUNS, WARMUP), bytes);
-  row(depth, 'stemkit decode', await timeBest(async () => decodeAll(stream.cookie, stream.packets), RUNS, WARMUP));
+  row(depth, 'stemkit encode', measure(() => void encodeAll(planar, depth)), bytes);
+  row(depth, 'stemkit decode', measure(() => void decodeAll(stream.cookie, stream.packets)));
   if (!haveFfmpeg) continue;
   const wav = join(dir, `source-${depth}.wav`);
   const theirs = join(dir, `ffmpeg-${depth}.caf`);
   writeWav(wav, planar, depth);
-  const encode = ['-nostdin', '-v', 'error', '-y', '-threads', '1', '-i', wav, '-c:a', 'alac', theirs];
-  const timing = await timeBest(() => run('ffmpeg', encode), RUNS, WARMUP);
-  row(depth, 'ffmpeg -c:a alac encode', timing, readFileSync(theirs).length);
-  row(depth, 'ffmpeg decode (of stemkit CAF)', await timeBest(() => run('ffmpeg', ['-nostdin', '-v', 'error', '-threads', '1', '-i', ours, '-f', 'null', '-']), RUNS, WARMUP));
+  row(depth, 'ffmpeg -c:a alac encode', measure(() => ffmpegCpu(['-y', '-threads', '1', '-i', wav, '-c:a', 'alac', theirs])), readFileSync(theirs).length);
+  row(depth, 'ffmpeg decode (of stemkit CAF)', measure(() => ffmpegCpu(['-threads', '1', '-i', ours, '-f', 'null', '-'])));
 }
 
-const table = [['depth', 'what', 'best s', '× real time', 'vs ffmpeg', 'bytes', 'of PCM']];
+const table = [['depth', 'what', 'wall s', '× RT wall', 'cpu s', '× RT cpu', 'cpu vs ffmpeg', 'bytes', 'of PCM']];
 for (const r of rows) {
-  const peer = rows.find((o) => o.depth === r.depth && o.what.startsWith('ffmpeg') && o.what.includes(r.what.split(' ')[1]!));
+  const kind = r.what.split(' ')[1]!;
+  const peer = r.what.startsWith('stemkit') ? rows.find((o) => o.depth === r.depth && o.what.startsWith('ffmpeg') && o.what.includes(kind)) : undefined;
   const pcmBytes = seconds * SAMPLE_RATE * 2 * (r.depth / 8);
   table.push([
     `${r.depth}`,
     r.what,
-    fmt(r.timing.best, 3),
-    fmt(r.timesRealTime, 1),
-    peer && !r.what.startsWith('ffmpeg') ? fmt(r.timesRealTime / peer.timesRealTime, 2) : '',
+    fmt(r.timing.bestWall, 3),
+    fmt(seconds / r.timing.bestWall, 1),
+    fmt(r.timing.bestCpu, 3),
+    fmt(seconds / r.timing.bestCpu, 1),
+    peer ? fmt(peer.timing.bestCpu / r.timing.bestCpu, 2) : '',
     r.bytes === undefined ? '' : `${r.bytes}`,
     r.bytes === undefined ? '' : fmt(r.bytes / pcmBytes, 3),
   ]);
 }
 printTable(table, 2);
-console.log('vs ffmpeg: stemkit × real time ÷ ffmpeg × real time (ffmpeg timed as a whole process, start-up included)');
+console.log('cpu vs ffmpeg: ffmpeg CPU seconds ÷ stemkit CPU seconds (above 1: stemkit is faster). ffmpeg wall times include process start-up.');
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, JSON.stringify({ host: hostInfo(), ffmpeg: haveFfmpeg ? commandVersion('ffmpeg') : null, seconds, sampleRate: SAMPLE_RATE, rows }, null, 2));
 console.log(`results: ${OUT}`);

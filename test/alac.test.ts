@@ -237,7 +237,7 @@ describe.skipIf(!HAVE_FFMPEG)('ALAC against FFmpeg (needs ffmpeg on PATH)', () =
     [24, 2, ['-frame_size', '1152']],
   ];
   for (const [bits, channels, options] of variants) {
-    it(`stemkit decodes ffmpeg's ${bits}-bit ${channels === 2 ? 'stereo' : 'mono'} ALAC ${options.join(' ')} exactly as ffmpeg does`, () => {
+    it(`stemkit decodes ffmpeg's ${bits}-bit ${channels === 2 ? 'stereo' : 'mono'} ALAC${options.length ? ` (${options.join(' ')})` : ''} exactly as ffmpeg does`, () => {
       const planar = signal('music', channels, 6 * FRAME + 555, bits, 9);
       const file = ffmpegEncode(planar, bits, `ffmpeg-${bits}-${channels}-${options.join('')}`, options);
       const stream = readAlacCaf(readFileSync(file));
