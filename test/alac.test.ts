@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readAlacCaf, writeAlacCaf } from '../src/audio/alac/caf.js';
 import { defaultAlacConfig, parseAlacCookie, writeAlacCookie } from '../src/audio/alac/cookie.js';
 import { AlacDecoder } from '../src/audio/alac/decoder.js';
-import { AlacEncoder } from '../src/audio/alac/encoder.js';
+import { AlacEncoder, AlacStreamEncoder } from '../src/audio/alac/encoder.js';
 import { StemkitError } from '../src/errors.js';
 import { haveSharedFile, SHARED_TESTDATA } from './helpers/corpus.js';
 import { musicLike } from './helpers/music.js';
@@ -134,6 +134,7 @@ describe('ALAC magic cookie', () => {
     const wrapped = new Uint8Array([...atom(12, 'frma'), ...[...'alac'].map((c) => c.charCodeAt(0)), ...alacHeader, ...writeAlacCookie(config), 0, 0, 0, 8, 0, 0, 0, 0]);
     expect(parseAlacCookie(wrapped)).toEqual(config);
     expect(parseAlacCookie(new Uint8Array([...alacHeader, ...writeAlacCookie(config)]))).toEqual(config);
+    expect(parseAlacCookie(new Uint8Array([0, 0, 0, 0, ...writeAlacCookie(config)]))).toEqual(config);
   });
 
   it('rejects short cookies and impossible values with E_BAD_HEADER', () => {
@@ -196,6 +197,26 @@ describe('ALAC round trip (stemkit encoder → stemkit decoder)', () => {
     expect([...decoder.decode(packet)[0]!]).toEqual([0, 1, 0, 2, 8192, -32768, 32767, 32767, -32768, 0, 0]);
     expect([...decoder.decodeFloat(packet)[0]!]).toEqual([0, 1, 0, 2, 8192, -32768, 32767, 32767, -32768, 0, 0].map((v) => v / 32768));
     expect(encoder.stats).toMatchObject({ clippedSamples: 3, nonFiniteSamples: 2 });
+  });
+
+  it('AlacStreamEncoder packs blocks of any length into the same packets as whole frames give', () => {
+    const planar = signal('music', 2, 5 * FRAME + 321, 24, 11);
+    const whole = encode(planar, 24);
+    const stream = new AlacStreamEncoder({ channels: 2, bitDepth: 24, sampleRate: RATE });
+    const packets: Uint8Array[] = [];
+    const rnd = prng(5);
+    for (let at = 0; at < planar[0]!.length; ) {
+      const n = Math.min(planar[0]!.length - at, Math.floor(rnd() * 9000));
+      packets.push(...stream.push(planar.map((ch) => ch.subarray(at, at + n)), n));
+      at += n;
+    }
+    packets.push(...stream.flush());
+    expect(packets).toEqual(whole.packets);
+    expect(stream.encoder.cookie()).toEqual(whole.cookie);
+    // Floats that are exact multiples of the LSB round to the same integers.
+    const floats = new AlacStreamEncoder({ channels: 2, bitDepth: 24, sampleRate: RATE });
+    const scaled = planar.map((ch) => Float32Array.from(ch, (v) => v / 2 ** 23));
+    expect([...floats.push(scaled), ...floats.flush()]).toEqual(whole.packets);
   });
 
   it('refuses what it cannot encode with E_USAGE', () => {

@@ -164,29 +164,35 @@ export class AlacEncoder {
   encodeFloat(planar: Float32Array[], frames = planar[0]?.length ?? 0): Uint8Array {
     if (planar.length !== this.channels) throw usage(`${planar.length} channel(s) given to an ALAC encoder of ${this.channels}`);
     if (!Number.isInteger(frames) || frames < 1 || frames > this.frameLength) throw usage(`an ALAC packet of ${frames} frames (1 to ${this.frameLength})`);
-    const scale = 2 ** (this.bitDepth - 1);
-    const max = scale - 1;
     for (let c = 0; c < this.channels; c++) {
-      const src = planar[c]!;
-      const dst = this.rounded[c]!;
-      if (src.length < frames) throw usage(`a channel of ${src.length} samples for an ALAC packet of ${frames} frames`);
-      for (let i = 0; i < frames; i++) {
-        const v = src[i]! * scale;
-        let q = Math.floor(v + 0.5);
-        if (v - v !== 0) {
-          q = 0;
-          this.stats.nonFiniteSamples++;
-        } else if (q > max) {
-          q = max;
-          this.stats.clippedSamples++;
-        } else if (q < -scale) {
-          q = -scale;
-          this.stats.clippedSamples++;
-        }
-        dst[i] = q;
-      }
+      if (planar[c]!.length < frames) throw usage(`a channel of ${planar[c]!.length} samples for an ALAC packet of ${frames} frames`);
+      this.round(planar[c]!, this.rounded[c]!, 0, frames);
     }
     return this.encode(this.rounded, frames);
+  }
+
+  /**
+   * src[0, frames) × 2^(bitDepth − 1) into dst[at, at + frames): rounded halves up like the WAV
+   * writer, clipped, non-finite samples as 0 (both counted in stats).
+   */
+  round(src: Float32Array, dst: Int32Array, at: number, frames: number): void {
+    const scale = 2 ** (this.bitDepth - 1);
+    const max = scale - 1;
+    for (let i = 0; i < frames; i++) {
+      const v = src[i]! * scale;
+      let q = Math.floor(v + 0.5);
+      if (v - v !== 0) {
+        q = 0;
+        this.stats.nonFiniteSamples++;
+      } else if (q > max) {
+        q = max;
+        this.stats.clippedSamples++;
+      } else if (q < -scale) {
+        q = -scale;
+        this.stats.clippedSamples++;
+      }
+      dst[at + i] = q;
+    }
   }
 
   /**
@@ -364,6 +370,52 @@ function splitSamples(src: Int32Array, top: Int32Array, low: Int32Array, frames:
     low[i] = v & mask;
   }
   return bad === 0 ? null : src.subarray(0, frames).find((v) => ((v << cs) >> cs) !== v)!;
+}
+
+/**
+ * Packets from blocks of any length: frames are gathered to full packets (frameLength frames);
+ * `flush()` after the last block writes the rest as the stream's one partial packet.
+ */
+export class AlacStreamEncoder {
+  readonly encoder: AlacEncoder;
+  private readonly pending: Int32Array[];
+  private filled = 0;
+
+  constructor(options: AlacEncoderOptions) {
+    this.encoder = new AlacEncoder(options);
+    this.pending = Array.from({ length: this.encoder.channels }, () => new Int32Array(this.encoder.frameLength));
+  }
+
+  /** Adds `frames` frames of planar integers (Int32Array) or floats (Float32Array, as encodeFloat); returns the packets completed. */
+  push(planar: Int32Array[] | Float32Array[], frames = planar[0]?.length ?? 0): Uint8Array[] {
+    const { channels, frameLength } = this.encoder;
+    if (planar.length !== channels) throw usage(`${planar.length} channel(s) given to an ALAC encoder of ${channels}`);
+    if (planar.some((ch) => ch.length < frames)) throw usage(`a block shorter than its ${frames} frames`);
+    const packets: Uint8Array[] = [];
+    for (let done = 0; done < frames; ) {
+      const n = Math.min(frames - done, frameLength - this.filled);
+      for (let c = 0; c < channels; c++) {
+        const src = planar[c]!;
+        if (src instanceof Float32Array) this.encoder.round(src.subarray(done, done + n), this.pending[c]!, this.filled, n);
+        else this.pending[c]!.set(src.subarray(done, done + n), this.filled);
+      }
+      this.filled += n;
+      done += n;
+      if (this.filled === frameLength) {
+        packets.push(this.encoder.encode(this.pending, frameLength));
+        this.filled = 0;
+      }
+    }
+    return packets;
+  }
+
+  /** The last, partial packet (none when the frames filled whole packets). */
+  flush(): Uint8Array[] {
+    if (this.filled === 0) return [];
+    const packet = this.encoder.encode(this.pending, this.filled);
+    this.filled = 0;
+    return [packet];
+  }
 }
 
 /** Apple's generalized mid/side: u = (res·l + (4 − res)·r) >> 2, v = l − r; res 0 keeps l/r. */

@@ -4,6 +4,6 @@
  * muxer and the `.stem.mp4` reader use it.
  */
 export { AlacDecoder } from './decoder.js';
-export { AlacEncoder, type AlacEncoderOptions, type AlacEncoderStats } from './encoder.js';
+export { AlacEncoder, type AlacEncoderOptions, type AlacEncoderStats, AlacStreamEncoder } from './encoder.js';
 export { ALAC_COOKIE_BYTES, ALAC_DEFAULT_FRAME_LENGTH, type AlacConfig, defaultAlacConfig, parseAlacCookie, writeAlacCookie } from './cookie.js';
 export { type AlacCafStream, readAlacCaf, writeAlacCaf } from './caf.js';
