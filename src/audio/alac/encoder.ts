@@ -320,23 +320,27 @@ export class AlacEncoder {
     const coefsV8 = v.coefs.get(8)!;
     let mixRes = 0;
     let fewest = Infinity;
+    // v = r for res 0 and l − r for every other res: its cost is measured once for each.
+    let bitsV = 0;
     for (let res = 0; res <= MAX_MIX_RES; res++) {
       mix(this.left, this.right, u.mixed, v.mixed, slice, res);
       predict(u.mixed, u.residual, slice, coefsU8, 8, chanBits, COEF_SHIFT);
-      predict(v.mixed, v.residual, slice, coefsV8, 8, chanBits, COEF_SHIFT);
-      const bits =
-        encodeResiduals(null, u.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB) + encodeResiduals(null, v.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB);
+      if (res <= 1) {
+        predict(v.mixed, v.residual, slice, coefsV8, 8, chanBits, COEF_SHIFT);
+        bitsV = encodeResiduals(null, v.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB);
+      }
+      const bits = encodeResiduals(null, u.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB) + bitsV;
       if (bits < fewest) {
         fewest = bits;
         mixRes = res;
       }
     }
     mix(this.left, this.right, u.mixed, v.mixed, frames, mixRes);
-    const [orderU, bitsU] = this.chooseOrder(u, frames, chanBits);
-    const [orderV, bitsV] = this.chooseOrder(v, frames, chanBits);
+    const [orderU, estimateU] = this.chooseOrder(u, frames, chanBits);
+    const [orderV, estimateV] = this.chooseOrder(v, frames, chanBits);
 
     const escapeBits = this.escapeBits(frames);
-    const estimate = bitsU + bitsV + 64 + (frames !== this.frameLength ? 32 : 0) + 2 * frames * shift;
+    const estimate = estimateU + estimateV + 64 + (frames !== this.frameLength ? 32 : 0) + 2 * frames * shift;
     const start = w.mark();
     if (estimate < escapeBits) {
       this.writeHeader(frames, false);
