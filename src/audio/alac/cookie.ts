@@ -84,13 +84,17 @@ function badCookie(message: string): StemkitError {
 
 /**
  * Parses a cookie: the bare 24 bytes, or the same behind a 12-byte 'frma' atom and/or a 12-byte
- * 'alac' atom header (what an MP4 'alac' box or an old CAF holds). A trailing channel layout is
+ * 'alac' atom header (what an MP4 'alac' box or an old CAF holds), or behind just the 'alac'
+ * box's 4 bytes of version and flags. A trailing channel layout is
  * ignored. Throws E_BAD_HEADER for a short cookie or values no decoder can use.
  */
 export function parseAlacCookie(cookie: Uint8Array): AlacConfig {
   let at = 0;
   if (cookie.length >= at + 12 && fourCC(cookie, at + 4) === 'frma') at += 12;
   if (cookie.length >= at + 12 && fourCC(cookie, at + 4) === 'alac') at += 12;
+  // The MP4 'alac' box's payload as some demuxers hand it over: version/flags (0), then the config.
+  // Unambiguous, as a config cannot start with a frame length of 0.
+  else if (cookie.length - at >= ALAC_COOKIE_BYTES + 4 && cookie[at] === 0 && cookie[at + 1] === 0 && cookie[at + 2] === 0 && cookie[at + 3] === 0) at += 4;
   if (cookie.length - at < ALAC_COOKIE_BYTES) throw badCookie(`${cookie.length - at} bytes where ALACSpecificConfig needs ${ALAC_COOKIE_BYTES}`);
   const view = new DataView(cookie.buffer, cookie.byteOffset + at, ALAC_COOKIE_BYTES);
   const config: AlacConfig = {

@@ -94,7 +94,10 @@ export class AlacEncoder {
   private readonly right: Int32Array;
   /** encodeFloat's rounded samples. */
   private readonly rounded: Int32Array[];
-  private readonly bytesShifted: number;
+  /** Low bytes passed through verbatim, Apple's choice: 2 at 32 bit, 1 at 24, else 0. */
+  private readonly defaultBytesShifted: number;
+  /** The current frame's choice (see chooseBytesShifted). */
+  private bytesShifted = 0;
 
   constructor(options: AlacEncoderOptions) {
     const { channels, bitDepth, sampleRate } = options;
@@ -107,7 +110,7 @@ export class AlacEncoder {
     this.bitDepth = bitDepth;
     this.sampleRate = sampleRate;
     this.frameLength = frameLength;
-    this.bytesShifted = bitDepth === 32 ? 2 : bitDepth >= 24 ? 1 : 0;
+    this.defaultBytesShifted = bitDepth === 32 ? 2 : bitDepth >= 24 ? 1 : 0;
     // Worst case of a compressed attempt: every sample escaped (9 + 33 bits) plus a run code (25).
     this.writer = new BitWriter(Math.ceil((channels * frameLength * 67) / 8) + 64);
     this.state = Array.from({ length: channels }, () => new ChannelState(frameLength));
@@ -137,6 +140,7 @@ export class AlacEncoder {
     if (planar.length !== this.channels) throw usage(`${planar.length} channel(s) given to an ALAC encoder of ${this.channels}`);
     if (!Number.isInteger(frames) || frames < 1 || frames > this.frameLength) throw usage(`an ALAC packet of ${frames} frames (1 to ${this.frameLength})`);
     for (const ch of planar) if (ch.length < frames) throw usage(`a channel of ${ch.length} samples for an ALAC packet of ${frames} frames`);
+    this.bytesShifted = this.chooseBytesShifted(planar, frames);
     const w = this.writer;
     w.reset();
     w.write(this.channels === 2 ? ELEMENT.CPE : ELEMENT.SCE, 3);
@@ -160,42 +164,55 @@ export class AlacEncoder {
   encodeFloat(planar: Float32Array[], frames = planar[0]?.length ?? 0): Uint8Array {
     if (planar.length !== this.channels) throw usage(`${planar.length} channel(s) given to an ALAC encoder of ${this.channels}`);
     if (!Number.isInteger(frames) || frames < 1 || frames > this.frameLength) throw usage(`an ALAC packet of ${frames} frames (1 to ${this.frameLength})`);
-    const scale = 2 ** (this.bitDepth - 1);
-    const max = scale - 1;
     for (let c = 0; c < this.channels; c++) {
-      const src = planar[c]!;
-      const dst = this.rounded[c]!;
-      if (src.length < frames) throw usage(`a channel of ${src.length} samples for an ALAC packet of ${frames} frames`);
-      for (let i = 0; i < frames; i++) {
-        const v = src[i]! * scale;
-        let q = Math.floor(v + 0.5);
-        if (v - v !== 0) {
-          q = 0;
-          this.stats.nonFiniteSamples++;
-        } else if (q > max) {
-          q = max;
-          this.stats.clippedSamples++;
-        } else if (q < -scale) {
-          q = -scale;
-          this.stats.clippedSamples++;
-        }
-        dst[i] = q;
-      }
+      if (planar[c]!.length < frames) throw usage(`a channel of ${planar[c]!.length} samples for an ALAC packet of ${frames} frames`);
+      this.round(planar[c]!, this.rounded[c]!, 0, frames);
     }
     return this.encode(this.rounded, frames);
   }
 
+  /**
+   * src[0, frames) × 2^(bitDepth − 1) into dst[at, at + frames): rounded halves up like the WAV
+   * writer, clipped, non-finite samples as 0 (both counted in stats).
+   */
+  round(src: Float32Array, dst: Int32Array, at: number, frames: number): void {
+    const scale = 2 ** (this.bitDepth - 1);
+    const max = scale - 1;
+    for (let i = 0; i < frames; i++) {
+      const v = src[i]! * scale;
+      let q = Math.floor(v + 0.5);
+      if (v - v !== 0) {
+        q = 0;
+        this.stats.nonFiniteSamples++;
+      } else if (q > max) {
+        q = max;
+        this.stats.clippedSamples++;
+      } else if (q < -scale) {
+        q = -scale;
+        this.stats.clippedSamples++;
+      }
+      dst[at + i] = q;
+    }
+  }
+
+  /**
+   * Apple's encoder always shifts off the low byte(s) of 24/32-bit audio, which costs 8 (16) bits
+   * a sample even in digital silence. When the frame's low bytes are all zero (silence, 16-bit audio
+   * in a 24-bit stream) nothing is shifted off, so silence costs next to nothing and 16-in-24 about
+   * as much as shifted. Not for 32-bit stereo: 33-bit elements are beyond FFmpeg's decoder.
+   */
+  private chooseBytesShifted(planar: Int32Array[], frames: number): number {
+    if (this.defaultBytesShifted === 0 || (this.bitDepth === 32 && this.channels === 2)) return this.defaultBytesShifted;
+    const mask = (1 << (this.defaultBytesShifted * 8)) - 1;
+    let low = 0;
+    for (const ch of planar) for (let i = 0; i < frames; i++) low |= ch[i]! & mask;
+    return low === 0 ? 0 : this.defaultBytesShifted;
+  }
+
   /** Splits `src` into its top (into `top`) and its shifted-off low bits, checking the range. */
   private split(src: Int32Array, top: Int32Array, low: Int32Array, frames: number): void {
-    const shift = this.bytesShifted * 8;
-    const mask = (1 << shift) - 1;
-    const max = 2 ** (this.bitDepth - 1);
-    for (let i = 0; i < frames; i++) {
-      const v = src[i]!;
-      if (v >= max || v < -max) throw usage(`sample ${v} is outside ${this.bitDepth}-bit range`);
-      top[i] = v >> shift;
-      low[i] = v & mask;
-    }
+    const outside = splitSamples(src, top, low, frames, this.bytesShifted * 8, this.bitDepth);
+    if (outside !== null) throw usage(`sample ${outside} is outside ${this.bitDepth}-bit range`);
   }
 
   /** Writes the element header (after its tag) up to the per-channel parameters. */
@@ -203,7 +220,11 @@ export class AlacEncoder {
     const w = this.writer;
     const partial = frames !== this.frameLength ? 1 : 0;
     w.write(0, 12);
-    w.write((partial << 3) | (escaped ? 1 : (this.bytesShifted << 1)), 4);
+    // An escaped pair keeps the shift field: FFmpeg refuses a 32-bit pair whose field says 33 bits,
+    // and both decoders read escaped pairs at the full depth whatever it says. An escaped single
+    // channel must say 0: Apple's decoder would read its samples at the shifted width.
+    const shiftField = escaped && this.channels === 1 ? 0 : this.bytesShifted;
+    w.write((partial << 3) | (shiftField << 1) | (escaped ? 1 : 0), 4);
     if (partial) w.writeLong(frames, 32);
   }
 
@@ -299,23 +320,27 @@ export class AlacEncoder {
     const coefsV8 = v.coefs.get(8)!;
     let mixRes = 0;
     let fewest = Infinity;
+    // v = r for res 0 and l − r for every other res: its cost is measured once for each.
+    let bitsV = 0;
     for (let res = 0; res <= MAX_MIX_RES; res++) {
       mix(this.left, this.right, u.mixed, v.mixed, slice, res);
       predict(u.mixed, u.residual, slice, coefsU8, 8, chanBits, COEF_SHIFT);
-      predict(v.mixed, v.residual, slice, coefsV8, 8, chanBits, COEF_SHIFT);
-      const bits =
-        encodeResiduals(null, u.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB) + encodeResiduals(null, v.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB);
+      if (res <= 1) {
+        predict(v.mixed, v.residual, slice, coefsV8, 8, chanBits, COEF_SHIFT);
+        bitsV = encodeResiduals(null, v.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB);
+      }
+      const bits = encodeResiduals(null, u.residual, slice, chanBits, ALAC_PB, ALAC_MB, ALAC_KB) + bitsV;
       if (bits < fewest) {
         fewest = bits;
         mixRes = res;
       }
     }
     mix(this.left, this.right, u.mixed, v.mixed, frames, mixRes);
-    const [orderU, bitsU] = this.chooseOrder(u, frames, chanBits);
-    const [orderV, bitsV] = this.chooseOrder(v, frames, chanBits);
+    const [orderU, estimateU] = this.chooseOrder(u, frames, chanBits);
+    const [orderV, estimateV] = this.chooseOrder(v, frames, chanBits);
 
     const escapeBits = this.escapeBits(frames);
-    const estimate = bitsU + bitsV + 64 + (frames !== this.frameLength ? 32 : 0) + 2 * frames * shift;
+    const estimate = estimateU + estimateV + 64 + (frames !== this.frameLength ? 32 : 0) + 2 * frames * shift;
     const start = w.mark();
     if (estimate < escapeBits) {
       this.writeHeader(frames, false);
@@ -324,10 +349,8 @@ export class AlacEncoder {
       this.writeChannelParams(orderU, u.coefs.get(orderU)!);
       this.writeChannelParams(orderV, v.coefs.get(orderV)!);
       if (shift) {
-        for (let i = 0; i < frames; i++) {
-          w.write(u.low[i]!, shift);
-          w.write(v.low[i]!, shift);
-        }
+        const lowU = u.low, lowV = v.low;
+        for (let i = 0; i < frames; i++) w.writeLong((lowU[i]! << shift) | lowV[i]!, 2 * shift);
       }
       const exactU = this.writeChannel(u, frames, orderU, chanBits);
       const exactV = this.writeChannel(v, frames, orderV, chanBits);
@@ -336,6 +359,66 @@ export class AlacEncoder {
     }
     this.writeEscape([srcL, srcR], frames);
     return true;
+  }
+}
+
+/** top = src >> shift, low = the shifted-off bits; returns the first sample outside `bits`, else null. */
+function splitSamples(src: Int32Array, top: Int32Array, low: Int32Array, frames: number, shift: number, bits: number): number | null {
+  const mask = (1 << shift) - 1;
+  const cs = 32 - bits;
+  let bad = 0;
+  for (let i = 0; i < frames; i++) {
+    const v = src[i]!;
+    bad |= ((v << cs) >> cs) ^ v;
+    top[i] = v >> shift;
+    low[i] = v & mask;
+  }
+  return bad === 0 ? null : src.subarray(0, frames).find((v) => ((v << cs) >> cs) !== v)!;
+}
+
+/**
+ * Packets from blocks of any length: frames are gathered to full packets (frameLength frames);
+ * `flush()` after the last block writes the rest as the stream's one partial packet.
+ */
+export class AlacStreamEncoder {
+  readonly encoder: AlacEncoder;
+  private readonly pending: Int32Array[];
+  private filled = 0;
+
+  constructor(options: AlacEncoderOptions) {
+    this.encoder = new AlacEncoder(options);
+    this.pending = Array.from({ length: this.encoder.channels }, () => new Int32Array(this.encoder.frameLength));
+  }
+
+  /** Adds `frames` frames of planar integers (Int32Array) or floats (Float32Array, as encodeFloat); returns the packets completed. */
+  push(planar: Int32Array[] | Float32Array[], frames = planar[0]?.length ?? 0): Uint8Array[] {
+    const { channels, frameLength } = this.encoder;
+    if (planar.length !== channels) throw usage(`${planar.length} channel(s) given to an ALAC encoder of ${channels}`);
+    if (planar.some((ch) => ch.length < frames)) throw usage(`a block shorter than its ${frames} frames`);
+    const packets: Uint8Array[] = [];
+    for (let done = 0; done < frames; ) {
+      const n = Math.min(frames - done, frameLength - this.filled);
+      for (let c = 0; c < channels; c++) {
+        const src = planar[c]!;
+        if (src instanceof Float32Array) this.encoder.round(src.subarray(done, done + n), this.pending[c]!, this.filled, n);
+        else this.pending[c]!.set(src.subarray(done, done + n), this.filled);
+      }
+      this.filled += n;
+      done += n;
+      if (this.filled === frameLength) {
+        packets.push(this.encoder.encode(this.pending, frameLength));
+        this.filled = 0;
+      }
+    }
+    return packets;
+  }
+
+  /** The last, partial packet (none when the frames filled whole packets). */
+  flush(): Uint8Array[] {
+    if (this.filled === 0) return [];
+    const packet = this.encoder.encode(this.pending, this.filled);
+    this.filled = 0;
+    return [packet];
   }
 }
 

@@ -41,7 +41,18 @@ function nextHistory(history: number, pb: number, x: number): number {
  */
 function putCode(w: BitWriter | null, value: number, k: number, escapeBits: number): number {
   const divisor = (1 << k) - 1;
-  const q = Math.floor(value / divisor);
+  // value / (2^k − 1) without a division: value = q0·2^k + low = q0·divisor + (low + q0).
+  let q = value >>> k;
+  let r = (value & divisor) + q;
+  if (k === 1) {
+    q = value;
+    r = 0;
+  } else if (q < MAX_PREFIX) {
+    while (r >= divisor) {
+      r -= divisor;
+      q++;
+    }
+  }
   if (q >= MAX_PREFIX) {
     if (w) {
       w.write((1 << MAX_PREFIX) - 1, MAX_PREFIX);
@@ -49,7 +60,6 @@ function putCode(w: BitWriter | null, value: number, k: number, escapeBits: numb
     }
     return MAX_PREFIX + escapeBits;
   }
-  const r = value - q * divisor;
   const ones = (1 << q) - 1;
   if (r > 0) {
     if (w) w.write((ones << (k + 1)) | (r + 1), q + 1 + k);
