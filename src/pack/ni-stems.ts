@@ -13,7 +13,7 @@ import { box } from '../audio/mp4/boxes.js';
 import { itunSmpb, udtaBox } from '../audio/mp4/tags.js';
 import { AAC_FRAME, AAC_PRIMING, aacLcConfig, createAacEncoder, resolveAacBackend, type AacBackend, type AacEncoder } from '../audio/aac/encode.js';
 import { throwIfAborted, type OnProgress } from '../progress.js';
-import { AlacEncoder } from '../audio/alac/encoder.js';
+import { AlacStreamEncoder } from '../audio/alac/encoder.js';
 
 const colour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'a colour is #RRGGBB');
 
@@ -219,41 +219,30 @@ async function isFile(path: string): Promise<boolean> {
 function alacTrack(source: AudioSource): TrackEncoder {
   const { sampleRate, bitDepth, encoding } = source.format;
   const bits = encoding === 'float' || bitDepth > 24 ? 24 : bitDepth <= 16 ? 16 : bitDepth <= 20 ? 20 : 24;
-  const encoder = new AlacEncoder({ channels: 2, bitDepth: bits, sampleRate });
-  const frameLength = encoder.frameLength;
-  let pending: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+  const stream = new AlacStreamEncoder({ channels: 2, bitDepth: bits, sampleRate });
+  const frameLength = stream.encoder.frameLength;
   let packets: Uint8Array[] = [];
-  let durations: number[] = [];
-  const encode = (final: boolean) => {
-    let at = 0;
-    while (pending[0]!.length - at >= frameLength || (final && at < pending[0]!.length)) {
-      const n = Math.min(frameLength, pending[0]!.length - at);
-      packets.push(encoder.encodeFloat(pending.map((c) => c.subarray(at, at + n)), n));
-      durations.push(n);
-      at += n;
-    }
-    pending = pending.map((c) => c.slice(at));
-  };
+  const durations = (list: Uint8Array[], last: number) => list.map((_, i) => (i === list.length - 1 ? last : frameLength));
+  let lastLength = frameLength;
+  let total = 0;
   return {
-    spec: { codec: 'alac', sampleRate, channels: 2, sampleSize: bits, decoderConfig: encoder.cookie(), priming: 0 },
+    spec: { codec: 'alac', sampleRate, channels: 2, sampleSize: bits, decoderConfig: stream.encoder.cookie(), priming: 0 },
     needsSamples: true,
     push: async (planar, frames) => {
-      pending = pending.map((c, i) => {
-        const joined = new Float32Array(c.length + frames);
-        joined.set(c);
-        joined.set(planar[i]!.subarray(0, frames), c.length);
-        return joined;
-      });
-      encode(false);
+      packets.push(...stream.push(planar as Float32Array[], frames));
+      total += frames;
     },
     take: () => {
-      const out = { packets, durations };
+      const out = { packets, durations: durations(packets, lastLength) };
       packets = [];
-      durations = [];
       return out;
     },
-    finish: async () => encode(true),
-    decoderConfig: () => encoder.cookie(),
+    finish: async () => {
+      const rest = stream.flush();
+      if (rest.length) lastLength = total % frameLength || frameLength;
+      packets.push(...rest);
+    },
+    decoderConfig: () => stream.encoder.cookie(),
     close: async () => undefined,
   };
 }
