@@ -2,7 +2,8 @@ import type { SandboxedJob } from 'bullmq';
 import { preparePassWorkers } from '../check/run-pass.js';
 import { loadNodeKernels } from '../engine/kernels.js';
 import { WorkerPool } from '../engine/pool.js';
-import { checkForBatch, WORKER_NAME, type BatchTask } from './check-one.js';
+import { hostname } from 'node:os';
+import { checkForBatch, type BatchTask } from './check-one.js';
 import { jobError } from './queue.js';
 import type { BatchLine } from './result-line.js';
 
@@ -10,6 +11,8 @@ import type { BatchLine } from './result-line.js';
 const THREADS = Math.max(1, Number(process.env.STEMKIT_BATCH_THREADS) || 1);
 
 let pool: WorkerPool | null = null;
+/** The `stemkit worker` process this sandbox belongs to: the one a dead machine's jobs are traced to. */
+const WORKER = `${hostname()}:${process.ppid}`;
 
 /**
  * BullMQ's sandboxed processor (it runs in a child process of `stemkit worker`, so a package that
@@ -23,7 +26,7 @@ export default async function processBatchJob(job: SandboxedJob<BatchTask, Batch
       pool = new WorkerPool(THREADS);
       preparePassWorkers(pool);
     }
-    return await checkForBatch(job.data, pool, signal, { worker: WORKER_NAME, attempt: job.attemptsMade + 1 });
+    return await checkForBatch(job.data, pool, signal, { worker: WORKER, attempt: job.attemptsMade + 1 });
   } catch (err) {
     throw jobError(err);
   }
