@@ -42,6 +42,13 @@ async function printStatus(queue: Queue, options: BatchCliOptions, out: Writer):
 export async function runQueueBatch(roots: string[], options: BatchCliOptions, out: Writer, err: Writer & { isTTY?: boolean }): Promise<number> {
   const connection = connectionFromUrl(options.queue!);
   const queue = new Queue<BatchTask>(QUEUE_NAME, { connection });
+  // Redis going away (a restart) is expected: ioredis reconnects and the commands wait; say so once, not per retry.
+  let down = false;
+  const connectionLost = (e: Error) => {
+    if (!down && !options.json) err.write(`\rredis: ${e.message}; retrying\x1b[K\n`);
+    down = true;
+  };
+  queue.on('error', connectionLost);
   try {
     if (options.status) return await printStatus(queue, options, out);
     const results = resolve(options.out);
@@ -78,6 +85,7 @@ export async function runQueueBatch(roots: string[], options: BatchCliOptions, o
       if (!options.json) err.write(`enqueued ${pending.size} package(s) on ${options.queue} (${run.skipped} already done, ${run.duplicates.length} duplicate(s))\n`);
       if (options.detach) return 0;
       const events = new QueueEvents(QUEUE_NAME, { connection });
+      events.on('error', connectionLost);
       const total = paths.length;
       const before = run.skipped + run.duplicates.length + run.error;
       try {
