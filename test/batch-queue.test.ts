@@ -93,6 +93,9 @@ describe.skipIf(!HAS_REDIS)('stemkit batch --queue and stemkit worker (BullMQ on
     const again = await runQueue([catalogue], queueOut, redis.url);
     expect(again.result.run).toMatchObject({ skipped: 200, pass: 0, fail: 0, error: 0 });
     expect(lines(queueOut)).toHaveLength(200);
+    const status = captureOutput();
+    expect(await runBatch([], { out: queueOut, queue: redis.url, status: true, json: true }, status.stream, captureOutput().stream)).toBe(0);
+    expect(JSON.parse(status.text())).toMatchObject({ jobs: { completed: 180, failed: 20, active: 0, waiting: 0 }, workers: 3, results: { packages: 200, pass: 120, fail: 60, error: 20 } });
   }, 300_000);
 
   it('a worker killed with SIGKILL mid-job: its job runs again on another worker; one line per package, and SIGTERM lets a worker finish its job', async () => {
@@ -148,6 +151,8 @@ describe.skipIf(!HAS_REDIS)('stemkit batch --queue and stemkit worker (BullMQ on
     const producer = runQueue([set], out, redis.url);
     await until(() => existsSync(out) && readdirSync(out).filter((n) => /^[0-9a-f]{20}$/.test(n)).length >= 5, 'the first results');
     await redis.stop();
+    const before = readdirSync(out).filter((n) => /^[0-9a-f]{20}$/.test(n)).length;
+    expect(before).toBeLessThan(40); // the restart is mid-run
     await new Promise((r) => setTimeout(r, 1500));
     await redis.start();
     const { result } = await producer;
