@@ -141,13 +141,16 @@ describe.skipIf(!HAS_REDIS)('stemkit batch --queue and stemkit worker (BullMQ on
     await queue.close();
   }, 300_000);
 
-  it('redis restarted mid-run: workers and the producer reconnect, nothing is lost or doubled', async () => {
-    const set = join(root, 'restart-set');
+  it.each([
+    ['with its data (AOF)', true],
+    ['without its data (no persistence: the collector enqueues the lost jobs again)', false],
+  ])('redis restarted mid-run %s: workers and the producer reconnect, nothing is lost or doubled', async (_, aof) => {
+    const set = join(root, `restart-set-${aof}`);
     await writeCatalogue(set, 40, { seconds: 1 });
-    redis = await startRedis({ aof: true });
+    redis = await startRedis({ aof });
     startWorker(redis.url);
     startWorker(redis.url);
-    const out = join(root, 'restart');
+    const out = join(root, `restart-${aof}`);
     const producer = runQueue([set], out, redis.url);
     await until(() => existsSync(out) && readdirSync(out).filter((n) => /^[0-9a-f]{20}$/.test(n)).length >= 5, 'the first results');
     await redis.stop();

@@ -77,7 +77,8 @@ export interface Collected {
  * Waits until every task in `pending` has its line in the store, appending each once: from the
  * RESULTS/<id>/result.json a worker left (whichever worker finished the job, however often it ran),
  * or, for a job that failed after its retries, an "error" line from its failure reason. A job Redis
- * no longer knows (it lost its data) is added again. Events from the queue only make it look sooner.
+ * no longer knows (it lost its data), or remembers as done while its result.json is gone, is added
+ * again. Events from the queue only make it look sooner.
  */
 export async function collect(
   queue: Queue,
@@ -115,7 +116,12 @@ export async function collect(
         // Nothing queued or running, yet results are missing: Redis lost those jobs (restarted without its data).
         if (++idleSweeps >= 3) {
           const lost = [];
-          for (const task of pending.values()) if ((await queue.getJobState(task.id)) === 'unknown') lost.push(task);
+          for (const task of pending.values()) {
+            const state = await queue.getJobState(task.id);
+            // A job Redis still remembers as completed whose RESULTS/<id>/ is gone (RESULTS was cleared): check it again.
+            if (state === 'completed') await queue.remove(task.id);
+            if (state === 'unknown' || state === 'completed') lost.push(task);
+          }
           if (lost.length) await enqueue(queue, lost, retry);
           idleSweeps = 0;
         }

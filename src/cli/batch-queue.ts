@@ -9,14 +9,7 @@ import { writeSummary } from '../batch/summary.js';
 import type { BatchTask } from '../batch/check-one.js';
 import { errorJson, StemkitError } from '../errors.js';
 import type { Writer } from '../report/terminal.js';
-import { batchProgress, printSummary, type BatchCliOptions } from './batch.js';
-
-function whole(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new StemkitError('E_USAGE', `${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`, { hint: `e.g. ${name} 3` });
-  return n;
-}
+import { batchProgress, positiveInteger, printSummary, type BatchCliOptions } from './batch.js';
 
 /** `stemkit batch --queue --status`: the queue's counts and its workers, and RESULTS' lines when --out exists. */
 async function printStatus(queue: Queue, options: BatchCliOptions, out: Writer): Promise<number> {
@@ -52,7 +45,7 @@ export async function runQueueBatch(roots: string[], options: BatchCliOptions, o
   try {
     if (options.status) return await printStatus(queue, options, out);
     const results = resolve(options.out);
-    const retry = { attempts: whole(options.attempts, '--attempts', 3), backoffMs: whole(options.backoffMs, '--backoff-ms', 2000) };
+    const retry = { attempts: positiveInteger(options.attempts, '--attempts') ?? 3, backoffMs: positiveInteger(options.backoffMs, '--backoff-ms') ?? 2000 };
     const paths = await findPackages(roots, [results]);
     if (paths.length === 0) throw new StemkitError('E_USAGE', `no stem packages found under ${roots.join(', ')}`, { hint: 'give folders that hold packages (stems and a mix, or stemkit.json) or .stem.mp4 files' });
     const began = performance.now();
@@ -65,7 +58,7 @@ export async function runQueueBatch(roots: string[], options: BatchCliOptions, o
     try {
       const pending = new Map<string, BatchTask>();
       const claimed = new Map<string, string>();
-      await forEachLimited(paths, whole(options.jobs, '--jobs', 4), async (path) => {
+      await forEachLimited(paths, positiveInteger(options.jobs, '--jobs') ?? 4, async (path) => {
         let task: BatchTask;
         try {
           task = await taskFor(path, { out: results, profile: options.profile, strict: options.strict, html: options.html });

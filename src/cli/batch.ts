@@ -21,7 +21,8 @@ export interface BatchCliOptions {
   backoffMs?: string;
 }
 
-function positiveInteger(value: string | undefined, name: string): number | undefined {
+/** A whole-number option ≥ 1 (`--jobs`, `--attempts`, `--concurrency` …), or undefined when not given. */
+export function positiveInteger(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new StemkitError('E_USAGE', `${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`, { hint: `e.g. ${name} 4` });

@@ -1,7 +1,7 @@
 import { startBatchWorker, WORKER_DEFAULTS } from '../batch/worker.js';
 import { WORKER_NAME } from '../batch/check-one.js';
-import { StemkitError } from '../errors.js';
 import type { Writer } from '../report/terminal.js';
+import { positiveInteger } from './batch.js';
 
 export interface WorkerCliOptions {
   queue: string;
@@ -10,22 +10,15 @@ export interface WorkerCliOptions {
   stalledMs?: string;
 }
 
-function whole(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new StemkitError('E_USAGE', `${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`, { hint: `e.g. ${name} 2` });
-  return n;
-}
-
 /**
  * `stemkit worker`: runs batch jobs until SIGTERM or SIGINT, then stops taking jobs, finishes the
  * ones it runs and exits 0; a second signal stops at once (those jobs stall and run again elsewhere).
  */
 export async function runWorker(options: WorkerCliOptions, out: Writer, err: Writer): Promise<number> {
   const worker = startBatchWorker(options.queue, {
-    concurrency: whole(options.concurrency, '--concurrency', WORKER_DEFAULTS.concurrency),
-    lockMs: whole(options.lockMs, '--lock-ms', WORKER_DEFAULTS.lockMs),
-    stalledMs: whole(options.stalledMs, '--stalled-ms', WORKER_DEFAULTS.stalledMs),
+    concurrency: positiveInteger(options.concurrency, '--concurrency') ?? WORKER_DEFAULTS.concurrency,
+    lockMs: positiveInteger(options.lockMs, '--lock-ms') ?? WORKER_DEFAULTS.lockMs,
+    stalledMs: positiveInteger(options.stalledMs, '--stalled-ms') ?? WORKER_DEFAULTS.stalledMs,
   });
   let connectionTrouble = false;
   worker.on('error', (e) => {
