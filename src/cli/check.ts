@@ -9,6 +9,7 @@ import type { CheckReport } from '../check/types.js';
 import { WorkerPool } from '../engine/pool.js';
 import { StemkitError } from '../errors.js';
 import { renderHtml } from '../report/html.js';
+import { reportJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderText } from '../report/text.js';
 import { progressLine } from './progress.js';
@@ -27,11 +28,7 @@ export interface CheckCliOptions {
   residual?: string;
 }
 
-/** The JSON contract: the report without its plot data (that goes to --html). */
-export function reportJson(report: CheckReport): Omit<CheckReport, 'plots'> {
-  const { plots: _plots, ...rest } = report;
-  return rest;
-}
+export { reportJson } from '../report/json.js';
 
 function pathFor(base: string, index: number, count: number, dir: string): string {
   if (count === 1) return base;

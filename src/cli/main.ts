@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import type { CheckCliOptions } from './check.js';
 import { formatError } from '../report/terminal.js';
@@ -125,6 +125,36 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, options: { json?: boolean }) => {
       code = await (await import('./pack.js')).runVerify(dir, options, process.stdout);
+    });
+
+  program
+    .command('batch')
+    .description('check a catalogue: every package under the roots, resumable, on this machine or through a Redis queue')
+    .argument('[roots...]', 'folders (searched for packages), .stem.mp4 files, or quoted globs')
+    .requiredOption('--out <dir>', 'RESULTS folder: results.jsonl, <id>/report.json, summary.html')
+    .option('--profile <name>', 'judge every package by this profile (default: its stemkit.json profile, else music)')
+    .option('--strict', 'warnings fail a package too')
+    .option('--html', 'also write <id>/report.html per package')
+    .option('--jobs <n>', 'packages checked at once on this machine (default: the core count)')
+    .option('--json', 'print the run and the RESULTS summary as JSON')
+    .option('--queue <redis-url>', 'enqueue the packages on BullMQ at redis://host:port for `stemkit worker`s, then collect their results')
+    .option('--status', 'with --queue: show the queue\'s progress and exit')
+    .option('--detach', 'with --queue: enqueue and exit; run the same command again to collect')
+    .option('--attempts <n>', 'with --queue: tries per package before it is recorded as an error (default 3)')
+    .addOption(new Option('--backoff-ms <ms>', 'with --queue: first retry delay, doubled each time (default 2000)').hideHelp())
+    .action(async (roots: string[], options: import('./batch.js').BatchCliOptions) => {
+      code = await (await import('./batch.js')).runBatch(roots, options, process.stdout, process.stderr);
+    });
+
+  program
+    .command('worker')
+    .description('run batch jobs from a Redis queue (BullMQ, sandboxed processes) until stopped (SIGTERM: finish the current jobs, then exit)')
+    .requiredOption('--queue <redis-url>', 'redis://host:port of the batch queue')
+    .option('--concurrency <n>', 'packages checked at once, each in its own process (default 1)')
+    .addOption(new Option('--lock-ms <ms>', 'job lock duration; a worker silent this long has its job re-run (default 30000)').hideHelp())
+    .addOption(new Option('--stalled-ms <ms>', 'how often stalled jobs are looked for (default 30000)').hideHelp())
+    .action(async (options: import('./worker.js').WorkerCliOptions) => {
+      code = await (await import('./worker.js')).runWorker(options, process.stdout, process.stderr);
     });
 
   program
