@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -232,6 +232,16 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems in ALAC: lossless both ways', () => {
     const json = JSON.parse(report.text());
     expect(json.null.passed).toBe(true);
     expect(json.package.niStems.codec).toBe('ALAC');
+
+    // A catalogue run finds the .stem.mp4 as a package of its own and judges it the same way.
+    const catalogue = join(root, 'catalogue');
+    mkdirSync(catalogue);
+    copyFileSync(out, join(catalogue, 'Demo.stem.mp4'));
+    const { runEmbedded } = await import('../src/batch/embedded.js');
+    const results = join(root, 'batch-results');
+    await runEmbedded([join(catalogue, 'Demo.stem.mp4')], { out: results, jobs: 1 });
+    const [line] = readFileSync(join(results, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ path: join(catalogue, 'Demo.stem.mp4'), verdict: 'pass', error: null, numbers: { stems: 4 } });
   }, 240_000);
 
   it.skipIf(!haveSharedFile(join(SHARED_TESTDATA, 'ni-stems/test.alac.stem.mp4')))('a real ALAC NI Stems file decodes bit-exactly as ffmpeg decodes it, track by track', async () => {
