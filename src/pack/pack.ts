@@ -145,40 +145,44 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   const delivery = await writePackageFolder(options.outDir, async (staging) => {
     for (const folder of new Set(outputs.map((o) => o.folder))) if (folder) await mkdir(join(staging, folder), { recursive: true });
     const taken = new Set<string>();
-    const files: DeliveredFile[] = [];
-    const hashing: Promise<void>[] = [];
-    for (const [k, out] of outputs.entries()) {
+    const files: DeliveredFile[] = new Array(outputs.length);
+    const pool = options.pool ?? null;
+    let done = 0;
+    // Every file is written (and then hashed) by a pool job; they run side by side, named here in order.
+    const jobs = outputs.map((out, k) => {
       throwIfAborted(options.signal, 'the pack');
-      options.onProgress?.({ phase: 'write', fraction: k / outputs.length });
       const name = fileName(recipient.naming, { n: k + 1, title, ...(options.artist ? { artist: options.artist } : {}), stem: out.label, version: out.kind === 'version' ? out.label : 'Main', ...(options.bpm ? { bpm: options.bpm } : {}), ...(options.key ? { key: options.key } : {}), rate, bits }, taken);
       const file = out.folder ? `${out.folder}/${name}` : name;
-      if (out.folder.includes('/')) await mkdir(join(staging, out.folder), { recursive: true });
-      const written = await writeSum(out, join(staging, file), { rate, channels, format, dither, seed: k + 1, title, recipient: recipient.name, date });
-      const nullResidualDbfs = written.residualPeak === null ? undefined : toDb(written.residualPeak);
-      if (written.residualPeak !== null && written.residualPeak > NULL_LSB * lsb(bits)) {
-        throw new StemkitError('E_INTERNAL', `${file} does not null against its definition (residual ${toDb(written.residualPeak)!.toFixed(1)} dBFS)`, { hint: 'this is a bug in stemkit: please report it' });
-      }
-      files.push({
-        file,
-        kind: out.kind,
-        label: out.label,
-        role: out.role,
-        from: out.from,
-        dry: out.dry,
-        processing: out.processing,
-        frames: written.frames,
-        peakDbfs: null,
-        truePeakDbtp: null,
-        integratedLufs: null,
-        ...(nullResidualDbfs !== undefined ? { nullResidualDbfs } : {}),
-        ...(out.definition ? { definition: out.definition } : {}),
-        hashes: EMPTY_HASHES,
-      });
-      // Hashed on a worker while this thread writes the next file.
-      const delivered = files[files.length - 1]!;
-      hashing.push(hashOn(options.pool ?? null, join(staging, file)).then((h) => void (delivered.hashes = h)));
-    }
-    await Promise.all(hashing);
+      return (async () => {
+        if (out.folder.includes('/')) await mkdir(join(staging, out.folder), { recursive: true });
+        const written = await writeOn(pool, out, join(staging, file), { rate, channels, format, dither, seed: k + 1, title, recipient: recipient.name, date });
+        const nullResidualDbfs = written.residualPeak === null ? undefined : toDb(written.residualPeak);
+        if (written.residualPeak !== null && written.residualPeak > NULL_LSB * lsb(bits)) {
+          throw new StemkitError('E_INTERNAL', `${file} does not null against its definition (residual ${toDb(written.residualPeak)!.toFixed(1)} dBFS)`, { hint: 'this is a bug in stemkit: please report it' });
+        }
+        const hashes = await hashOn(pool, join(staging, file));
+        files[k] = {
+          file,
+          kind: out.kind,
+          label: out.label,
+          role: out.role,
+          from: out.from,
+          dry: out.dry,
+          processing: out.processing,
+          frames: written.frames,
+          peakDbfs: null,
+          truePeakDbtp: null,
+          integratedLufs: null,
+          ...(nullResidualDbfs !== undefined ? { nullResidualDbfs } : {}),
+          ...(out.definition ? { definition: out.definition } : {}),
+          hashes,
+        };
+        options.onProgress?.({ phase: 'write', fraction: ++done / outputs.length });
+      })();
+    });
+    // Every job settles before the first failure is thrown: none may still be writing into a staging folder being removed.
+    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     options.onProgress?.({ phase: 'write', fraction: 1 });
     // The delivered stems and mix as a package of their own: check discovers them by this manifest.
     const mixFile = files.find((f) => f.kind === 'mix');
@@ -214,7 +218,18 @@ export async function packDelivery(packageDir: string, options: PackOptions): Pr
   return delivery;
 }
 
-const EMPTY_HASHES: FileHashes = { bytes: 0, sha256: '', md5: '', audioMd5: null };
+type SumOptions = { rate: number; channels: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string };
+type Written = { frames: number; residualPeak: number | null };
+
+/** Pool job: one delivered file (writeSum). */
+export function writeSumJob(input: { out: Output; path: string; o: SumOptions }): Promise<Written> {
+  return writeSum(input.out, input.path, input.o);
+}
+
+/** One delivered file written on a pool worker when there is a pool. */
+function writeOn(pool: WorkerPool | null, out: Output, path: string, o: SumOptions): Promise<Written> {
+  return pool ? pool.run<{ out: Output; path: string; o: SumOptions }, Written>(siblingModule(import.meta.url, 'pack'), 'writeSumJob', { out, path, o }) : writeSum(out, path, o);
+}
 
 /** A file's hashes, computed on a pool worker when there is a pool. */
 function hashOn(pool: WorkerPool | null, path: string): Promise<FileHashes> {
@@ -302,7 +317,7 @@ function sampleFormat(want: Recipient['format']['bitDepth'], encoding: string, s
 
 
 /** Σ of the output's sources at the delivery rate, written as one WAV with bext and iXML. */
-async function writeSum(out: Output, path: string, o: { rate: number; channels: number; format: WriteSampleFormat; dither: boolean; seed: number; title: string; recipient: string; date: string }): Promise<{ frames: number; residualPeak: number | null }> {
+async function writeSum(out: Output, path: string, o: SumOptions): Promise<Written> {
   const sources = await openAll(out.paths, o.rate);
   const channels = sources[0]!.format.channels;
   const target = o.channels;
