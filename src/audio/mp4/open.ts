@@ -22,9 +22,11 @@ export async function mp4Track(file: ByteSource, options: OpenOptions = {}): Pro
 export async function openMp4(file: ByteSource, options: OpenOptions = {}): Promise<AudioSource> {
   const { info, track } = await mp4Track(file, options);
   if (track.codec === 'alac') return new Mp4AlacSource(file, info, track);
-  const codec = track.codec === 'mp4a' ? 'AAC' : track.codec;
-  throw new StemkitError('E_UNSUPPORTED', `${file.path}: ${codec} in MP4 is decoded only by FFmpeg, which this environment does not offer`, {
-    file: file.path,
-    hint: codec === 'AAC' ? 'open the file by path in Node with ffmpeg installed (apt-get install ffmpeg), or deliver WAV, FLAC or ALAC' : 'deliver WAV, FLAC or ALAC',
-  });
+  if (track.codec === 'mp4a') {
+    throw new StemkitError('E_UNSUPPORTED', `${file.path}: AAC in MP4 is decoded only by FFmpeg, which this environment does not offer`, {
+      file: file.path,
+      hint: 'open the file by path in Node with ffmpeg installed (apt-get install ffmpeg), or deliver WAV, FLAC or ALAC',
+    });
+  }
+  throw new StemkitError('E_UNSUPPORTED', `${file.path}: '${track.codec}' audio in MP4 is not supported (stemkit reads ALAC, and AAC through FFmpeg)`, { file: file.path, hint: 'deliver WAV, FLAC or ALAC' });
 }
