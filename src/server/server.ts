@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkPackage } from '../check/check.js';
+import { loadNodeKernels } from '../engine/kernels.js';
+import { WorkerPool } from '../engine/pool.js';
 import type { CheckReport } from '../check/types.js';
 import { PEAK_LEVELS, PeaksCache } from './peaks.js';
 import { sendFile } from './range.js';
@@ -49,6 +51,9 @@ export function startStemServer(options: StemServerOptions): Promise<StemServer>
   const peaks = new PeaksCache(options.peaksDir);
   const byId = new Map(options.packages.map((p) => [p.id, p]));
   const reports = new Map<string, Promise<CheckReport>>();
+  // The check runs on a worker thread: measuring on this one would stall the range reads that
+  // feed playback (an underrun in every open mixer). One thread: the other core plays.
+  let pool: WorkerPool | null = null;
   let allowedHosts: Set<string> = new Set();
 
   const headers = (): Record<string, string> => ({
@@ -97,7 +102,7 @@ export function startStemServer(options: StemServerOptions): Promise<StemServer>
     }
     if (what === 'report.json' && decoded.length === 3) {
       let report = reports.get(pkg.id);
-      if (!report) reports.set(pkg.id, (report = checkPackage(pkg.discovered)));
+      if (!report) reports.set(pkg.id, (report = loadNodeKernels().then(() => checkPackage(pkg.discovered, { pool: (pool ??= new WorkerPool(1)) }))));
       try {
         return json(res, await report);
       } catch (err) {
@@ -139,6 +144,7 @@ export function startStemServer(options: StemServerOptions): Promise<StemServer>
         close: () =>
           new Promise<void>((done) => {
             server.closeAllConnections();
+            void pool?.close();
             server.close(() => done());
           }),
       });
