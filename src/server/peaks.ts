@@ -3,54 +3,19 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../audio/atomic-file.js';
-import { openAudio } from '../audio/open.js';
+import { siblingModule, type WorkerPool } from '../engine/pool.js';
 import { encodeDat } from '../audio/waveform-dat.js';
+import { finestPeaks, PEAK_LEVELS } from './peaks-job.js';
 
-/** Samples per pixel of the cached levels (each 16× the one before): a lane picks the one nearest its width. */
-export const PEAK_LEVELS = [256, 4096, 65536] as const;
+export { PEAK_LEVELS };
 
 /** Where peaks are cached: $XDG_CACHE_HOME/stemkit/peaks, else ~/.cache/stemkit/peaks (the package is never written to). */
 export function defaultPeaksCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'stemkit', 'peaks');
 }
 
-const toInt16 = (x: number) => Math.max(-32767, Math.min(32767, Math.round(x * 32767)));
-
-/** The finest level's min/max pairs of one file, streaming (one block in memory at a time). */
-async function finestPeaks(path: string): Promise<{ sampleRate: number; minMax: Int16Array }> {
-  const source = await openAudio(path);
-  try {
-    const { frames, sampleRate, channels } = source.format;
-    const spp = PEAK_LEVELS[0];
-    const pixels = Math.ceil(frames / spp);
-    const minMax = new Int16Array(pixels * 2);
-    const block = spp * 256;
-    const into = Array.from({ length: channels }, () => new Float32Array(block));
-    for (let start = 0; start < frames; start += block) {
-      const planar = await source.read(start, Math.min(block, frames - start), into);
-      const n = Math.min(block, frames - start);
-      for (let p0 = 0; p0 < n; p0 += spp) {
-        let lo = 0;
-        let hi = 0;
-        const p1 = Math.min(n, p0 + spp);
-        for (let c = 0; c < channels; c++) {
-          const x = planar[c]!;
-          for (let i = p0; i < p1; i++) {
-            const v = x[i]!;
-            if (v < lo) lo = v;
-            else if (v > hi) hi = v;
-          }
-        }
-        const pixel = (start + p0) / spp;
-        minMax[2 * pixel] = toInt16(lo);
-        minMax[2 * pixel + 1] = toInt16(hi);
-      }
-    }
-    return { sampleRate, minMax };
-  } finally {
-    await source.close();
-  }
-}
+const PEAKS_JOB = siblingModule(import.meta.url, 'peaks-job');
+type Peaks = Awaited<ReturnType<typeof finestPeaks>>;
 
 /** min/max pairs folded `factor` pixels into one. */
 function fold(minMax: Int16Array, factor: number): Int16Array {
@@ -78,7 +43,11 @@ export class PeaksCache {
   private readonly pending = new Map<string, Promise<void>>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly dir: string = defaultPeaksCacheDir()) {}
+  constructor(
+    readonly dir: string = defaultPeaksCacheDir(),
+    /** Where the decoding runs (off the thread that answers playback's range reads); null: here. */
+    private readonly pool: (() => WorkerPool) | null = null,
+  ) {}
 
   /** The .dat bytes of `path` at `samplesPerPixel` (one of PEAK_LEVELS). */
   async get(path: string, samplesPerPixel: number): Promise<Uint8Array> {
@@ -91,7 +60,7 @@ export class PeaksCache {
     let job = this.pending.get(key);
     if (!job) {
       job = (this.queue = this.queue.then(async () => {
-        const { sampleRate, minMax } = await finestPeaks(path);
+        const { sampleRate, minMax } = this.pool ? await this.pool().run<string, Peaks>(PEAKS_JOB, 'finestPeaks', path) : await finestPeaks(path);
         await mkdir(folder, { recursive: true });
         let level = minMax;
         for (let i = 0; i < PEAK_LEVELS.length; i++) {

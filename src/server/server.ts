@@ -48,12 +48,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function startStemServer(options: StemServerOptions): Promise<StemServer> {
   const isolate = options.isolate ?? true;
-  const peaks = new PeaksCache(options.peaksDir);
+  // Measuring on this thread would stall the range reads that feed playback (an underrun in every
+  // open mixer): the check and the peaks run on one worker thread (the other core plays).
+  let pool: WorkerPool | null = null;
+  const worker = () => (pool ??= new WorkerPool(1));
+  const peaks = new PeaksCache(options.peaksDir, worker);
   const byId = new Map(options.packages.map((p) => [p.id, p]));
   const reports = new Map<string, Promise<CheckReport>>();
-  // The check runs on a worker thread: measuring on this one would stall the range reads that
-  // feed playback (an underrun in every open mixer). One thread: the other core plays.
-  let pool: WorkerPool | null = null;
   let allowedHosts: Set<string> = new Set();
 
   const headers = (): Record<string, string> => ({
@@ -102,7 +103,7 @@ export function startStemServer(options: StemServerOptions): Promise<StemServer>
     }
     if (what === 'report.json' && decoded.length === 3) {
       let report = reports.get(pkg.id);
-      if (!report) reports.set(pkg.id, (report = loadNodeKernels().then(() => checkPackage(pkg.discovered, { pool: (pool ??= new WorkerPool(1)) }))));
+      if (!report) reports.set(pkg.id, (report = loadNodeKernels().then(() => checkPackage(pkg.discovered, { pool: worker() }))));
       try {
         return json(res, await report);
       } catch (err) {
