@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPackages } from '../src/server/registry.js';
-import { startStemServer, type StemServer } from '../src/server/server.js';
+import type { StemServer } from '../src/server/server.js';
 import type { WorkletStatus } from '../src/web/protocol.js';
-import { buildWeb } from '../scripts/build-web.js';
-import { HAS_CHROMIUM, launchChromium } from './helpers/browser.js';
+import { HAS_CHROMIUM } from './helpers/browser.js';
+import { openMixerPage, startMixerFixture, type MixerFixture } from './helpers/mixer-page.js';
 import { writeLongSparsePackage } from './helpers/long-package.js';
 
 interface PageEngine {
@@ -18,9 +17,9 @@ interface PageEngine {
 }
 declare const window: { stemkit: { engine: PageEngine } };
 declare const performance: { measureUserAgentSpecificMemory(): Promise<{ bytes: number }> };
-declare const document: { body: { dataset: Record<string, string | undefined> } };
 
 const dir = mkdtempSync(join(tmpdir(), 'stemkit-serve-long-'));
+let fixture: MixerFixture;
 let server: StemServer;
 let browser: Browser;
 let frames = 0;
@@ -43,24 +42,18 @@ async function playingRendererMemory(): Promise<{ privateBytes: number; resident
 
 beforeAll(async () => {
   if (!HAS_CHROMIUM) return;
-  await buildWeb();
-  ({ frames } = await writeLongSparsePackage(join(dir, 'long'), { burstsAt: [0, 3600, 7190] }));
-  server = await startStemServer({ packages: await loadPackages(join(dir, 'long')), peaksDir: join(dir, 'peaks') });
-  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
+  fixture = await startMixerFixture(dir, async () => {
+    ({ frames } = await writeLongSparsePackage(join(dir, 'long'), { burstsAt: [0, 3600, 7190] }));
+    return join(dir, 'long');
+  });
+  ({ server, browser } = fixture);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 describe.skipIf(!HAS_CHROMIUM)('stemkit serve: a 2-hour 5.1 package', () => {
   it('plays locked at its start, middle and end with the page under 300 MB', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.origin}/#long`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error, null, { timeout: 30_000 });
-    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+    const page = await openMixerPage(browser, server.origin, 'long');
     const status = () => page.evaluate(() => window.stemkit.engine.status!);
     const until = async (test: (s: WorkletStatus) => boolean) => {
       for (let k = 0; k < 600 && !test(await status()); k++) await page.waitForTimeout(25);

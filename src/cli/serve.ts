@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { StemkitError } from '../errors.js';
 import { colours, type Writer } from '../report/terminal.js';
 import { defaultPeaksCacheDir } from '../server/peaks.js';
-import { loadPackages } from '../server/registry.js';
+import { DEFAULT_PORT, loadPackages } from '../server/registry.js';
 import { startStemServer, type StemServer } from '../server/server.js';
 import { APP_FILES } from '../server/static.js';
 
@@ -16,7 +16,7 @@ export interface ServeCliOptions {
 }
 
 function parsePort(text: string | undefined): number {
-  if (text === undefined) return 8377;
+  if (text === undefined) return DEFAULT_PORT;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StemkitError('E_USAGE', `--port must be 0 to 65535, got ${text}`, { hint: 'e.g. --port 8377, or 0 for any free port' });
   return port;

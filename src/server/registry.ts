@@ -137,9 +137,22 @@ async function loadPackage(dir: string, usedIds: Set<string>): Promise<ServedPac
   };
 }
 
+/** The URL id of a package folder named `name` (the first of that name; later ones get -2, -3 …). */
+export function packageSlug(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  return slug === '' ? createHash('sha256').update(name).digest('hex').slice(0, 8) : slug;
+}
+
+/** `stemkit serve`'s port unless --port says otherwise. */
+export const DEFAULT_PORT = 8377;
+
+/** Where `stemkit serve <dir>` on the default port shows the package in `dir` (the HTML report links there). */
+export function mixerUrlFor(dir: string): string {
+  return `http://127.0.0.1:${DEFAULT_PORT}/#${packageSlug(basename(dir))}`;
+}
+
 function uniqueId(name: string, used: Set<string>): string {
-  let base = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-  if (base === '') base = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  const base = packageSlug(name);
   let id = base;
   for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
   used.add(id);

@@ -403,8 +403,11 @@ async function main(): Promise<void> {
   if (!pkg) return packageList(catalogue, root);
   const engine = await Engine.start(pkg);
   const mixer = new Mixer(engine, pkg, catalogue.peakLevels, root);
+  // Links from the HTML report: #<id>&t=<seconds>&loop=<start>-<end> loops a finding's range.
+  const loop = /^([\d.]+)-([\d.]+)$/.exec(hash.get('loop') ?? '');
   const t = Number(hash.get('t'));
-  if (t > 0) engine.seek(t * pkg.sampleRate);
+  if (loop) mixer.loopSeconds([Number(loop[1]), Number(loop[2])]);
+  else if (t > 0) void engine.seek(t * pkg.sampleRate);
   (window as unknown as { stemkit: PageApi }).stemkit = { engine, mixer, pkg };
   document.body.dataset.ready = 'true';
 }

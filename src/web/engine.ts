@@ -52,7 +52,7 @@ export class Engine {
     this.node = new AudioWorkletNode(this.context, 'stem-mixer', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2] });
     this.node.connect(this.context.destination);
     this.node.port.onmessage = (e: MessageEvent<WorkletStatus>) => {
-      this.status = e.data;
+      this.status = { ...e.data, receivedAt: performance.now() };
       this.onStatus(e.data);
     };
     const channel = this.isolated ? null : new MessageChannel();

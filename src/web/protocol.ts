@@ -30,11 +30,15 @@ export function ringCapacity(sampleRate: number): number {
 }
 
 /** Frames the worker reads per request (per track). */
-export const CHUNK_FRAMES = 8192;
+export const CHUNK_FRAMES = 16384;
 
-/** Frames buffered after a seek before the worklet may play: ½ s. */
+/**
+ * Frames buffered after a seek before the worklet may play: 1½ s. Reading is many times faster
+ * than real time (a local server), so this costs a seek a few tens of milliseconds, and it rides
+ * out a busy second on a loaded machine (the server measuring a package, the page drawing peaks).
+ */
 export function prefillFrames(sampleRate: number): number {
-  return Math.round(sampleRate / 2);
+  return Math.round(sampleRate * 1.5);
 }
 
 /** A track as /api/packages describes it. */
@@ -146,6 +150,8 @@ export interface WorkletStatus {
   epoch: number;
   /** AudioWorkletGlobalScope.currentFrame when sent. */
   contextFrame: number;
+  /** The page's performance.now() when it arrived (set by the page). */
+  receivedAt?: number;
   /** Per stem: sample peak since the last status (post-fader, linear) and short-term loudness (LUFS, −Infinity when silent). */
   stems: { peak: number; shortTerm: number }[];
   master: { peak: number; shortTerm: number };
