@@ -217,6 +217,7 @@ describe.skipIf(!HAS_CHROMIUM)('stemkit serve in Chromium: the locked engine', (
     await page.keyboard.press('1');
     expect((await state()).strips.map((s) => s.solo)).toEqual([true, false, false, false, false]);
     await page.keyboard.press('1');
+    expect((await state()).monitor).toBe('B');
     await page.keyboard.press('c');
     expect((await state()).monitor).toBe('C');
     await page.keyboard.press('a');

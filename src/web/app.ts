@@ -39,7 +39,8 @@ class Mixer {
   private readonly stems: PackageInfo['tracks'];
   private loop: [number, number] | null = null;
   private loopOn = false;
-  private monitor: 'A' | 'B' | 'C' = 'A';
+  // B by default: at unity it is the mix, sample for sample, and the strips act on what is heard.
+  private monitor: 'A' | 'B' | 'C' = 'B';
   private focused = 0;
   private readonly peaks = new Map<number, Peaks>();
   private findings: Finding[] = [];

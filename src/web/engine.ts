@@ -15,7 +15,8 @@ export class Engine {
   private worker!: Worker;
   private playing = false;
   private readonly stems: number[];
-  private monitor: 'A' | 'B' | 'C' = 'A';
+  // B by default: at unity it is the mix, sample for sample, and the strips act on what is heard.
+  private monitor: 'A' | 'B' | 'C' = 'B';
   private strips: StripState[] = [];
   private requests = 0;
   private readonly seeks = new Map<number, (epoch: number) => void>();
