@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runServe } from '../src/cli/serve.js';
 import { decodeDat } from '../src/audio/waveform-dat.js';
 import { PEAK_LEVELS } from '../src/server/peaks.js';
 import { parseRange } from '../src/server/range.js';
 import { loadPackages } from '../src/server/registry.js';
 import { startStemServer, type StemServer } from '../src/server/server.js';
-import { material, sum, writePackage } from './helpers/package.js';
+import { material, sum, writePackage, writeManifest, writeWav } from './helpers/package.js';
 
 const root = mkdtempSync(join(tmpdir(), 'stemkit-serve-'));
 const intake = join(root, 'intake');
@@ -42,6 +43,9 @@ beforeAll(async () => {
   // A second package, so the intake folder is a list.
   await writePackage(join(intake, 'song-b'), stems.slice(0, 1), stems[0]!.audio);
   writeFileSync(join(root, 'secret.txt'), SECRET);
+  // A manifest that names a file outside its package: listed, never served.
+  await writeWav(join(root, 'outside.wav'), stems[0]!.audio);
+  writeManifest(join(intake, 'song-b'), { stems: [{ name: 'Drums', file: 'stems/01_Drums.wav' }, { name: 'Stolen', file: '../../outside.wav' }], mix: { file: 'mix.wav' } });
   // A stem that is a symlink out of its package: never served.
   symlinkSync(join(root, 'secret.txt'), join(pkgDir, 'stems', '03_Escape.wav'));
   writeFileSync(join(pkgDir, 'notes.txt'), 'not a package file');
@@ -80,6 +84,8 @@ describe('stemkit serve: the server', () => {
       `/pkg/song-a/file/${join(root, 'secret.txt')}`,
       '/pkg/song-a/file//etc/passwd',
       '/pkg/song-a/file/stems/03_Escape.wav',
+      '/pkg/song-b/file/../../outside.wav',
+      '/pkg/song-b/file/..%2f..%2foutside.wav',
       '/pkg/song-a/file/notes.txt',
       '/pkg/song-a/file/stems/01_Drums.wav%00.txt',
       '/pkg/..%2fsong-a/file/mix.wav',
@@ -188,5 +194,23 @@ describe('stemkit serve: the server', () => {
     expect(res.status).toBe(200);
     const report = JSON.parse(res.body.toString()) as { null?: { passed: boolean } };
     expect(report.null?.passed).toBe(true);
+  });
+
+  it('runs as `stemkit serve`: prints where to listen, serves until stopped, refuses bad input with a typed error', async () => {
+    let text = '';
+    let running: StemServer | null = null;
+    const done = runServe(intake, { port: '0', cacheDir: join(root, 'peaks') }, { write: (t: string) => (text += t) }, (s) => (running = s));
+    await vi.waitFor(() => expect(running).not.toBeNull());
+    expect(text).toMatch(/2 package\(s\): song-a, song-b\n/);
+    expect(text).toMatch(/open http:\/\/127\.0\.0\.1:\d+\/ /);
+    expect(text).toMatch(/song-b: not served \(outside the package folder\): \.\.\/\.\.\/outside\.wav/);
+    const res = await fetch(`${running!.origin}/api/packages`);
+    const { packages } = (await res.json()) as { packages: { tracks: { name: string }[] }[] };
+    expect(packages[1]!.tracks.map((t) => t.name)).toEqual(['Drums', 'Mix']);
+    running!.server.close();
+    expect(await done).toBe(0);
+    await expect(runServe(join(root, 'missing'), {}, { write: () => true })).rejects.toMatchObject({ code: 'E_IO' });
+    await expect(runServe(pkgDir, { port: '70000' }, { write: () => true })).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(runServe(join(root, 'secret.txt'), {}, { write: () => true })).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 });
