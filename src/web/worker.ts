@@ -57,7 +57,8 @@ async function init(s: EngineSetup, p: MessagePort | null): Promise<void> {
       positions = new Uint32Array(s.shared.positions);
     }
     sources = await Promise.all(s.tracks.map(async (t) => openAudioBytes(await HttpBytes.open(new URL(t.url, location.href).href))));
-    chunkBuffers = s.tracks.map((t) => Array.from({ length: t.channels }, () => new Float32Array(CHUNK_FRAMES)));
+    const largest = Math.max(CHUNK_FRAMES, prefillFrames(s.sampleRate));
+    chunkBuffers = s.tracks.map((t) => Array.from({ length: t.channels }, () => new Float32Array(largest)));
     post({ t: 'ready' });
     pendingSeek ??= 0;
     await pump();
@@ -96,7 +97,9 @@ async function pump(): Promise<void> {
       continue;
     }
     const limit = loop ? loop[1] : setup.frames;
-    const frames = Math.min(CHUNK_FRAMES, limit - filePosition);
+    // After a seek, the whole prefill in one request per track: playing again takes one round trip, not five.
+    const filling = link.get(C.STATE) === FILLING ? prefill - ((write - link.get(C.BASE)) | 0) : 0;
+    const frames = Math.min(Math.max(CHUNK_FRAMES, filling), free, limit - filePosition);
     if (frames <= 0) {
       link.set(C.ENDED, 1);
       continue;
