@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { LoudnessMeter } from '../src/dsp/loudness.js';
+import { ShortTermLoudness } from '../src/dsp/live-loudness.js';
 import { downmixMatrix, presetStrips, stemRoute, unityStrip } from '../src/web/mixer-math.js';
 
 describe('the mixer page: routing, monitor downmix, presets', () => {
@@ -37,5 +39,34 @@ describe('the mixer page: routing, monitor downmix, presets', () => {
     expect(muted('instrumental')).toEqual([false, false, true, true, false]);
     expect(muted('a-cappella')).toEqual([true, true, false, false, true]);
     expect(muted('tv')).toEqual([false, false, true, false, false]);
+  });
+});
+
+describe("the worklet's short-term loudness meter", () => {
+  it('reads what the file meter reads: −3.01 LUFS for a full-scale 997 Hz sine in one channel, the 3 s window of a level step', () => {
+    const rate = 48000;
+    const block = 128;
+    const frames = 4 * rate;
+    const left = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) left[i] = Math.sin((2 * Math.PI * 997 * i) / rate) * (i < 2 * rate ? 0.1 : 1);
+    const right = new Float32Array(frames);
+    const live = new ShortTermLoudness(rate, [1, 1], block);
+    const file = new LoudnessMeter({ sampleRate: rate, channelWeights: [1, 1] });
+    for (let at = 0; at < frames; at += block) {
+      const part = [left.subarray(at, at + block), right.subarray(at, at + block)];
+      live.push(part, block);
+      file.push(part, block);
+    }
+    // The last 3 s: 1 s at −20 dB and 2 s at full scale; the file meter's loudest 3 s window is that one.
+    const fullScale = 10 ** ((-3.01 + 0.691) / 10);
+    const expected = -0.691 + 10 * Math.log10((1 * 0.01 * fullScale + 2 * fullScale) / 3);
+    expect(live.lufs()).toBeCloseTo(LoudnessMeter.summarize(file.state()).shortTermMaxLufs!, 1);
+    expect(live.lufs()).toBeCloseTo(expected, 1);
+    // A steady full-scale sine after the window has filled: the BS.1770 reference, −3.01 LUFS.
+    const steady = new ShortTermLoudness(rate, [1, 1], block);
+    for (let at = 2 * rate; at + block <= frames; at += block) steady.push([left.subarray(at, at + block), right.subarray(at, at + block)], block);
+    expect(steady.lufs()).toBeCloseTo(-3.01, 1);
+    steady.reset();
+    expect(steady.lufs()).toBe(-Infinity);
   });
 });

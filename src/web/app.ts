@@ -31,6 +31,7 @@ const $ = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, 
 
 const dbText = (db: number) => (db === -Infinity || db < -99 ? '−∞' : `${db > 0 ? '+' : ''}${db.toFixed(1)}`);
 const toDb = (x: number) => (x > 0 ? 20 * Math.log10(x) : -Infinity);
+const panLabel = (pan: number) => (Math.abs(pan) < 0.005 ? 'C' : `${pan < 0 ? 'L' : 'R'}${Math.round(Math.abs(pan) * 100)}`);
 const clock = (sec: number) => `${Math.floor(sec / 60)}:${(sec % 60).toFixed(2).padStart(5, '0')}`;
 
 /** The mixer page of one package. */
@@ -154,6 +155,7 @@ class Mixer {
     };
     const fader = $('input', { type: 'range', min: '-60', max: '12', step: '0.5', value: '0', class: 'fader', 'data-action': 'fader', title: 'fader, dB (double-click: 0 dB)' });
     const faderText = $('span', { class: 'db' }, '0.0');
+    const panText = $('span', { class: 'db pan-text' }, 'C');
     fader.oninput = () => this.change(k, (s) => (s.gainDb = Number(fader.value) <= -60 ? -Infinity : Number(fader.value)));
     fader.ondblclick = () => this.change(k, (s) => (s.gainDb = 0));
     const pan = $('input', { type: 'range', min: '-1', max: '1', step: '0.05', value: '0', class: 'pan', 'data-action': 'pan', title: 'balance (double-click: centre)' });
@@ -166,7 +168,7 @@ class Mixer {
       { class: 'strip', tabindex: '0', 'data-stem': track.name },
       $('div', { class: 'name' }, $('span', { class: 'key' }, k < 9 ? String(k + 1) : ''), track.name, $('span', { class: 'ch' }, `${track.channels} ch`)),
       $('div', { class: 'controls' }, toggle('mute', 'M', 'mute (M)'), toggle('solo', 'S', `solo (S, ${k + 1})`), toggle('invert', 'Ø', 'polarity')),
-      $('div', { class: 'gain' }, fader, faderText, pan),
+      $('div', { class: 'gain' }, fader, faderText, pan, panText),
       $('div', { class: 'meters' }, meter.canvas, meter.text),
       this.lane(track.index, 'stem'),
     );
@@ -195,6 +197,7 @@ class Mixer {
       el.querySelector('.db')!.textContent = dbText(s.gainDb);
       const pan = el.querySelector<HTMLInputElement>('.pan')!;
       if (Number(pan.value) !== s.pan) pan.value = String(s.pan);
+      el.querySelector('.pan-text')!.textContent = panLabel(s.pan);
       const anySolo = this.strips.some((x) => x.solo);
       el.classList.toggle('silent', s.mute || (anySolo && !s.solo));
     });
@@ -265,7 +268,8 @@ class Mixer {
     g.fillRect(0, 0, width, height);
     g.fillStyle = db > -1 ? '#ff5d5d' : db > -9 ? '#f3c64a' : '#4fd18b';
     g.fillRect(0, 0, fill * width, height);
-    meter.text.textContent = Number.isFinite(lufs) ? `${lufs.toFixed(1)} LUFS` : '−∞';
+    // Below BS.1770's absolute gate (−70 LUFS) is silence, as loudness meters show it (a muted strip's filters ring down to denormals).
+    meter.text.textContent = lufs > -70 ? `${lufs.toFixed(1)} LUFS` : '−∞';
   }
 
   private async loadPeaks(): Promise<void> {
