@@ -12,6 +12,7 @@ import { startStemServer, type StemServer } from '../src/server/server.js';
 import type { StripState } from '../src/web/mixer-math.js';
 import type { TapReading, WorkletStatus } from '../src/web/protocol.js';
 import { HAS_CHROMIUM } from './helpers/browser.js';
+import { material, sum, writePackage } from './helpers/package.js';
 import { openMixerPage, startMixerFixture, type MixerFixture } from './helpers/mixer-page.js';
 
 const MINUS_120_DB = 1e-6;
@@ -325,6 +326,34 @@ describe.skipIf(!HAS_CHROMIUM)('stemkit serve in Chromium: the locked engine', (
       await linked.close();
     } finally {
       await intake.close();
+    }
+  }, 120_000);
+
+  it('draws check findings above the timeline; clicking one loops its range', async () => {
+    // A stem that clips for 20 samples at 1 s: level.clipping and null.residual around 0.975–1.03 s.
+    const drums = material(4, 1);
+    const bass = material(4, 2);
+    drums[0].fill(1, 48000, 48020);
+    const clipDir = await writePackage(join(dir, 'clip'), [{ name: 'Drums', audio: drums }, { name: 'Bass', audio: bass }], sum([drums, bass]));
+    const clip = await startStemServer({ packages: await loadPackages(clipDir), peaksDir: join(dir, 'peaks') });
+    try {
+      const page = await openMixerPage(browser, clip.origin, 'clip');
+      await page.waitForFunction(() => document.body.dataset.report === 'loaded', null, { timeout: 60_000 });
+      const box = (await page.locator('.findings-bar').boundingBox())!;
+      const seconds = 4;
+      // Beside the marks: nothing happens.
+      await page.mouse.click(box.x + box.width * (3 / seconds), box.y + box.height / 2);
+      expect(await page.evaluate(() => window.stemkit.mixer.state.loop)).toBeNull();
+      await page.mouse.click(box.x + box.width * (1 / seconds), box.y + box.height / 2);
+      const loop = await page.evaluate(() => window.stemkit.mixer.state.loop);
+      expect(loop).not.toBeNull();
+      expect(loop![0]).toBeGreaterThanOrEqual(0.97 * 48000);
+      expect(loop![0]).toBeLessThanOrEqual(48000);
+      expect(loop![1]).toBeGreaterThan(48020);
+      expect(loop![1] - loop![0]).toBeLessThanOrEqual(0.1 * 48000);
+      await page.close();
+    } finally {
+      await clip.close();
     }
   }, 120_000);
 });

@@ -49,6 +49,7 @@ class Mixer {
   private readonly meters: { canvas: HTMLCanvasElement; text: HTMLElement }[] = [];
   private readonly stripEls: HTMLElement[] = [];
   private masterMeter!: { canvas: HTMLCanvasElement; text: HTMLElement };
+  private findingsBar!: HTMLCanvasElement;
   private timeEl!: HTMLElement;
   private playButton!: HTMLButtonElement;
   private loopButton!: HTMLButtonElement;
@@ -105,7 +106,15 @@ class Mixer {
     const timeline = this.lane(pkg.tracks.find((t) => t.role === 'mix')?.index ?? this.stems[0]!.index, 'timeline');
     const stripsEl = $('div', { class: 'strips' });
     this.stems.forEach((track, k) => stripsEl.append(this.strip(track, k)));
-    this.root.replaceChildren(header, transport, $('div', { class: 'timeline-row' }, $('span', { class: 'label' }, pkg.tracks.some((t) => t.role === 'mix') ? 'Mix' : 'Timeline'), timeline), stripsEl, $('div', { class: 'findings', id: 'findings' }));
+    this.findingsBar = $('canvas', { class: 'findings-bar', height: '12', title: 'check findings: click one to loop it' });
+    this.findingsBar.onclick = (e) => this.clickFindings(e.clientX);
+    this.root.replaceChildren(
+      header,
+      transport,
+      $('div', { class: 'timeline-row' }, $('span', { class: 'label' }, 'findings'), this.findingsBar, $('span', { class: 'label' }, pkg.tracks.some((t) => t.role === 'mix') ? 'Mix' : 'Timeline'), timeline),
+      stripsEl,
+      $('div', { class: 'findings', id: 'findings' }),
+    );
     this.updateMonitorButtons();
     this.draw();
   }
@@ -315,6 +324,16 @@ class Mixer {
     return this.engine.setLoop(range);
   }
 
+  /** The finding range under a click on the findings bar (the nearest within 4 px), looped. */
+  private clickFindings(clientX: number): void {
+    const r = this.findingsBar.getBoundingClientRect();
+    const seconds = ((clientX - r.left) / r.width) * (this.pkg.frames / this.pkg.sampleRate);
+    const slack = (4 / r.width) * (this.pkg.frames / this.pkg.sampleRate);
+    const ranges = this.findings.flatMap((f) => f.ranges ?? []);
+    const hit = ranges.filter(([a, b]) => seconds >= a - slack && seconds <= b + slack).sort((x, y) => x[1] - x[0] - (y[1] - y[0]))[0];
+    if (hit) this.loopSeconds(hit);
+  }
+
   /** Loops a finding's range (seconds) and plays it. */
   loopSeconds([start, end]: [number, number]): void {
     const rate = this.pkg.sampleRate;
@@ -327,6 +346,16 @@ class Mixer {
   }
 
   private draw(): void {
+    const bar = this.findingsBar;
+    const barWidth = (bar.width = Math.max(200, bar.clientWidth * devicePixelRatio || 1000));
+    const bg = bar.getContext('2d')!;
+    bg.fillStyle = '#141821';
+    bg.fillRect(0, 0, barWidth, bar.height);
+    const seconds = this.pkg.frames / this.pkg.sampleRate;
+    for (const f of this.findings) {
+      bg.fillStyle = f.severity === 'error' ? '#ff5d5d' : f.severity === 'warning' ? '#f3c64a' : '#8a93a6';
+      for (const [a, b] of f.ranges ?? []) bg.fillRect((a / seconds) * barWidth, 0, Math.max(3, ((b - a) / seconds) * barWidth), bar.height);
+    }
     for (const { canvas, track } of this.lanes) {
       const width = (canvas.width = Math.max(200, canvas.clientWidth * devicePixelRatio || 1000));
       const height = canvas.height;
