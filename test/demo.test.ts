@@ -18,6 +18,8 @@ describe('stemkit demo', () => {
     expect(text).toMatch(/10 multitracks → 5 stems \+ mix/);
     expect(text).toMatch(/^PASS/m);
     expect(text).toMatch(/the residual is digital silence/);
+    // It ends by saying how to listen to it.
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^listen: npx stemkit serve \S*package /);
     expect(readdirSync(join(dir, 'tracks')).sort()).toEqual(
       ['bass', 'bgv high', 'bgv low', 'chords', 'fx sweep', 'hats', 'kick', 'lead synth', 'lead vox', 'snare'].map((n) => `${n}.wav`),
     );

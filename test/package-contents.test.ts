@@ -15,11 +15,12 @@ function packedFiles(): string[] {
 describe('the published package', () => {
   it('holds the build, the kernels with their bindings, the schemas and the README, and nothing else', () => {
     const files = packedFiles();
-    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/dsp/index.js', 'dist/dsp/index.d.ts', 'dist/audio/index.js', 'dist/audio/index.d.ts', 'dist/cli/main.js', 'dist/engine/worker-entry.js']) {
+    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/dsp/index.js', 'dist/dsp/index.d.ts', 'dist/audio/index.js', 'dist/audio/index.d.ts', 'dist/cli/main.js', 'dist/engine/worker-entry.js', 'dist/web/app.js', 'dist/web/worker.js', 'dist/web/worklet.js', 'dist/web/index.html', 'dist/web/style.css']) {
       expect(files).toContain(entry);
     }
     expect(files).toEqual(expect.arrayContaining(['wasm/kernels.wasm', 'wasm/kernels.js', 'wasm/kernels.d.ts', 'schema/session.schema.json', 'schema/check.schema.json', 'README.md', 'package.json']));
-    const unexpected = files.filter((f) => !/^(dist\/.*\.(js|d\.ts)|wasm\/kernels\.(wasm|js|d\.ts)|schema\/[\w.-]+\.json|README\.md|package\.json|LICENSE)$/.test(f));
+    // dist/web: the `serve` mixer's page and style beside its bundles.
+    const unexpected = files.filter((f) => !/^(dist\/.*\.(js|d\.ts)|dist\/web\/(index\.html|style\.css)|wasm\/kernels\.(wasm|js|d\.ts)|schema\/[\w.-]+\.json|README\.md|package\.json|LICENSE)$/.test(f));
     expect(unexpected).toEqual([]);
     // No sources, tests, benchmarks, kernel sources or CI scripts.
     expect(files.filter((f) => /^(src|test|bench|assembly|scripts|\.ci|etc)\//.test(f))).toEqual([]);

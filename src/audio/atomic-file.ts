@@ -81,11 +81,11 @@ export class AtomicFile {
   }
 }
 
-/** Writes a whole text file atomically (reports, manifests): temp name, fsync, rename. */
-export async function writeFileAtomically(path: string, text: string): Promise<void> {
+/** Writes a whole file atomically (reports, manifests, peaks): temp name, fsync, rename. Text is written as UTF-8. */
+export async function writeFileAtomically(path: string, content: string | Uint8Array): Promise<void> {
   const file = await AtomicFile.create(path);
   try {
-    await file.writeAt(Buffer.from(text, 'utf8'), 0);
+    await file.writeAt(typeof content === 'string' ? Buffer.from(content, 'utf8') : content, 0);
     await file.commit();
   } catch (err) {
     await file.abort();

@@ -15,3 +15,10 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Lower-case hex of `bytes` (portable: no Node Buffer, so the readers run in a browser). */
+export function hexBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}

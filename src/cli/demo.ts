@@ -9,6 +9,7 @@ import { discoverPackage } from '../check/discover.js';
 import { createSong, renderTracks, songSession, type Song, type SongTrack } from '../demo/song.js';
 import { WorkerPool } from '../engine/pool.js';
 import { renderHtml } from '../report/html.js';
+import { mixerUrlFor } from '../server/registry.js';
 import { renderText } from '../report/text.js';
 import { writeFileAtomically } from '../audio/atomic-file.js';
 import { resolveSession } from '../session/load.js';
@@ -144,7 +145,7 @@ export async function runDemo(dirArgument: string | undefined, out: Writer, err:
     const report = await checkPackage(await discoverPackage(packageDir), { pool, onProgress: ({ fraction }) => progress.update('checking', fraction) });
     progress.done();
     const htmlPath = join(dir, 'report.html');
-    await writeFileAtomically(htmlPath, renderHtml(report));
+    await writeFileAtomically(htmlPath, renderHtml(report, { mixerUrl: mixerUrlFor(packageDir) }));
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
     out.write(`${c.bold('stemkit demo')}: a ${manifest.durationSec.toFixed(1)} s song as ${tracks.length} multitracks → ${manifest.stems.length} stems + mix, checked, in ${seconds} s\n\n`);
     out.write(renderText(report, { colour: wantsColour(out) }));
@@ -162,6 +163,7 @@ export async function runDemo(dirArgument: string | undefined, out: Writer, err:
         `  report     ${where(htmlPath)}`,
         '',
         `next: ${c.cyan(`npx stemkit check ${where(packageDir)}`)}  ·  ${c.cyan(`npx stemkit render ${where(sessionPath)} --out my-package`)}`,
+        `listen: ${c.cyan(`npx stemkit serve ${where(packageDir)}`)}  (a browser mixer: mute, solo, faders, the null test you can hear)`,
         '',
       ].join('\n'),
     );

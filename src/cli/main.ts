@@ -176,6 +176,18 @@ export async function main(argv: string[]): Promise<number> {
       code = await (await import('./demo.js')).runDemo(dir, process.stdout, process.stderr, options);
     });
 
+  program
+    .command('serve')
+    .description('a browser stem mixer, sample-locked: mute, solo, faders, the null test you can hear')
+    .argument('<package>', 'a package folder, or a folder of packages')
+    .option('--port <n>', 'port to listen on (default 8377; 0: any free port)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1: this machine only)')
+    .option('--open', 'open the mixer in the default browser')
+    .option('--cache-dir <dir>', 'where waveform peaks are cached (default ~/.cache/stemkit/peaks)')
+    .action(async (input: string, options: import('./serve.js').ServeCliOptions) => {
+      code = await (await import('./serve.js')).runServe(input, options, process.stdout);
+    });
+
   try {
     await loadNodeKernels();
     await program.parseAsync(argv, { from: 'user' });

@@ -6,6 +6,11 @@ export interface ReportOptions {
   colour?: boolean;
   /** Warnings fail too (JUnit marks them as failures, as `check --strict` does). Default false. */
   strict?: boolean;
+  /**
+   * HTML: the address of this package in `stemkit serve`'s mixer (e.g. http://127.0.0.1:8377/#package);
+   * each finding's time range then links there, to loop and hear it. Default: no links.
+   */
+  mixerUrl?: string;
 }
 
 /** The one signature of renderText, renderJunit and renderHtml. */

@@ -14,8 +14,8 @@ export const HAS_CHROMIUM = ((): boolean => {
   return false;
 })();
 
-/** Headless Chromium, quiet: no GPU, no network services of its own. */
-export async function launchChromium(): Promise<Browser> {
+/** Headless Chromium, quiet: no GPU, no network services of its own; `extraArgs` add switches (e.g. autoplay). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -28,6 +28,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -1,5 +1,6 @@
 import type { BextInfo } from '../types.js';
 import { fourcc, isPlausibleId, readU32 } from '../iff.js';
+import { hexBytes } from '../bytes.js';
 
 /** EBU Tech 3285 `bext` field offsets; the fixed part is 602 bytes, coding history follows. */
 const BEXT = {
@@ -46,7 +47,7 @@ function loudness(bytes: Uint8Array, at: number, version: number): number | null
 export function parseBext(body: Uint8Array): BextInfo {
   const version = body.length >= BEXT.version + 2 ? body[BEXT.version]! | (body[BEXT.version + 1]! << 8) : 0;
   const umidBytes = body.subarray(BEXT.umid[0], Math.min(BEXT.umid[0] + BEXT.umid[1], body.length));
-  const umid = umidBytes.some((b) => b !== 0) ? Buffer.from(umidBytes).toString('hex') : '';
+  const umid = umidBytes.some((b) => b !== 0) ? hexBytes(umidBytes) : '';
   const timeReference =
     body.length >= BEXT.timeReferenceHigh + 4
       ? readU32(body, BEXT.timeReferenceHigh, false) * 2 ** 32 + readU32(body, BEXT.timeReferenceLow, false)

@@ -6,6 +6,7 @@ import { PcmSource } from '../pcm-source.js';
 import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource, Container, Encoding, OpenOptions } from '../types.js';
 import { decodeXml, parseBext, parseInfoList } from './metadata.js';
+import { hexBytes } from '../bytes.js';
 
 const FORMAT_PCM = 0x0001;
 const FORMAT_FLOAT = 0x0003;
@@ -72,7 +73,7 @@ function parseFmt(body: Uint8Array, bigEndian: boolean, path: string): FmtFields
     // The SubFormat GUID starts with the format tag it stands for (Data1, in the file's byte order).
     fields.formatTag = readU32(body, 24, bigEndian);
     // The rest of KSDATAFORMAT_SUBTYPE_*: Data2/Data3 little-endian in RIFF, big-endian in RIFX.
-    const guidTail = Buffer.from(body.subarray(28, 40)).toString('hex');
+    const guidTail = hexBytes(body.subarray(28, 40));
     if (guidTail !== '00001000800000aa00389b71' && guidTail !== '00000010800000aa00389b71') {
       throw new StemkitError('E_UNSUPPORTED', `${path}: WAVE_FORMAT_EXTENSIBLE with a non-standard SubFormat GUID`, {
         file: path,

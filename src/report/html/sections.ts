@@ -111,7 +111,15 @@ export function nullSummary(report: CheckReport): string {
   return `<dl class="null-summary">${items.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
 }
 
-export function findingItem(f: Finding): string {
+/** A finding's range as text, or as a link that loops it in the mixer (`stemkit serve`) when its address is known. */
+function rangeItem([a, b]: [number, number], mixerUrl: string | undefined): string {
+  const text = `${clock(a)} – ${clock(b)}`;
+  if (!mixerUrl) return `<span class="range">${text}</span>`;
+  const href = `${mixerUrl}&t=${a.toFixed(3)}&loop=${a.toFixed(3)}-${b.toFixed(3)}`;
+  return `<a class="range" href="${esc(href)}" title="loop it in the mixer (stemkit serve)">${text}</a>`;
+}
+
+export function findingItem(f: Finding, mixerUrl?: string): string {
   const subject = f.stem ?? 'package';
   const valueLimit =
     f.value !== null || f.limit !== null
@@ -119,7 +127,7 @@ export function findingItem(f: Finding): string {
       : '';
   const shown = f.ranges.slice(0, MAX_RANGES_LISTED);
   const ranges = f.ranges.length
-    ? `<div class="ranges">at ${shown.map(([a, b]) => `<span class="range">${clock(a)} – ${clock(b)}</span>`).join(', ')}${f.ranges.length > shown.length ? ` <span class="muted">and ${f.ranges.length - shown.length} more</span>` : ''}</div>`
+    ? `<div class="ranges">at ${shown.map((r) => rangeItem(r, mixerUrl)).join(', ')}${f.ranges.length > shown.length ? ` <span class="muted">and ${f.ranges.length - shown.length} more</span>` : ''}</div>`
     : '';
   return (
     `<li class="finding ${f.severity}" data-severity="${f.severity}" data-rule="${esc(f.rule)}">` +
@@ -129,11 +137,11 @@ export function findingItem(f: Finding): string {
   );
 }
 
-export function findingsSection(report: CheckReport): string {
+export function findingsSection(report: CheckReport, mixerUrl?: string): string {
   if (report.findings.length === 0) return '<p class="muted">No findings.</p>';
   return SEVERITIES.map(({ key, title }) => {
     const list = report.findings.filter((f) => f.severity === key);
     if (list.length === 0) return '';
-    return `<div class="group ${key}" data-severity="${key}"><h3>${title} <span class="count">${list.length}</span></h3><ol>${list.map(findingItem).join('')}</ol></div>`;
+    return `<div class="group ${key}" data-severity="${key}"><h3>${title} <span class="count">${list.length}</span></h3><ol>${list.map((f) => findingItem(f, mixerUrl)).join('')}</ol></div>`;
   }).join('');
 }
