@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
@@ -36,11 +36,14 @@ export async function zipFolder(dir: string, zipPath: string, date: string): Pro
   const zip = new yazl.ZipFile();
   const top = basename(dir.replace(/\/+$/, ''));
   const mtime = new Date(date);
-  for (const file of await listFiles(dir)) zip.addFile(join(dir, file), `${top}/${file}`, { compress: false, mtime, mode: 0o100644 });
+  // Read in 4 MiB pieces: yazl's own reads (64 KiB) cost more in stream hops than in copying.
+  for (const file of await listFiles(dir)) {
+    zip.addReadStreamLazy(`${top}/${file}`, { compress: false, mtime, mode: 0o100644 }, (done) => done(null, createReadStream(join(dir, file), { highWaterMark: 1 << 22 })));
+  }
   zip.end();
   const temp = join(dirname(zipPath), `.${basename(zipPath)}.${process.pid}.stemkit-tmp`);
   try {
-    await pipeline(zip.outputStream, createWriteStream(temp, { flags: 'wx' }));
+    await pipeline(zip.outputStream, createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 22 }));
     await rename(temp, zipPath);
   } catch (err) {
     await rm(temp, { force: true });
