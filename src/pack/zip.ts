@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -44,6 +44,9 @@ export async function zipFolder(dir: string, zipPath: string, date: string): Pro
   const temp = join(dirname(zipPath), `.${basename(zipPath)}.${process.pid}.stemkit-tmp`);
   try {
     await pipeline(zip.outputStream, createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 22 }));
+    // On disk before it takes its name, as every file stemkit writes: a crash never leaves a cut zip under zipPath.
+    const written = await open(temp, 'r+');
+    await written.sync().finally(() => written.close());
     await rename(temp, zipPath);
   } catch (err) {
     await rm(temp, { force: true });
