@@ -178,6 +178,23 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
     }, 240_000);
   }
 
+  it('the fast coder (opt-in) keeps the contract: aligned at lag 0; the wasm encoder refuses it', async () => {
+    const { files } = await demoGroups();
+    const sources = await Promise.all(files.map((f) => openAudio(f)));
+    const out = join(root, 'fast.stem.mp4');
+    try {
+      await writeNiStems(out, sources[0]!, sources.slice(1), { aacEncoder: 'ffmpeg', aacCoder: 'fast' });
+      await expect(writeNiStems(join(root, 'fast-wasm.stem.mp4'), sources[0]!, sources.slice(1), { aacEncoder: 'wasm', aacCoder: 'fast' })).rejects.toMatchObject({ code: 'E_USAGE' });
+    } finally {
+      await Promise.all(sources.map((s) => s.close()));
+    }
+    const source = await readFile(files[0]!);
+    const decoded = ffmpegDecode(out, 0);
+    const at0 = errorDb(decoded, source, 0);
+    expect(at0).toBeLessThan(-15);
+    for (const lag of [-1, 1]) expect(errorDb(decoded, source, lag)).toBeGreaterThan(at0 + 3);
+  }, 240_000);
+
   it('a wrong stem is not excused as codec error', async () => {
     // The Vox slot carries the drums again: the file is well formed, but its stems do not sum to its mix.
     const { files } = await demoGroups();

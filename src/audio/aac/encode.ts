@@ -48,6 +48,11 @@ export interface AacEncoderOptions {
   bitrate: number;
   backend?: AacBackend;
   /**
+   * FFmpeg's coder: 'twoloop' (default, the better bit allocation) or 'fast' (about 3× faster here,
+   * with a waveform error about 5 dB higher at 256 kb/s). Native FFmpeg only: the wasm build has one coder.
+   */
+  coder?: 'twoloop' | 'fast';
+  /**
    * A WAV/AIFF/FLAC file holding exactly the audio to encode: native FFmpeg then reads it itself
    * (no samples through this process), and `push` only paces the encoder. Ignored by the wasm backend.
    */
@@ -64,7 +69,10 @@ export function resolveAacBackend(backend: AacBackend = 'auto'): 'ffmpeg' | 'was
 
 export async function createAacEncoder(options: AacEncoderOptions): Promise<AacEncoder> {
   aacLcConfig(options.sampleRate, options.channels);
-  if (resolveAacBackend(options.backend) === 'wasm') return WasmAacEncoder.create(options);
+  if (resolveAacBackend(options.backend) === 'wasm') {
+    if (options.coder === 'fast') throw new StemkitError('E_USAGE', 'the fast AAC coder needs native ffmpeg; the wasm encoder has one coder', { hint: 'install ffmpeg, or leave the coder at its default' });
+    return WasmAacEncoder.create(options);
+  }
   return new FfmpegAacEncoder(options);
 }
 
@@ -102,7 +110,7 @@ class FfmpegAacEncoder implements AacEncoder {
       : ['-i', options.input];
     this.child = spawn(findFfmpeg()!, [
       '-hide_banner', '-nostdin', '-loglevel', 'error', ...input,
-      '-c:a', 'aac', '-b:a', String(options.bitrate), '-f', 'adts', 'pipe:1',
+      '-c:a', 'aac', '-aac_coder', options.coder ?? 'twoloop', '-b:a', String(options.bitrate), '-f', 'adts', 'pipe:1',
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.split(chunk);
