@@ -307,7 +307,7 @@ describe('NI Stems without ffmpeg', () => {
     process.env.STEMKIT_FFMPEG = join(root, 'no-ffmpeg-here');
     resetFfmpegLookup();
     try {
-      await expect(extractTrack(path, info.tracks, 0, join(root, 'x.wav'))).rejects.toMatchObject({ code: 'E_UNSUPPORTED', hint: expect.stringMatching(/install ffmpeg/) });
+      await expect(extractTrack(path, info, 0, join(root, 'x.wav'))).rejects.toMatchObject({ code: 'E_UNSUPPORTED', hint: expect.stringMatching(/install ffmpeg/) });
     } finally {
       if (saved === undefined) delete process.env.STEMKIT_FFMPEG;
       else process.env.STEMKIT_FFMPEG = saved;

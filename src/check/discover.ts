@@ -204,10 +204,13 @@ export async function discoverPackages(inputs: string[], mixOption?: string): Pr
   }
   const packages = await Promise.all(dirs.map((d) => discoverPackage(d, mixOption)));
   // An NI Stems file is a package of its own (mix and stems are its tracks).
-  const { isNiStemsFile, openNiStemsPackage } = await import('./ni-stems-input.js');
-  const ni = await Promise.all(files.map((f) => isNiStemsFile(f)));
-  for (const f of files.filter((_, i) => ni[i])) packages.push(await openNiStemsPackage(f));
-  const loose = files.filter((_, i) => !ni[i]);
+  const { niStemsPackageOf } = await import('./ni-stems-input.js');
+  const loose: string[] = [];
+  for (const f of files) {
+    const ni = await niStemsPackageOf(f);
+    if (ni) packages.push(ni);
+    else loose.push(f);
+  }
   if (loose.length) packages.push(packageFromFiles(loose, mixOption));
   return packages;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StemkitError } from '../errors.js';
 import { RangeFile } from '../audio/range-file.js';
-import { readMp4 } from '../audio/mp4/read.js';
+import { readMp4, type Mp4Info } from '../audio/mp4/read.js';
 import { extractTrack } from '../audio/mp4/extract.js';
 import { parseNiStemMetadata, type NiStemMetadata } from '../pack/ni-stems.js';
 import type { StemPackage } from './discover.js';
@@ -30,19 +30,33 @@ export interface NiStemsSource {
   decodedDir: string;
 }
 
-/** True when `path` looks like an MP4 with NI's `stem` box (read from its header, not its name). */
-export async function isNiStemsFile(path: string): Promise<boolean> {
-  let file: RangeFile | null = null;
+const NI_STEMS_NAME = /\.stem\.(mp4|m4a)$/i;
+
+/** Whether `path` is named as an NI Stems file (*.stem.mp4, *.stem.m4a). */
+export function hasNiStemsName(path: string): boolean {
+  return NI_STEMS_NAME.test(path);
+}
+
+/** The boxes of the MP4 at `path`, or null when it is not an MP4 (no `ftyp`). */
+async function readMp4At(path: string): Promise<Mp4Info | null> {
+  const file = await RangeFile.open(path);
   try {
-    file = await RangeFile.open(path);
-    const head = await file.bytes(0, 12);
-    if (String.fromCharCode(...head.subarray(4, 8)) !== 'ftyp') return false;
-    return (await readMp4(file)).stemJson !== null || /\.stem\.(mp4|m4a)$/i.test(path);
-  } catch {
-    return /\.stem\.(mp4|m4a)$/i.test(path);
+    return String.fromCharCode(...(await file.bytes(4, 4))) === 'ftyp' ? await readMp4(file) : null;
   } finally {
-    await file?.close();
+    await file.close();
   }
+}
+
+/**
+ * The package an NI Stems file holds, or null when `path` is not one: a file named *.stem.mp4 is
+ * opened as NI Stems (and fails with the reason when it is not); any other file is one when it is
+ * an MP4 with NI's `stem` box. Its boxes are read once.
+ */
+export async function niStemsPackageOf(pathArgument: string): Promise<StemPackage | null> {
+  if (hasNiStemsName(pathArgument)) return openNiStemsPackage(pathArgument);
+  const path = resolve(pathArgument);
+  const info = await readMp4At(path).catch(() => null);
+  return info?.stemJson != null ? packageOf(path, info) : null;
 }
 
 /** Decodes the five tracks of an NI Stems file and describes them as a package (mix and four stems). */
@@ -55,6 +69,10 @@ export async function openNiStemsPackage(pathArgument: string): Promise<StemPack
   } finally {
     await file.close();
   }
+  return packageOf(path, info);
+}
+
+async function packageOf(path: string, info: Mp4Info): Promise<StemPackage> {
   if (info.stemJson === null) {
     throw new StemkitError('E_BAD_HEADER', `${path}: no NI 'stem' box in moov/udta, so this is an ordinary MP4, not NI Stems`, { file: path, hint: 'write NI Stems with stemkit ni-stems, or check the stems as separate files' });
   }
@@ -66,7 +84,7 @@ export async function openNiStemsPackage(pathArgument: string): Promise<StemPack
   const decodedDir = await mkdtemp(join(tmpdir(), 'stemkit-ni-'));
   try {
     const paths = info.tracks.map((_, i) => join(decodedDir, `track${i + 1}.wav`));
-    await Promise.all(info.tracks.map((_, i) => extractTrack(path, info.tracks, i, paths[i]!)));
+    await Promise.all(info.tracks.map((_, i) => extractTrack(path, info, i, paths[i]!)));
     const codecs = [...new Set(info.tracks.map((t) => (t.codec === 'mp4a' ? 'AAC' : t.codec === 'alac' ? 'ALAC' : t.codec)))];
     const timing = info.tracks[0]!.timingFrom;
     const niStems: NiStemsSource = { format: 'ni-stems', file: path, codec: codecs.join('+'), timingFrom: timing, metadata, decodedDir };

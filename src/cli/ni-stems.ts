@@ -54,7 +54,7 @@ function options(o: NiStemsCliOptions): Omit<NiStemsOptions, 'cover' | 'title'> 
 }
 
 /** Writes the .stem.mp4 from a delivery that pack made for the ni-stems recipient (4 groups and the mix). */
-export async function niStemsFromDelivery(dir: string, delivery: DeliveryManifest, out: string, o: NiStemsOptions): Promise<NiStemsResult> {
+async function niStemsFromDelivery(dir: string, delivery: DeliveryManifest, out: string, o: NiStemsOptions): Promise<NiStemsResult> {
   const mix = delivery.files.find((f) => f.kind === 'mix');
   const groups = delivery.files.filter((f) => f.kind === 'group');
   if (!mix || groups.length !== 4) throw new StemkitError('E_INTERNAL', `${dir}: the ni-stems delivery holds ${groups.length} groups`, { hint: 'this is a bug in stemkit; please report it' });

@@ -224,25 +224,30 @@ function alacTrack(source: AudioSource): TrackEncoder {
   const stream = new AlacStreamEncoder({ channels: 2, bitDepth: bits, sampleRate });
   const frameLength = stream.encoder.frameLength;
   let packets: Uint8Array[] = [];
-  const durations = (list: Uint8Array[], last: number) => list.map((_, i) => (i === list.length - 1 ? last : frameLength));
-  let lastLength = frameLength;
+  let durations: number[] = [];
   let total = 0;
   return {
     spec: { codec: 'alac', sampleRate, channels: 2, sampleSize: bits, decoderConfig: stream.encoder.cookie(), priming: 0 },
     needsSamples: true,
     push: async (planar, frames) => {
-      packets.push(...stream.push(planar as Float32Array[], frames));
+      for (const packet of stream.push(planar as Float32Array[], frames)) {
+        packets.push(packet);
+        durations.push(frameLength);
+      }
       total += frames;
     },
     take: () => {
-      const out = { packets, durations: durations(packets, lastLength) };
+      const out = { packets, durations };
       packets = [];
+      durations = [];
       return out;
     },
     finish: async () => {
-      const rest = stream.flush();
-      if (rest.length) lastLength = total % frameLength || frameLength;
-      packets.push(...rest);
+      // The one partial packet, when the length is not a whole number of packets.
+      for (const packet of stream.flush()) {
+        packets.push(packet);
+        durations.push(total % frameLength);
+      }
     },
     decoderConfig: () => stream.encoder.cookie(),
     close: async () => undefined,

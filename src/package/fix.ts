@@ -1,7 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writePackageFolder } from './switch.js';
-import { createWavWriter } from '../audio/wav/write.js';
+import { writeWavFile } from '../audio/wav/write.js';
 import { openPlaced } from '../engine/placed-source.js';
 import { StemkitError } from '../errors.js';
 import { describeOp, type RepairPlan, type StemRepair } from '../check/repairs.js';
@@ -30,7 +30,7 @@ async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Pr
   const source = await openPlaced(repair.file, { startFrame: align?.op === 'align' ? align.head : 0, sampleRate: plan.sampleRate });
   try {
     const channels = source.format.channels;
-    const sink = await createWavWriter(path, {
+    await writeWavFile(path, {
       sampleRate: plan.sampleRate,
       channels,
       format: plan.format,
@@ -38,8 +38,7 @@ async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Pr
       ditherSeed: 1,
       bext: { description: `stemkit fix: ${repair.ops.map(describeOp).join('; ') || 'copied'}`.slice(0, 255), originator: 'stemkit', timeReference: plan.timeReference },
       ...(source.format.channelMask !== null ? { channelMask: source.format.channelMask } : {}),
-    });
-    try {
+    }, async (sink) => {
       const gain = (gainOp?.op === 'gain' ? 10 ** (gainOp.db / 20) : 1) * (invert ? -1 : 1);
       const buffers = Array.from({ length: channels }, () => new Float32Array(BLOCK));
       for (let at = 0; at < plan.frames; at += BLOCK) {
@@ -54,11 +53,7 @@ async function writeStem(repair: StemRepair, plan: RepairPlan, path: string): Pr
         if (gain !== 1) for (const x of ordered) for (let i = 0; i < n; i++) x[i] = x[i]! * gain;
         await sink.write(ordered, n);
       }
-      await sink.commit();
-    } catch (err) {
-      await sink.abort();
-      throw err;
-    }
+    });
   } finally {
     await source.close();
   }

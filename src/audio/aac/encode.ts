@@ -129,7 +129,7 @@ class FfmpegAacEncoder implements AacEncoder {
   }
 
   private split(chunk: Uint8Array): void {
-    let bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
     while (bytes.length - at >= 7) {
       if (bytes[at] !== 0xff || (bytes[at + 1]! & 0xf0) !== 0xf0) throw this.failure('the ADTS stream lost sync');
@@ -141,7 +141,6 @@ class FfmpegAacEncoder implements AacEncoder {
       at += length;
     }
     this.pending = bytes.slice(at);
-    bytes = this.pending;
   }
 
   private failure(why: string): StemkitError {

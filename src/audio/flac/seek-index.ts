@@ -1,3 +1,5 @@
+import { lastAtOrBelow } from '../sorted.js';
+
 /** A known frame boundary: a frame starts at `byte` with sample `sample`. */
 export interface Point {
   byte: number;
@@ -26,15 +28,8 @@ export class SeekIndex {
 
   /** The last boundary at or before `pos` (the index always holds the first frame). */
   before(pos: number): Point {
-    const s = this.samples;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid]! <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return { byte: this.bytes[lo]!, sample: s[lo]! };
+    const at = lastAtOrBelow(this.samples, pos);
+    return { byte: this.bytes[at]!, sample: this.samples[at]! };
   }
 
   /** The first boundary after `pos`, or null. */

@@ -4,6 +4,7 @@
  * Memory: one decoded packet, whatever the length.
  */
 import { channelLayout } from '../channels.js';
+import { lastAtOrBelow } from '../sorted.js';
 import type { ByteSource } from '../byte-source.js';
 import type { AudioFormat, AudioMeta, AudioSource } from '../types.js';
 import { AlacDecoder } from '../alac/decoder.js';
@@ -52,7 +53,8 @@ export class Mp4AlacSource implements AudioSource {
     let done = 0;
     while (done < n) {
       const media = this.track.priming + startFrame + done;
-      const packet = packetAt(starts, media);
+      // starts has one more entry than there are packets: the end.
+      const packet = lastAtOrBelow(starts, media, starts.length - 1);
       const decoded = await this.packet(packet);
       const offset = media - starts[packet]!;
       const take = Math.min(n - done, decoded[0]!.length - offset);
@@ -77,16 +79,4 @@ export class Mp4AlacSource implements AudioSource {
   async close(): Promise<void> {
     await this.file.close();
   }
-}
-
-/** The packet whose frames hold media frame `frame` (starts has one more entry, the end). */
-function packetAt(starts: Float64Array, frame: number): number {
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= frame) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }

@@ -21,6 +21,11 @@ export async function mp4Track(file: ByteSource, options: OpenOptions = {}): Pro
  */
 export async function openMp4(file: ByteSource, options: OpenOptions = {}): Promise<AudioSource> {
   const { info, track } = await mp4Track(file, options);
+  return trackSource(file, info, track);
+}
+
+/** The AudioSource of a track whose boxes are already read (ALAC), or the E_UNSUPPORTED that names its codec. */
+export function trackSource(file: ByteSource, info: Mp4Info, track: Mp4Track): AudioSource {
   if (track.codec === 'alac') return new Mp4AlacSource(file, info, track);
   if (track.codec === 'mp4a') {
     throw new StemkitError('E_UNSUPPORTED', `${file.path}: AAC in MP4 is decoded only by FFmpeg, which this environment does not offer`, {

@@ -366,3 +366,18 @@ export async function createWavWriter(path: string, options: WavWriterOptions): 
   }
   return sink;
 }
+
+/**
+ * A whole WAV file written by `fill`: committed when it returns, discarded (nothing under `path`)
+ * when it throws. For writers that have nothing else to clean up on failure.
+ */
+export async function writeWavFile(path: string, options: WavWriterOptions, fill: (sink: AudioSink) => Promise<void>): Promise<WriteReport> {
+  const sink = await createWavWriter(path, options);
+  try {
+    await fill(sink);
+    return await sink.commit();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}
