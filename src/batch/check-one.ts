@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import { checkPackage } from '../check/check.js';
 import { discoverPackage, type StemPackage } from '../check/discover.js';
-import { openNiStemsPackage, relabelNiReport, releasePackage } from '../check/ni-stems-input.js';
+import { hasNiStemsName, openNiStemsPackage, relabelNiReport, releasePackage } from '../check/ni-stems-input.js';
 import type { WorkerPool } from '../engine/pool.js';
 import { reportJson } from '../report/json.js';
 import { renderHtml } from '../report/html.js';
-import { isNiStemsFile } from './find.js';
 import { lineFromReport, type BatchLine } from './result-line.js';
 import { writePackageResult } from './store.js';
 
@@ -24,7 +23,7 @@ export interface BatchTask {
 }
 
 async function discover(path: string): Promise<StemPackage> {
-  return isNiStemsFile(path) ? openNiStemsPackage(path) : discoverPackage(path);
+  return hasNiStemsName(path) ? openNiStemsPackage(path) : discoverPackage(path);
 }
 
 /** The host:pid that checked a package, for the record. */

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fromFsError } from '../errors.js';
-import { isNiStemsFile } from './find.js';
+import { hasNiStemsName } from '../check/ni-stems-input.js';
 
 const AUDIO = /\.(wav|wave|bwf|rf64|w64|aif|aiff|aifc|flac|mp3|m4a|aac|ogg|opus|caf)$/i;
 const CHUNK = 4 << 20;
 
 /** The files a check of the package can read: stemkit.json and the audio in the folder and in stems/. */
 async function packageFiles(path: string): Promise<string[]> {
-  if (isNiStemsFile(path)) return [path];
+  if (hasNiStemsName(path)) return [path];
   const list = async (dir: string) =>
     (await readdir(dir, { withFileTypes: true }).catch(() => []))
       .filter((e) => e.isFile() && !e.name.startsWith('.') && (e.name === 'stemkit.json' || AUDIO.test(e.name)))
@@ -26,7 +26,7 @@ async function packageFiles(path: string): Promise<string[]> {
 export async function contentHash(path: string): Promise<string> {
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(CHUNK);
-  const base = isNiStemsFile(path) ? join(path, '..') : path;
+  const base = hasNiStemsName(path) ? join(path, '..') : path;
   for (const file of await packageFiles(path)) {
     let handle;
     try {

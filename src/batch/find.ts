@@ -1,11 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { StemkitError } from '../errors.js';
+import { hasNiStemsName } from '../check/ni-stems-input.js';
 
 /** Audio a package folder holds (lossless or not: check names what it refuses). */
 const AUDIO = /\.(wav|wave|bwf|rf64|w64|aif|aiff|aifc|flac|mp3|m4a|aac|ogg|opus|caf)$/i;
 /** An NI Stems file is a whole package in one file. */
-const NI_STEMS = /\.stem\.mp4$/i;
 const GLOB_CHARS = /[*?[]/;
 
 /**
@@ -27,7 +27,7 @@ export async function findPackages(roots: string[], exclude: string[] = []): Pro
         throw new StemkitError('E_IO', `no such file or folder: ${start}`, { file: start, hint: 'check the path (globs must be quoted to reach stemkit)', cause: err });
       }
       if (info.isDirectory()) await walk(start, skip, found);
-      else if (NI_STEMS.test(start)) found.add(start);
+      else if (hasNiStemsName(start)) found.add(start);
     }
   }
   return [...found].sort();
@@ -47,7 +47,7 @@ async function walk(dir: string, skip: Set<string>, found: Set<string>): Promise
   }
   for (const e of visible) {
     const path = join(dir, e.name);
-    if (e.isFile() && NI_STEMS.test(e.name)) found.add(path);
+    if (e.isFile() && hasNiStemsName(e.name)) found.add(path);
     else if (e.isDirectory()) await walk(path, skip, found);
   }
 }
@@ -83,10 +83,5 @@ function globRegExp(segments: string[]): RegExp {
 
 /** A short label for progress and summaries: the package folder's (or file's) name. */
 export function packageLabel(path: string): string {
-  return basename(path, NI_STEMS.test(path) ? '' : extname(path));
-}
-
-/** Whether the package at `path` is a single NI Stems file rather than a folder. */
-export function isNiStemsFile(path: string): boolean {
-  return NI_STEMS.test(path);
+  return basename(path, hasNiStemsName(path) ? '' : extname(path));
 }

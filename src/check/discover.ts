@@ -204,12 +204,18 @@ export async function discoverPackages(inputs: string[], mixOption?: string): Pr
   }
   const packages = await Promise.all(dirs.map((d) => discoverPackage(d, mixOption)));
   // An NI Stems file is a package of its own (mix and stems are its tracks).
-  const { niStemsPackageOf } = await import('./ni-stems-input.js');
+  const { niStemsPackageOf, releasePackage } = await import('./ni-stems-input.js');
   const loose: string[] = [];
-  for (const f of files) {
-    const ni = await niStemsPackageOf(f);
-    if (ni) packages.push(ni);
-    else loose.push(f);
+  try {
+    for (const f of files) {
+      const ni = await niStemsPackageOf(f);
+      if (ni) packages.push(ni);
+      else loose.push(f);
+    }
+  } catch (err) {
+    // The NI Stems files opened before the one that failed leave no decoded tracks behind.
+    await Promise.all(packages.map(releasePackage));
+    throw err;
   }
   if (loose.length) packages.push(packageFromFiles(loose, mixOption));
   return packages;
