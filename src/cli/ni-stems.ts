@@ -45,12 +45,12 @@ function options(o: NiStemsCliOptions): Omit<NiStemsOptions, 'cover' | 'title'> 
   const codec = o.codec ?? 'aac';
   if (codec !== 'aac' && codec !== 'alac') throw new StemkitError('E_USAGE', `--codec must be aac or alac, got ${codec}`, { hint: 'use --codec aac (Traktor everywhere) or --codec alac (lossless)' });
   const encoder = o.aacEncoder ?? 'auto';
-  if (!['auto', 'ffmpeg', 'wasm'].includes(encoder)) throw new StemkitError('E_USAGE', `--aac-encoder must be auto, ffmpeg or wasm, got ${encoder}`, { hint: 'auto uses ffmpeg when installed, else the built-in wasm encoder' });
-  const coder = o.aacCoder ?? 'twoloop';
-  if (coder !== 'twoloop' && coder !== 'fast') throw new StemkitError('E_USAGE', `--aac-coder must be twoloop or fast, got ${coder}`, { hint: 'twoloop (default) allocates bits better; fast is about 3x faster' });
+  if (!['auto', 'stemkit', 'ffmpeg', 'wasm'].includes(encoder)) throw new StemkitError('E_USAGE', `--aac-encoder must be auto, stemkit, ffmpeg or wasm, got ${encoder}`, { hint: "auto is stemkit's own encoder; ffmpeg and wasm are FFmpeg's" });
+  const coder = o.aacCoder;
+  if (coder !== undefined && coder !== 'twoloop' && coder !== 'fast') throw new StemkitError('E_USAGE', `--aac-coder must be twoloop or fast, got ${coder}`, { hint: "FFmpeg's coders: twoloop allocates bits better; fast is about 3x faster" });
   const kbps = o.bitrate === undefined ? 256 : Number(o.bitrate);
   if (!(kbps >= 64 && kbps <= 512)) throw new StemkitError('E_USAGE', `--bitrate must be 64 … 512 (kb/s), got ${o.bitrate}`, { hint: 'NI recommends 256' });
-  return { codec, aacEncoder: encoder as AacBackend, aacCoder: coder, bitrate: kbps * 1000, slots: parseSlots(o.slots), ...(o.artist ? { artist: o.artist } : {}) };
+  return { codec, aacEncoder: encoder as AacBackend, ...(coder ? { aacCoder: coder } : {}), bitrate: kbps * 1000, slots: parseSlots(o.slots), ...(o.artist ? { artist: o.artist } : {}) };
 }
 
 /** Writes the .stem.mp4 from a delivery that pack made for the ni-stems recipient (4 groups and the mix). */
@@ -92,6 +92,7 @@ export async function runNiStems(packageDir: string, o: NiStemsCliOptions, stdou
     if (!delivery.check.ok) throw new StemkitError('E_USAGE', `${packageDir}: the 4 NI groups do not pass the ni-stems check`, { file: packageDir, hint: 'run stemkit check --profile ni-stems on the package and fix what it says' });
     const result = await niStemsFromDelivery(join(staging, 'delivery'), delivery, out, {
       ...settings,
+      pool,
       ...(o.title ? { title: o.title } : {}),
       ...(cover ? { cover: new Uint8Array(cover) } : {}),
       onProgress: ({ fraction }) => progress.update(`encoding ${basename(out)}`, fraction),

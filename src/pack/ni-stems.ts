@@ -14,6 +14,7 @@ import { itunSmpb, udtaBox } from '../audio/mp4/tags.js';
 import { AAC_FRAME, AAC_PRIMING, aacLcConfig, createAacEncoder, resolveAacBackend, type AacBackend, type AacEncoder } from '../audio/aac/encode.js';
 import { throwIfAborted, type OnProgress } from '../progress.js';
 import { AlacStreamEncoder } from '../audio/alac/encoder.js';
+import { WorkerPool } from '../engine/pool.js';
 
 const colour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'a colour is #RRGGBB');
 
@@ -85,10 +86,12 @@ export interface NiStemsOptions {
   codec?: 'aac' | 'alac';
   /** AAC bits per second per stereo track; default 256 000 (NI's recommendation). */
   bitrate?: number;
-  /** Which AAC encoder; default 'auto' (native ffmpeg when present, else wasm). */
+  /** Which AAC encoder; default 'auto' (stemkit's own). */
   aacEncoder?: AacBackend;
-  /** FFmpeg's AAC coder: 'twoloop' (default) or 'fast' (about 3× faster, a little less accurate; native ffmpeg only). */
+  /** FFmpeg's AAC coder, which implies the ffmpeg encoder: 'twoloop' or 'fast' (about 3× faster, a little less accurate). */
   aacCoder?: 'twoloop' | 'fast';
+  /** Worker threads for stemkit's AAC encoder (the five tracks' segments share them); one of its own otherwise. */
+  pool?: WorkerPool;
   /** Names and colours of the four slots; NI's defaults otherwise. */
   slots?: readonly NiStemSlot[];
   /** Traktor's mastering chain; written disabled unless given. */
@@ -111,7 +114,7 @@ export interface NiStemsResult {
   path: string;
   /** The codec of its five tracks. */
   codec: 'aac' | 'alac';
-  /** 'ffmpeg' or 'wasm' for AAC; 'stemkit' for ALAC. */
+  /** 'stemkit', 'ffmpeg' or 'wasm' for AAC; 'stemkit' for ALAC. */
   encoder: string;
   /** Audio frames of every track (after the priming). */
   frames: number;
@@ -140,8 +143,10 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
   const { sampleRate, frames } = mix.format;
   const tracks: TrackEncoder[] = [];
   let writer: Mp4AudioWriter | null = null;
+  const ownPool = codec === 'aac' && !options.pool && resolveAacBackend(options.aacEncoder, options.aacCoder) === 'stemkit' ? new WorkerPool() : null;
+  const trackOptions = { ...options, ...(ownPool ? { pool: ownPool } : {}) };
   try {
-    for (const [i, source] of sources.entries()) tracks.push(codec === 'alac' ? alacTrack(source) : await aacTrack(options, source));
+    for (const source of sources) tracks.push(codec === 'alac' ? alacTrack(source) : await aacTrack(trackOptions, source));
     writer = await Mp4AudioWriter.create(path, tracks.map((t, i) => ({ ...t.spec, enabled: i === 0 })));
     const flush = async () => {
       for (const [i, t] of tracks.entries()) {
@@ -173,8 +178,9 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
     throw err;
   } finally {
     await Promise.all(tracks.map((t) => t.close()));
+    await ownPool?.close();
   }
-  const encoder = codec === 'alac' ? 'stemkit' : resolveAacBackend(options.aacEncoder);
+  const encoder = codec === 'alac' ? 'stemkit' : resolveAacBackend(options.aacEncoder, options.aacCoder);
   const { stat } = await import('node:fs/promises');
   return { path, codec, encoder, frames, sampleRate, metadata, bytes: (await stat(path)).size };
 }
@@ -193,11 +199,17 @@ interface TrackEncoder {
 
 async function aacTrack(options: NiStemsOptions, source: AudioSource): Promise<TrackEncoder> {
   const bitrate = options.bitrate ?? 256_000;
-  const { sampleRate, container } = source.format;
+  const { sampleRate, container, frames } = source.format;
   const config = aacLcConfig(sampleRate, 2);
-  // A plain PCM file on disk is read by FFmpeg itself: nothing to convert and pipe here.
+  // A plain PCM file on disk is read by the encoder itself (FFmpeg, or stemkit's segments on the pool): nothing to pipe here.
   const readable = ['wav', 'rf64', 'bw64', 'aiff', 'aifc', 'flac'].includes(container) && (await isFile(source.path));
-  const encoder: AacEncoder = await createAacEncoder({ sampleRate, channels: 2, bitrate, backend: options.aacEncoder ?? 'auto', ...(options.aacCoder ? { coder: options.aacCoder } : {}), ...(readable ? { input: source.path } : {}) });
+  const encoder: AacEncoder = await createAacEncoder({
+    sampleRate, channels: 2, bitrate, frames,
+    backend: options.aacEncoder ?? 'auto',
+    ...(options.aacCoder ? { coder: options.aacCoder } : {}),
+    ...(readable ? { input: source.path } : {}),
+    ...(options.pool ? { pool: options.pool } : {}),
+  });
   return {
     spec: { codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: config, priming: AAC_PRIMING, bitrate },
     needsSamples: encoder.needsSamples,

@@ -1,17 +1,21 @@
 /**
- * AAC-LC encoding for MP4 tracks, with two interchangeable backends that honour one contract:
+ * AAC-LC encoding for MP4 tracks, with three interchangeable backends that honour one contract:
  * raw AAC packets of 1024 frames, 1024 frames of encoder priming first, an AudioSpecificConfig.
- * - 'ffmpeg': native FFmpeg's AAC encoder in a child process (about 2× faster here);
- * - 'wasm': the same FFmpeg encoder compiled to wasm (@mediabunny/aac-encoder), on its own worker
- *   thread, so no native binary is needed.
- * Several encoders run in parallel either way (processes or worker threads).
+ * - 'stemkit': stemkit's own encoder (lc-encoder.ts), in segments on a worker pool when it may read
+ *   the input file itself; the default;
+ * - 'ffmpeg': native FFmpeg's AAC encoder in a child process;
+ * - 'wasm': the same FFmpeg encoder compiled to wasm (@mediabunny/aac-encoder), so no native binary
+ *   is needed.
+ * Several encoders run in parallel in every case (pool threads, processes or worker threads).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StemkitError } from '../../errors.js';
+import type { WorkerPool } from '../../engine/pool.js';
 import { findFfmpeg } from './ffmpeg.js';
+import { createStemkitAacEncoder } from './stemkit-encoder.js';
 
-/** Which AAC encoder to use; 'auto' is native FFmpeg when present, else wasm. */
-export type AacBackend = 'auto' | 'ffmpeg' | 'wasm';
+/** Which AAC encoder to use; 'auto' is stemkit's own. */
+export type AacBackend = 'auto' | 'stemkit' | 'ffmpeg' | 'wasm';
 
 /** AAC frames per packet, and the priming the FFmpeg encoder (both builds) puts first. */
 export const AAC_FRAME = 1024;
@@ -47,6 +51,10 @@ export interface AacEncoderOptions {
   /** Bits per second for the track; NI recommends about 256 kb/s stereo. */
   bitrate: number;
   backend?: AacBackend;
+  /** The input's frame count, with `input`: the stemkit backend splits the track into segments by it. */
+  frames?: number;
+  /** Worker threads for the stemkit backend's segments, with `input` (shared by the tracks of one file). */
+  pool?: WorkerPool;
   /**
    * FFmpeg's coder: 'twoloop' (default, the better bit allocation) or 'fast' (about 3× faster here,
    * with a waveform error about 5 dB higher at 256 kb/s). Native FFmpeg only: the wasm build has one coder.
@@ -59,20 +67,24 @@ export interface AacEncoderOptions {
   input?: string;
 }
 
-/** The backend 'auto' resolves to on this machine. */
-export function resolveAacBackend(backend: AacBackend = 'auto'): 'ffmpeg' | 'wasm' {
+/** The backend that encodes: 'auto' is stemkit's own, or FFmpeg's when FFmpeg's fast coder is asked for. */
+export function resolveAacBackend(backend: AacBackend = 'auto', coder?: 'twoloop' | 'fast'): 'stemkit' | 'ffmpeg' | 'wasm' {
+  if (backend === 'auto' && coder !== undefined) backend = 'ffmpeg';
   if (backend === 'ffmpeg' && findFfmpeg() === null) {
     throw new StemkitError('E_UNSUPPORTED', 'the ffmpeg AAC encoder was asked for, but ffmpeg is not on PATH', { hint: 'install ffmpeg (apt-get install ffmpeg), set STEMKIT_FFMPEG, or use --aac-encoder wasm' });
   }
-  return backend === 'wasm' || findFfmpeg() === null ? 'wasm' : 'ffmpeg';
+  return backend === 'auto' ? 'stemkit' : backend;
 }
 
 export async function createAacEncoder(options: AacEncoderOptions): Promise<AacEncoder> {
   aacLcConfig(options.sampleRate, options.channels);
-  if (resolveAacBackend(options.backend) === 'wasm') {
-    if (options.coder === 'fast') throw new StemkitError('E_USAGE', 'the fast AAC coder needs native ffmpeg; the wasm encoder has one coder', { hint: 'install ffmpeg, or leave the coder at its default' });
-    return WasmAacEncoder.create(options);
+  const backend = resolveAacBackend(options.backend, options.coder);
+  if (options.coder !== undefined && backend !== 'ffmpeg') throw new StemkitError('E_USAGE', `the AAC coder '${options.coder}' is FFmpeg's; the ${backend} encoder has its own`, { hint: 'use --aac-encoder ffmpeg with --aac-coder, or leave the coder out' });
+  if (backend === 'stemkit') {
+    const { sampleRate, channels, bitrate, input, frames, pool } = options;
+    return createStemkitAacEncoder({ sampleRate, channels, bitrate, ...(input !== undefined && frames !== undefined && pool ? { input: { path: input, frames, pool } } : {}) });
   }
+  if (backend === 'wasm') return WasmAacEncoder.create(options);
   return new FfmpegAacEncoder(options);
 }
 
