@@ -143,6 +143,14 @@ describe('block switching', () => {
   });
 });
 
+describe('stemkit AAC-LC: what it refuses', () => {
+  it('names the limit: more than AAC-LC carries, a rate without band tables, more than 2 channels', () => {
+    expect(() => new AacLcStream({ sampleRate: 44100, channels: 2, bitrate: 600_000 })).toThrow(expect.objectContaining({ code: 'E_USAGE', hint: 'give at most 529 kb/s' }));
+    expect(() => new AacLcStream({ sampleRate: 22050, channels: 2, bitrate: 128_000 })).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
+    expect(() => new AacLcStream({ sampleRate: 48000, channels: 6, bitrate: 384_000 })).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
+  });
+});
+
 describe.skipIf(!HAS_FFMPEG)('stemkit AAC-LC: decoded by FFmpeg and FAAD2', () => {
   const pool = new WorkerPool(2);
   afterAll(() => pool.close());

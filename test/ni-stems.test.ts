@@ -132,7 +132,7 @@ describe('MP4 boxes: what the writer writes, the reader reads', () => {
 });
 
 describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg, ffprobe and stemkit check', () => {
-  for (const encoder of ['ffmpeg', 'wasm'] as const) {
+  for (const encoder of ['stemkit', 'ffmpeg', 'wasm'] as const) {
     it(`AAC with the ${encoder} encoder: 5 stereo tracks, stem JSON, only the mix enabled, every track at lag 0, check passes`, async () => {
       const demo = await demoAudio();
       const out = join(root, `demo-${encoder}.stem.mp4`);
@@ -201,7 +201,7 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems round trip: demo → .stem.mp4 → ffmpeg
     const sources = await Promise.all([...files.slice(0, 4), files[1]!].map((f) => openAudio(f)));
     const wrong = join(root, 'wrong.stem.mp4');
     try {
-      await writeNiStems(wrong, sources[0]!, sources.slice(1), { aacEncoder: 'ffmpeg' });
+      await writeNiStems(wrong, sources[0]!, sources.slice(1));
     } finally {
       await Promise.all(sources.map((s) => s.close()));
     }

@@ -6,6 +6,7 @@
  * frame may take. No PNS, intensity stereo or TNS: stems are summed and nulled against the mix,
  * and those tools trade waveform fidelity for bits.
  */
+import { StemkitError } from '../../errors.js';
 import { BitWriter } from './bit-writer.js';
 import { chooseSections, scalefactorBits, writeScalefactors, writeSectionData, writeSpectralData } from './noiseless.js';
 import { bandModel, maskingThresholds, type BandModel } from './psy.js';
@@ -22,7 +23,14 @@ const MAX_QUANT = 8191;
 const SF_OFFSET = 100;
 /** Largest scalefactor difference Huffman coding carries. */
 const MAX_SF_STEP = 60;
-/** Audio is coded up to Nyquist unless a bandwidth is given: stems are summed and nulled later. */
+/**
+ * Hz coded by default for the bits each channel gets: Nyquist from about 110 kb/s per channel (NI's
+ * 256 kb/s stereo), so stems are summed and nulled whole; less at low bitrates, where coding the
+ * top octave would starve the rest (15.8 kHz at 64 kb/s per channel).
+ */
+function defaultBandwidth(bitsPerSecondPerChannel: number): number {
+  return 3000 + 0.2 * bitsPerSecondPerChannel;
+}
 /** How fast the quality offset follows the bitrate error: dB per frame at twice the target. */
 const RATE_GAIN_DB = 1;
 const OFFSET_LIMIT_DB = 40;
@@ -39,7 +47,7 @@ export interface LcEncoderOptions {
   channels: number;
   /** Target average, bits per second. */
   bitrate: number;
-  /** Hz coded; default Nyquist. */
+  /** Hz coded; by default from the bitrate per channel (Nyquist at 256 kb/s stereo). */
   bandwidth?: number;
 }
 
@@ -100,18 +108,21 @@ export class AacLcEncoder {
 
   constructor(private readonly options: LcEncoderOptions) {
     const { sampleRate, channels, bitrate } = options;
-    if (channels !== 1 && channels !== 2) throw new RangeError(`stemkit's AAC encoder codes 1 or 2 channels, got ${channels}`);
+    if (channels !== 1 && channels !== 2) throw new StemkitError('E_UNSUPPORTED', `stemkit's AAC encoder codes 1 or 2 channels, got ${channels}`, { hint: 'fold to stereo first, or use --aac-encoder ffmpeg' });
     const longOffsets = scalefactorBandOffsets(sampleRate, false);
     const shortOffsets = scalefactorBandOffsets(sampleRate, true);
     this.longModel = bandModel(longOffsets, sampleRate, FRAME);
     this.shortModel = bandModel(shortOffsets, sampleRate, SHORT);
-    const bandwidth = Math.min(options.bandwidth ?? sampleRate / 2, sampleRate / 2);
+    const bandwidth = Math.min(options.bandwidth ?? defaultBandwidth(bitrate / channels), sampleRate / 2);
     this.longBands = bandsBelow(longOffsets, (bandwidth / (sampleRate / 2)) * FRAME);
     this.shortBands = bandsBelow(shortOffsets, (bandwidth / (sampleRate / 2)) * SHORT);
     this.state = Array.from({ length: channels }, () => new ChannelState());
     this.averageBits = (bitrate * FRAME) / sampleRate;
     this.maxBits = MAX_BITS_PER_CHANNEL * channels;
-    if (this.averageBits > this.maxBits * 0.95) throw new RangeError(`${bitrate} b/s is more than AAC-LC carries for ${channels} channel(s) at ${sampleRate} Hz`);
+    if (this.averageBits > this.maxBits) {
+      const most = Math.floor((this.maxBits * sampleRate) / FRAME / 1000);
+      throw new StemkitError('E_USAGE', `${bitrate / 1000} kb/s is more than AAC-LC carries for ${channels} channel(s) at ${sampleRate} Hz`, { hint: `give at most ${most} kb/s` });
+    }
     this.reservoir = this.maxBits - this.averageBits;
   }
 

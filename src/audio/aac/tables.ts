@@ -3,6 +3,7 @@
  * (spectral codebooks 1–11), codewords and their lengths by codebook index; and the scalefactor band
  * offsets (Tables 4.110–4.128) of the sample rates stemkit encodes.
  */
+import { StemkitError } from '../../errors.js';
 
 /** A Huffman codebook: the codeword and its length in bits, by index. */
 export interface Codebook {
@@ -211,6 +212,8 @@ export const ENCODER_SAMPLE_RATES: readonly number[] = [44100, 48000];
 
 /** Scalefactor band offsets for long (1024-line) or short (128-line) windows at `sampleRate`. */
 export function scalefactorBandOffsets(sampleRate: number, short: boolean): readonly number[] {
-  if (!ENCODER_SAMPLE_RATES.includes(sampleRate)) throw new RangeError(`stemkit's AAC encoder has no band tables for ${sampleRate} Hz`);
+  if (!ENCODER_SAMPLE_RATES.includes(sampleRate)) {
+    throw new StemkitError('E_UNSUPPORTED', `stemkit's AAC encoder codes 44.1 and 48 kHz, not ${sampleRate} Hz`, { hint: 'conform to 44.1 kHz (NI Stems), or use --aac-encoder ffmpeg' });
+  }
   return short ? SHORT_48000 : LONG_44100;
 }
