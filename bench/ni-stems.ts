@@ -43,9 +43,8 @@ const delivery = await packDelivery(pkg.dir, { recipient: await resolveRecipient
 const files = [delivery.files.find((f) => f.kind === 'mix')!, ...delivery.files.filter((f) => f.kind === 'group')].map((f) => join(groupsDir, f.file));
 const seconds = MINUTES * 60;
 
-async function stemkit(options: NiStemsOptions): Promise<void> {
+async function stemkit(options: NiStemsOptions, out = join(WORK, 'out.stem.mp4')): Promise<void> {
   const sources = await Promise.all(files.map((f) => openAudio(f)));
-  const out = join(WORK, 'out.stem.mp4');
   rmSync(out, { force: true });
   try {
     await writeNiStems(out, sources[0]!, sources.slice(1), options);
@@ -54,10 +53,37 @@ async function stemkit(options: NiStemsOptions): Promise<void> {
   }
 }
 
-function ffmpegMux(codec: string[]): () => Promise<void> {
+function ffmpegMux(codec: string[], out = join(WORK, 'ffmpeg.mp4')): () => Promise<void> {
   const inputs = files.flatMap((f) => ['-i', f]);
   const maps = files.flatMap((_, i) => ['-map', `${i}:a`]);
-  return () => run('ffmpeg', ['-v', 'error', '-y', ...inputs, ...maps, ...codec, join(WORK, 'ffmpeg.mp4')]);
+  return () => run('ffmpeg', ['-v', 'error', '-y', ...inputs, ...maps, ...codec, out]);
+}
+
+/** Waveform error of each decoded track against its source at lag 0 (both MP4s trim the priming by edit list), and its bitrate. */
+async function trackErrors(mp4: string): Promise<{ db: number; kbps: number }[]> {
+  const { execFileSync } = await import('node:child_process');
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', mp4]).toString()) as { streams: { bit_rate: string }[] };
+  const out: { db: number; kbps: number }[] = [];
+  for (const [i, file] of files.entries()) {
+    const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', mp4, '-map', `0:a:${i}`, '-f', 'f32le', '-'], { maxBuffer: 1 << 30 });
+    const decoded = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+    const source = await openAudio(file);
+    let error = 0;
+    let power = 0;
+    for (let at = 0; at < source.format.frames; at += 1 << 16) {
+      const block = await source.read(at, Math.min(1 << 16, source.format.frames - at));
+      for (let c = 0; c < 2; c++) {
+        for (let k = 0; k < block[c]!.length; k++) {
+          const x = block[c]![k]!;
+          error += (x - (decoded[(at + k) * 2 + c] ?? 0)) ** 2;
+          power += x * x;
+        }
+      }
+    }
+    await source.close();
+    out.push({ db: 10 * Math.log10(error / power), kbps: Number(probe.streams[i]!.bit_rate) / 1000 });
+  }
+  return out;
 }
 
 const rows = [['what', 'seconds (best)', '× real time', 'ratio to ffmpeg']];
@@ -84,4 +110,18 @@ printTable(rows);
 for (const label of ['stemkit AAC, its own encoder (default)', 'stemkit AAC, native ffmpeg encoder', 'stemkit AAC, native ffmpeg, --aac-coder fast']) {
   const r = results.find((x) => x.label === label);
   if (r) console.log(`target: ${label}: ${fmt(seconds / r.best, 1)}× real time (≥ 20×: ${verdict(seconds / r.best >= 20)})`);
+}
+
+// Accuracy, untimed: each track's waveform error at lag 0 as FFmpeg decodes it, stemkit's encoder vs FFmpeg's, both 256 kb/s.
+if (have) {
+  const ours = join(WORK, 'quality-stemkit.stem.mp4');
+  const theirs = join(WORK, 'quality-ffmpeg.mp4');
+  await stemkit({}, ours);
+  await ffmpegMux(['-c:a', 'aac', '-b:a', '256k'], theirs)();
+  const [a, b] = [await trackErrors(ours), await trackErrors(theirs)];
+  const names = ['mix', ...delivery.files.filter((f) => f.kind === 'group').map((f) => f.file.replace(/^.*_|\.wav$/g, ''))];
+  const table = [['track', 'stemkit error (dB)', 'stemkit kb/s', 'ffmpeg -c:a aac error (dB)', 'ffmpeg kb/s']];
+  names.forEach((name, i) => table.push([name, fmt(a[i]!.db, 1), fmt(a[i]!.kbps, 0), fmt(b[i]!.db, 1), fmt(b[i]!.kbps, 0)]));
+  console.log('\nwaveform error at lag 0 against the source (lower is closer), AAC 256 kb/s asked:');
+  printTable(table);
 }
