@@ -10,7 +10,7 @@ import { StemkitError } from '../../errors.js';
 import { BitWriter } from './bit-writer.js';
 import { chooseSections, scalefactorBits, writeScalefactors, writeSectionData, writeSpectralData } from './noiseless.js';
 import { bandModel, maskingThresholds, type BandModel } from './psy.js';
-import { scalefactorBandOffsets } from './tables.js';
+import { AAC_SAMPLE_RATES, swbOffsets } from './tables.js';
 import { BlockTransform, BLOCK, EIGHT_SHORT, FRAME, SHORT, type WindowSequence } from './windows.js';
 
 /** Decoder full scale: AAC decoders output 16-bit-scaled samples. */
@@ -109,8 +109,9 @@ export class AacLcEncoder {
   constructor(private readonly options: LcEncoderOptions) {
     const { sampleRate, channels, bitrate } = options;
     if (channels !== 1 && channels !== 2) throw new StemkitError('E_UNSUPPORTED', `stemkit's AAC encoder codes 1 or 2 channels, got ${channels}`, { hint: 'fold to stereo first, or use --aac-encoder ffmpeg' });
-    const longOffsets = scalefactorBandOffsets(sampleRate, false);
-    const shortOffsets = scalefactorBandOffsets(sampleRate, true);
+    if (!AAC_SAMPLE_RATES.includes(sampleRate)) throw new StemkitError('E_UNSUPPORTED', `AAC has no ${sampleRate} Hz`, { hint: `conform to one of ${AAC_SAMPLE_RATES.join(', ')} Hz (NI Stems: 44100)` });
+    const longOffsets = swbOffsets(sampleRate, false);
+    const shortOffsets = swbOffsets(sampleRate, true);
     this.longModel = bandModel(longOffsets, sampleRate, FRAME);
     this.shortModel = bandModel(shortOffsets, sampleRate, SHORT);
     const bandwidth = Math.min(options.bandwidth ?? defaultBandwidth(bitrate / channels), sampleRate / 2);
@@ -477,7 +478,7 @@ function bitsDemand(energy: number, threshold: number): number {
 }
 
 /** How many bands lie wholly below `line`. */
-function bandsBelow(offsets: readonly number[], line: number): number {
+function bandsBelow(offsets: ArrayLike<number>, line: number): number {
   let bands = 0;
   while (bands + 1 < offsets.length && offsets[bands + 1]! <= line + 0.5) bands++;
   return bands;

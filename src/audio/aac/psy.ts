@@ -59,7 +59,7 @@ function fullScaleEnergy(size: number): number {
 /** Per band constants of one transform length at one sample rate. */
 export interface BandModel {
   /** swb_offset: band b covers lines [offsets[b], offsets[b + 1]). */
-  offsets: readonly number[];
+  offsets: ArrayLike<number>;
   /** Multiplier of band b − 1's masking density that reaches band b, and of band b + 1's. */
   spreadFromBelow: Float64Array;
   spreadFromAbove: Float64Array;
@@ -67,7 +67,7 @@ export interface BandModel {
   quiet: Float64Array;
 }
 
-export function bandModel(offsets: readonly number[], sampleRate: number, lines: number): BandModel {
+export function bandModel(offsets: ArrayLike<number>, sampleRate: number, lines: number): BandModel {
   const bands = offsets.length - 1;
   const hzPerLine = sampleRate / 2 / lines;
   const centre = Array.from({ length: bands }, (_, b) => bark(((offsets[b]! + offsets[b + 1]!) / 2) * hzPerLine));
