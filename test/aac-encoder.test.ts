@@ -194,6 +194,23 @@ describe.skipIf(!HAS_FFMPEG)('stemkit AAC-LC: decoded by FFmpeg and FAAD2', () =
     for (const decoded of check(file, [noise, square])) expect(errorDb(decoded, [noise, square])).toBeLessThan(-12);
   });
 
+  it('hostile samples: NaN and ±Infinity code as silence, float over-range (±4.0) keeps its level', () => {
+    const tone = sine(44100 * 2, 44100, 440, 0.5);
+    const broken = tone.slice();
+    for (let i = 20_000; i < 20_100; i++) broken[i] = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][i % 3]!;
+    const loud = tone.map((v) => 8 * v);
+    const { file } = roundTrip('hostile-samples', [broken, loud], 44100);
+    for (const decoded of check(file, [tone, loud])) {
+      for (const c of decoded.planar) expect(c.every(Number.isFinite)).toBe(true);
+      // Away from the broken stretch both channels are the tone, the second peaking at 4.0 (+12 dBFS).
+      expect(errorDb(decoded, [tone, loud], 0, 30_000, 80_000)).toBeLessThan(-30);
+      // Only the broken samples are lost: the tone around them, in the same blocks, is still coded.
+      const kept = tone.slice();
+      kept.fill(0, 20_000, 20_100);
+      expect(errorDb(decoded, [kept, loud], 0, 18_500, 21_600)).toBeLessThan(-10);
+    }
+  });
+
   it('mono, and every rate from 8 to 96 kHz (their own band tables)', () => {
     for (const [rate, bitrate] of [[48000, 128_000], [96000, 256_000], [32000, 96_000], [22050, 64_000], [8000, 24_000]] as const) {
       const [left] = musicLike(rate, 4, 8, 4);

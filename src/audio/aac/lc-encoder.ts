@@ -136,7 +136,11 @@ export class AacLcEncoder {
     layout.sequence = sequence;
     for (const [c, state] of this.state.entries()) {
       const source = channels[c]!;
-      for (let n = 0; n < BLOCK; n++) this.block[n] = source[at + n]! * PCM_SCALE;
+      // NaN and ±Infinity (a broken float file) code as silence rather than poisoning the block.
+      for (let n = 0; n < BLOCK; n++) {
+        const x = source[at + n]!;
+        this.block[n] = Number.isFinite(x) ? x * PCM_SCALE : 0;
+      }
       this.transform.transform(this.block, sequence, state.coefs);
     }
     if (sequence === EIGHT_SHORT) this.groupShortWindows();
