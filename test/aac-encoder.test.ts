@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Mdct } from '../src/dsp/mdct.js';
 import { AacLcStream, aacPacketCount } from '../src/audio/aac/stream.js';
 import { EIGHT_SHORT, LONG_START, LONG_STOP, ONLY_LONG, hasAttack, windowSequence } from '../src/audio/aac/windows.js';
-import { createStemkitAacEncoder } from '../src/audio/aac/stemkit-encoder.js';
+import { aacSegments } from '../src/engine/encode-jobs.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { writeWavFile } from '../src/audio/wav/write.js';
 import { scratchDir } from './helpers/almost-right.js';
@@ -247,14 +247,12 @@ describe.skipIf(!HAS_FFMPEG)('stemkit AAC-LC: decoded by FFmpeg and FAAD2', () =
     const source = musicLike(sampleRate, 60, 31, 20);
     const wav = join(root, 'segments.wav');
     await writeWavFile(wav, { sampleRate, channels: 2, format: 'float32' }, (sink) => sink.write(source));
-    const encoder = createStemkitAacEncoder({ sampleRate, channels: 2, bitrate: 256_000, input: { path: wav, frames: source[0]!.length, pool } });
+    const segments = aacSegments(pool, { path: wav, sampleRate, channels: 2, frames: source[0]!.length }, 256_000);
     const packets: Uint8Array[] = [];
-    for (let at = 0; at < source[0]!.length; at += 44 * 1024) {
-      await encoder.push([], Math.min(44 * 1024, source[0]!.length - at));
-      packets.push(...encoder.take());
+    for (let taken = 44; taken < aacPacketCount(source[0]!.length) + 44; taken += 44) {
+      await segments.advance(taken);
+      packets.push(...segments.take());
     }
-    await encoder.finish();
-    packets.push(...encoder.take());
     expect(packets.length).toBe(aacPacketCount(source[0]!.length));
     const file = join(root, 'segments.aac');
     writeFileSync(file, adts(packets, sampleRate, 2));

@@ -18,6 +18,8 @@ import { demoAudio, scratchDir } from './helpers/almost-right.js';
 import { haveSharedFile, SHARED_TESTDATA } from './helpers/corpus.js';
 import { HAS_FFMPEG, ffmpegDecode, ffmpegDecodeInt, ffprobe } from './helpers/ffmpeg.js';
 import { captureOutput, readFile } from './helpers/io.js';
+import { prng } from './helpers/signals.js';
+import { writeWavFile } from '../src/audio/wav/write.js';
 
 const root = scratchDir('ni-stems');
 
@@ -259,6 +261,32 @@ describe.skipIf(!HAS_FFMPEG)('NI Stems in ALAC: lossless both ways', () => {
     await runEmbedded([join(catalogue, 'Demo.stem.mp4')], { out: results, jobs: 1 });
     const [line] = readFileSync(join(results, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(line).toMatchObject({ path: join(catalogue, 'Demo.stem.mp4'), verdict: 'pass', error: null, numbers: { stems: 4 } });
+  }, 240_000);
+
+  it('longer than one segment: the pool encodes each track in parts, and the parts join bit-exactly', async () => {
+    // 55 s of 16-bit stereo: 3 segments of 256 ALAC packets, the last one partial.
+    const sampleRate = 44100;
+    const frames = 55 * sampleRate + 123;
+    const rnd = prng(77);
+    const planar = [0, 1].map(() => Float32Array.from({ length: frames }, (_, i) => Math.round((0.3 * Math.sin(i / 40) + 0.1 * (rnd() * 2 - 1)) * 32767) / 32768));
+    const wav = join(root, 'long-16.wav');
+    await writeWavFile(wav, { sampleRate, channels: 2, format: 'pcm16' }, (sink) => sink.write(planar));
+    const out = join(root, 'long-alac.stem.mp4');
+    const sources = await Promise.all(Array.from({ length: 5 }, () => openAudio(wav)));
+    try {
+      await writeNiStems(out, sources[0]!, sources.slice(1), { codec: 'alac' });
+    } finally {
+      await Promise.all(sources.map((s) => s.close()));
+    }
+    const info = await readBack(out);
+    expect(info.tracks.map((t) => t.frames)).toEqual(Array(5).fill(frames));
+    for (const i of [0, 4]) {
+      const decoded = ffmpegDecodeInt(out, i);
+      expect(decoded.length).toBe(2 * frames);
+      let differing = 0;
+      for (let n = 0; n < frames; n++) for (let c = 0; c < 2; c++) if (Math.round(planar[c]![n]! * 2 ** 31) !== decoded[2 * n + c]) differing++;
+      expect(differing).toBe(0);
+    }
   }, 240_000);
 
   it.skipIf(!haveSharedFile(join(SHARED_TESTDATA, 'ni-stems/test.alac.stem.mp4')))('a real ALAC NI Stems file decodes bit-exactly as ffmpeg decodes it, track by track', async () => {

@@ -15,6 +15,9 @@ import { AAC_FRAME, AAC_PRIMING, aacLcConfig, createAacEncoder, resolveAacBacken
 import { throwIfAborted, type OnProgress } from '../progress.js';
 import { AlacStreamEncoder } from '../audio/alac/encoder.js';
 import { WorkerPool } from '../engine/pool.js';
+import { aacSegments, alacSegments } from '../engine/encode-jobs.js';
+import { aacPacketCount } from '../audio/aac/stream.js';
+import { writeAlacCookie } from '../audio/alac/cookie.js';
 
 const colour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'a colour is #RRGGBB');
 
@@ -143,10 +146,15 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
   const { sampleRate, frames } = mix.format;
   const tracks: TrackEncoder[] = [];
   let writer: Mp4AudioWriter | null = null;
-  const ownPool = codec === 'aac' && !options.pool && resolveAacBackend(options.aacEncoder, options.aacCoder) === 'stemkit' ? new WorkerPool() : null;
-  const trackOptions = { ...options, ...(ownPool ? { pool: ownPool } : {}) };
+  const onPool = codec === 'alac' || resolveAacBackend(options.aacEncoder, options.aacCoder) === 'stemkit';
+  const ownPool = onPool && !options.pool ? new WorkerPool() : null;
+  const pool = options.pool ?? ownPool;
   try {
-    for (const source of sources) tracks.push(codec === 'alac' ? alacTrack(source) : await aacTrack(trackOptions, source));
+    for (const source of sources) {
+      // A plain PCM file on disk is read by the encoder itself (FFmpeg, or stemkit's segment jobs on the pool).
+      const file = (await readableFile(source)) ? source : null;
+      tracks.push(codec === 'alac' ? alacTrack(source, file && pool ? pool : null) : await aacTrack(options, source, file, pool));
+    }
     writer = await Mp4AudioWriter.create(path, tracks.map((t, i) => ({ ...t.spec, enabled: i === 0 })));
     const flush = async () => {
       for (const [i, t] of tracks.entries()) {
@@ -197,56 +205,83 @@ interface TrackEncoder {
   close(): Promise<void>;
 }
 
-async function aacTrack(options: NiStemsOptions, source: AudioSource): Promise<TrackEncoder> {
+async function aacTrack(options: NiStemsOptions, source: AudioSource, file: AudioSource | null, pool: WorkerPool | null): Promise<TrackEncoder> {
   const bitrate = options.bitrate ?? 256_000;
-  const { sampleRate, container, frames } = source.format;
+  const { sampleRate, channels, frames } = source.format;
   const config = aacLcConfig(sampleRate, 2);
-  // A plain PCM file on disk is read by the encoder itself (FFmpeg, or stemkit's segments on the pool): nothing to pipe here.
-  const readable = ['wav', 'rf64', 'bw64', 'aiff', 'aifc', 'flac'].includes(container) && (await isFile(source.path));
+  const spec = { codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: config, priming: AAC_PRIMING, bitrate } as const;
+  const withDurations = (packets: Uint8Array[]) => ({ packets, durations: packets.map(() => AAC_FRAME) });
+  if (file && pool && resolveAacBackend(options.aacEncoder, options.aacCoder) === 'stemkit') {
+    const segments = aacSegments(pool, { path: file.path, sampleRate, channels, frames }, bitrate);
+    let pushed = 0;
+    return {
+      spec,
+      needsSamples: false,
+      push: async (_planar, n) => segments.advance(Math.ceil(((pushed += n) + AAC_PRIMING) / AAC_FRAME)),
+      take: () => withDurations(segments.take()),
+      finish: () => segments.advance(aacPacketCount(frames)),
+      decoderConfig: () => config,
+      close: async () => undefined,
+    };
+  }
   const encoder: AacEncoder = await createAacEncoder({
-    sampleRate, channels: 2, bitrate, frames,
+    sampleRate, channels: 2, bitrate,
     backend: options.aacEncoder ?? 'auto',
     ...(options.aacCoder ? { coder: options.aacCoder } : {}),
-    ...(readable ? { input: source.path } : {}),
-    ...(options.pool ? { pool: options.pool } : {}),
+    ...(file ? { input: file.path } : {}),
   });
   return {
-    spec: { codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: config, priming: AAC_PRIMING, bitrate },
+    spec,
     needsSamples: encoder.needsSamples,
-    push: (planar, frames) => encoder.push(planar, frames),
-    take: () => {
-      const packets = encoder.take();
-      return { packets, durations: packets.map(() => AAC_FRAME) };
-    },
+    push: (planar, n) => encoder.push(planar, n),
+    take: () => withDurations(encoder.take()),
     finish: () => encoder.finish(),
     decoderConfig: () => config,
     close: () => encoder.close(),
   };
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** Whether the source is a PCM file on disk that an encoder may read by path. */
+async function readableFile(source: AudioSource): Promise<boolean> {
+  if (!['wav', 'rf64', 'bw64', 'aiff', 'aifc', 'flac'].includes(source.format.container)) return false;
   const { stat } = await import('node:fs/promises');
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(source.path).then((s) => s.isFile(), () => false);
 }
 
-/** ALAC at the source's bit depth (float sources at 24 bits), 4096-frame packets, no priming. */
-function alacTrack(source: AudioSource): TrackEncoder {
-  const { sampleRate, bitDepth, encoding } = source.format;
+/**
+ * ALAC at the source's bit depth (float sources at 24 bits), 4096-frame packets, no priming: in
+ * segments on `pool` when the source is a file (packets are independent), else on this thread.
+ */
+function alacTrack(source: AudioSource, pool: WorkerPool | null): TrackEncoder {
+  const { sampleRate, bitDepth, encoding, channels, frames } = source.format;
   const bits = encoding === 'float' || bitDepth > 24 ? 24 : bitDepth <= 16 ? 16 : bitDepth <= 20 ? 20 : 24;
   const stream = new AlacStreamEncoder({ channels: 2, bitDepth: bits, sampleRate });
   const frameLength = stream.encoder.frameLength;
   let packets: Uint8Array[] = [];
   let durations: number[] = [];
-  let total = 0;
+  let collected = 0;
+  let pushed = 0;
+  // The cookie's maxFrameBytes and avgBitRate come from the packets themselves, wherever they were encoded.
+  let largest = 0;
+  let bytes = 0;
+  const collect = (list: readonly Uint8Array[]) => {
+    for (const packet of list) {
+      packets.push(packet);
+      durations.push(Math.min(frameLength, frames - collected));
+      collected += frameLength;
+      largest = Math.max(largest, packet.length);
+      bytes += packet.length;
+    }
+  };
+  const segments = pool ? alacSegments(pool, { path: source.path, sampleRate, channels, frames }, bits, frameLength) : null;
   return {
     spec: { codec: 'alac', sampleRate, channels: 2, sampleSize: bits, decoderConfig: stream.encoder.cookie(), priming: 0 },
-    needsSamples: true,
-    push: async (planar, frames) => {
-      for (const packet of stream.push(planar as Float32Array[], frames)) {
-        packets.push(packet);
-        durations.push(frameLength);
-      }
-      total += frames;
+    needsSamples: segments === null,
+    push: async (planar, n) => {
+      pushed += n;
+      if (!segments) return collect(stream.push(planar as Float32Array[], n));
+      await segments.advance(Math.floor(pushed / frameLength));
+      collect(segments.take());
     },
     take: () => {
       const out = { packets, durations };
@@ -255,13 +290,11 @@ function alacTrack(source: AudioSource): TrackEncoder {
       return out;
     },
     finish: async () => {
-      // The one partial packet, when the length is not a whole number of packets.
-      for (const packet of stream.flush()) {
-        packets.push(packet);
-        durations.push(total % frameLength);
-      }
+      if (!segments) return collect(stream.flush());
+      await segments.advance(Math.ceil(frames / frameLength));
+      collect(segments.take());
     },
-    decoderConfig: () => stream.encoder.cookie(),
+    decoderConfig: () => writeAlacCookie({ ...stream.encoder.config(), maxFrameBytes: largest, avgBitRate: frames ? Math.round((bytes * 8 * sampleRate) / frames) : 0 }),
     close: async () => undefined,
   };
 }

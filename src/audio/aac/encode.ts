@@ -1,7 +1,8 @@
 /**
  * AAC-LC encoding for MP4 tracks, with three interchangeable backends that honour one contract:
  * raw AAC packets of 1024 frames, 1024 frames of encoder priming first, an AudioSpecificConfig.
- * - 'stemkit': stemkit's own encoder (lc-encoder.ts), in segments on a worker pool when it may read
+ * - 'stemkit': stemkit's own encoder (lc-encoder.ts), on the calling thread here; the NI Stems
+ *   writer runs it in segments on the worker pool instead (engine/encode-jobs.ts) when it may read
  *   the input file itself; the default;
  * - 'ffmpeg': native FFmpeg's AAC encoder in a child process;
  * - 'wasm': the same FFmpeg encoder compiled to wasm (@mediabunny/aac-encoder), so no native binary
@@ -10,9 +11,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StemkitError } from '../../errors.js';
-import type { WorkerPool } from '../../engine/pool.js';
 import { findFfmpeg } from './ffmpeg.js';
-import { createStemkitAacEncoder } from './stemkit-encoder.js';
+import { AacLcStream, aacPacketCount } from './stream.js';
 
 /** Which AAC encoder to use; 'auto' is stemkit's own. */
 export type AacBackend = 'auto' | 'stemkit' | 'ffmpeg' | 'wasm';
@@ -51,10 +51,6 @@ export interface AacEncoderOptions {
   /** Bits per second for the track; NI recommends about 256 kb/s stereo. */
   bitrate: number;
   backend?: AacBackend;
-  /** The input's frame count, with `input`: the stemkit backend splits the track into segments by it. */
-  frames?: number;
-  /** Worker threads for the stemkit backend's segments, with `input` (shared by the tracks of one file). */
-  pool?: WorkerPool;
   /**
    * FFmpeg's coder: 'twoloop' (default, the better bit allocation) or 'fast' (about 3× faster here,
    * with a waveform error about 5 dB higher at 256 kb/s). Native FFmpeg only: the wasm build has one coder.
@@ -62,7 +58,7 @@ export interface AacEncoderOptions {
   coder?: 'twoloop' | 'fast';
   /**
    * A WAV/AIFF/FLAC file holding exactly the audio to encode: native FFmpeg then reads it itself
-   * (no samples through this process), and `push` only paces the encoder. Ignored by the wasm backend.
+   * (no samples through this process), and `push` only paces the encoder. Native FFmpeg only.
    */
   input?: string;
 }
@@ -80,10 +76,7 @@ export async function createAacEncoder(options: AacEncoderOptions): Promise<AacE
   aacLcConfig(options.sampleRate, options.channels);
   const backend = resolveAacBackend(options.backend, options.coder);
   if (options.coder !== undefined && backend !== 'ffmpeg') throw new StemkitError('E_USAGE', `the AAC coder '${options.coder}' is FFmpeg's; the ${backend} encoder has its own`, { hint: 'use --aac-encoder ffmpeg with --aac-coder, or leave the coder out' });
-  if (backend === 'stemkit') {
-    const { sampleRate, channels, bitrate, input, frames, pool } = options;
-    return createStemkitAacEncoder({ sampleRate, channels, bitrate, ...(input !== undefined && frames !== undefined && pool ? { input: { path: input, frames, pool } } : {}) });
-  }
+  if (backend === 'stemkit') return new StemkitAacEncoder(options);
   if (backend === 'wasm') return WasmAacEncoder.create(options);
   return new FfmpegAacEncoder(options);
 }
@@ -96,6 +89,35 @@ function interleave(planar: readonly Float32Array[], frames: number): Float32Arr
     for (let i = 0, j = c; i < frames; i++, j += channels) out[j] = src[i]!;
   }
   return out;
+}
+
+/** stemkit's own encoder on this thread. */
+class StemkitAacEncoder implements AacEncoder {
+  readonly needsSamples = true;
+  private readonly stream: AacLcStream;
+  private packets: Uint8Array[] = [];
+  private frames = 0;
+
+  constructor(options: AacEncoderOptions) {
+    this.stream = new AacLcStream(options);
+  }
+
+  async push(planar: readonly Float32Array[], frames: number): Promise<void> {
+    this.packets.push(...this.stream.push(planar, frames));
+    this.frames += frames;
+  }
+
+  take(): Uint8Array[] {
+    const out = this.packets;
+    this.packets = [];
+    return out;
+  }
+
+  async finish(): Promise<void> {
+    this.packets.push(...this.stream.finish(aacPacketCount(this.frames)));
+  }
+
+  async close(): Promise<void> {}
 }
 
 /**
