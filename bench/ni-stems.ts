@@ -107,10 +107,9 @@ for (const r of results) {
 }
 console.log(`\n5 stereo tracks of ${MINUTES} min at 44.1 kHz (mix + 4 groups); ${hostInfo().cpus} cores, ${process.version}`);
 printTable(rows);
-for (const label of ['stemkit AAC, its own encoder (default)', 'stemkit AAC, native ffmpeg encoder', 'stemkit AAC, native ffmpeg, --aac-coder fast']) {
-  const r = results.find((x) => x.label === label);
-  if (r) console.log(`target: ${label}: ${fmt(seconds / r.best, 1)}× real time (≥ 20×: ${verdict(seconds / r.best >= 20)})`);
-}
+// The target is the default's; FFmpeg's encoder cannot reach it on 2 cores (bench/README.md says why).
+const defaultRow = results.find((x) => x.label === 'stemkit AAC, its own encoder (default)')!;
+console.log(`target: ${defaultRow.label}: ${fmt(seconds / defaultRow.best, 1)}× real time (≥ 20×: ${verdict(seconds / defaultRow.best >= 20)})`);
 
 // Accuracy, untimed: each track's waveform error at lag 0 as FFmpeg decodes it, stemkit's encoder vs FFmpeg's, both 256 kb/s.
 if (have) {
