@@ -23,14 +23,6 @@ const MAX_QUANT = 8191;
 const SF_OFFSET = 100;
 /** Largest scalefactor difference Huffman coding carries. */
 const MAX_SF_STEP = 60;
-/**
- * Hz coded by default for the bits each channel gets: Nyquist from about 110 kb/s per channel (NI's
- * 256 kb/s stereo), so stems are summed and nulled whole; less at low bitrates, where coding the
- * top octave would starve the rest (15.8 kHz at 64 kb/s per channel).
- */
-function defaultBandwidth(bitsPerSecondPerChannel: number): number {
-  return 3000 + 0.2 * bitsPerSecondPerChannel;
-}
 /** How fast the quality offset follows the bitrate error: dB per frame at twice the target. */
 const RATE_GAIN_DB = 1;
 const OFFSET_LIMIT_DB = 40;
@@ -38,7 +30,7 @@ const ID_SCE = 0;
 const ID_CPE = 1;
 const ID_END = 7;
 
-/** |q|^(4/3) for the noise measure, and 2^(−3/16 (sf − 100)) for quantizing. */
+/** 2^(−3/16 (sf − 100)) by scalefactor: the quantizer's step on |x|^¾. */
 const QUANT_STEP = Float64Array.from({ length: 256 }, (_, sf) => 2 ** (-0.1875 * (sf - SF_OFFSET)));
 
 export interface LcEncoderOptions {
@@ -49,6 +41,15 @@ export interface LcEncoderOptions {
   bitrate: number;
   /** Hz coded; by default from the bitrate per channel (Nyquist at 256 kb/s stereo). */
   bandwidth?: number;
+}
+
+/**
+ * Hz coded by default for the bits each channel gets: Nyquist from about 110 kb/s per channel (NI's
+ * 256 kb/s stereo), so stems are summed and nulled whole; less at low bitrates, where coding the
+ * top octave would starve the rest (15.8 kHz at 64 kb/s per channel).
+ */
+function defaultBandwidth(bitsPerSecondPerChannel: number): number {
+  return 3000 + 0.2 * bitsPerSecondPerChannel;
 }
 
 /** Band layout of one frame: groups of short windows, and where each (group, band) sits. */
@@ -95,7 +96,7 @@ export class AacLcEncoder {
   private readonly longBands: number;
   private readonly shortBands: number;
   private readonly msUsed = new Uint8Array(128);
-  private readonly writer = new BitWriter(MAX_BITS_PER_CHANNEL);
+  private readonly writer = new BitWriter((2 * MAX_BITS_PER_CHANNEL) / 8);
   private readonly shortEnergy = new Float64Array(8);
   private readonly windowEnergy = new Float64Array(16);
   private readonly windowFormFactor = new Float64Array(16);
@@ -106,7 +107,7 @@ export class AacLcEncoder {
   private offsetDb = 0;
   private settled = false;
 
-  constructor(private readonly options: LcEncoderOptions) {
+  constructor(options: LcEncoderOptions) {
     const { sampleRate, channels, bitrate } = options;
     if (channels !== 1 && channels !== 2) throw new StemkitError('E_UNSUPPORTED', `stemkit's AAC encoder codes 1 or 2 channels, got ${channels}`, { hint: 'fold to stereo first, or use --aac-encoder ffmpeg' });
     if (!AAC_SAMPLE_RATES.includes(sampleRate)) throw new StemkitError('E_UNSUPPORTED', `AAC has no ${sampleRate} Hz`, { hint: `conform to one of ${AAC_SAMPLE_RATES.join(', ')} Hz (NI Stems: 44100)` });
