@@ -9,6 +9,7 @@ import { aacSegments } from '../src/engine/encode-jobs.js';
 import { WorkerPool } from '../src/engine/pool.js';
 import { writeWavFile } from '../src/audio/wav/write.js';
 import { scratchDir } from './helpers/almost-right.js';
+import { adtsFrame } from './helpers/adts.js';
 import { HAS_FFMPEG } from './helpers/ffmpeg.js';
 import { musicLike } from './helpers/music.js';
 import { prng, sine } from './helpers/signals.js';
@@ -17,17 +18,9 @@ const root = scratchDir('aac-encoder');
 const HAS_FAAD = spawnSync('faad', ['-h'], { stdio: 'ignore' }).error === undefined;
 if (!HAS_FAAD && process.env.CI) throw new Error('CI=true but faad is missing: .ci/run installs it (apt-get install faad)');
 
-const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-
 /** Raw packets in ADTS frames, the simplest container both decoders read. */
 function adts(packets: readonly Uint8Array[], sampleRate: number, channels: number): Buffer {
-  const parts: Buffer[] = [];
-  const index = RATES.indexOf(sampleRate);
-  for (const p of packets) {
-    const length = p.length + 7;
-    parts.push(Buffer.from([0xff, 0xf1, (1 << 6) | (index << 2) | (channels >> 2), ((channels & 3) << 6) | (length >> 11), (length >> 3) & 0xff, ((length & 7) << 5) | 0x1f, 0xfc]), Buffer.from(p));
-  }
-  return Buffer.concat(parts);
+  return Buffer.concat(packets.map((p) => adtsFrame(p, sampleRate, channels)));
 }
 
 function encode(planar: readonly Float32Array[], sampleRate: number, bitrate = 256_000): Uint8Array[] {

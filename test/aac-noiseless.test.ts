@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { adtsFrame } from './helpers/adts.js';
 import { BitWriter } from '../src/audio/aac/bit-writer.js';
 import {
   bandCost,
@@ -584,7 +585,7 @@ interface JudgedFrame {
   layout: Layout;
 }
 
-function adtsFrame(frame: JudgedFrame, cb: Uint8Array, gainShift: number): Uint8Array {
+function judgedFrame(frame: JudgedFrame, cb: Uint8Array, gainShift: number): Uint8Array {
   const { numGroups, maxSfb, isShort, bandStart } = frame.layout;
   const nBands = numGroups * maxSfb;
   const sf = Int32Array.from(frame.sf, (v) => v + gainShift);
@@ -610,13 +611,7 @@ function adtsFrame(frame: JudgedFrame, cb: Uint8Array, gainShift: number): Uint8
   writeSpectralData(w, frame.q, bandStart, cb, nBands);
   w.write(7, 3); // ID_END
   w.alignToByte();
-  const length = 7 + w.byteLength;
-  const header = new BitWriter(8);
-  for (const [value, bits] of [[0xfff, 12], [0, 1], [0, 2], [1, 1], [1, 2], [4, 4], [0, 1], [1, 3], [0, 4], [length, 13], [0x7ff, 11], [0, 2]]) header.write(value, bits);
-  const out = new Uint8Array(length);
-  header.copyTo(out, 0);
-  w.copyTo(out, 7);
-  return out;
+  return adtsFrame(w.bytes(), 44100, 1);
 }
 
 function ffmpegDecode(frames: Uint8Array[]): Float32Array {
@@ -653,16 +648,16 @@ describe.skipIf(!HAVE_FFMPEG)("FFmpeg's AAC decoder reads the noiseless coding (
       const minimal = (f: JudgedFrame) =>
         Uint8Array.from({ length: nBands }, (_, j) => minimalCodebook(f.q.subarray(bandStart[j], bandStart[j + 1]).reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
 
-      const pcm = ffmpegDecode(frames.map((f) => adtsFrame(f, chosen(f), 0)));
+      const pcm = ffmpegDecode(frames.map((f) => judgedFrame(f, chosen(f), 0)));
       expect(pcm.length).toBe(1024 * frames.length);
       expect(pcm.some((v) => v !== 0)).toBe(true);
-      expect(ffmpegDecode(frames.map((f) => adtsFrame(f, everyBandEscape(), 0)))).toEqual(pcm);
-      expect(ffmpegDecode(frames.map((f) => adtsFrame(f, minimal(f), 0)))).toEqual(pcm);
+      expect(ffmpegDecode(frames.map((f) => judgedFrame(f, everyBandEscape(), 0)))).toEqual(pcm);
+      expect(ffmpegDecode(frames.map((f) => judgedFrame(f, minimal(f), 0)))).toEqual(pcm);
 
       // |8v|^(4/3) = 2^(16/4) |v|^(4/3): 8v at scalefactor s is v at s + 16, so the decoder must read
       // the escapes of 8v (up to 8184) as exactly eight times v.
       const times8 = frames.map((f) => ({ ...f, q: f.q.map((v) => 8 * v) }));
-      expect(ffmpegDecode(times8.map((f) => adtsFrame(f, chosen(f), 0)))).toEqual(ffmpegDecode(frames.map((f) => adtsFrame(f, chosen(f), 16))));
+      expect(ffmpegDecode(times8.map((f) => judgedFrame(f, chosen(f), 0)))).toEqual(ffmpegDecode(frames.map((f) => judgedFrame(f, chosen(f), 16))));
     });
   }
 });

@@ -146,14 +146,16 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
   const { sampleRate, frames } = mix.format;
   const tracks: TrackEncoder[] = [];
   let writer: Mp4AudioWriter | null = null;
-  const onPool = codec === 'alac' || resolveAacBackend(options.aacEncoder, options.aacCoder) === 'stemkit';
-  const ownPool = onPool && !options.pool ? new WorkerPool() : null;
+  // stemkit's encoders (ALAC, and AAC by default) run in segments on a worker pool.
+  const encoder = codec === 'alac' ? 'stemkit' : resolveAacBackend(options.aacEncoder, options.aacCoder);
+  const ownPool = encoder === 'stemkit' && !options.pool ? new WorkerPool() : null;
   const pool = options.pool ?? ownPool;
   try {
     for (const source of sources) {
       // A plain PCM file on disk is read by the encoder itself (FFmpeg, or stemkit's segment jobs on the pool).
-      const file = (await readableFile(source)) ? source : null;
-      tracks.push(codec === 'alac' ? alacTrack(source, file && pool ? pool : null) : await aacTrack(options, source, file, pool));
+      const file = (await readableFile(source)) ? source.path : null;
+      const segmentsOn = file !== null && encoder === 'stemkit' ? pool : null;
+      tracks.push(codec === 'alac' ? alacTrack(source, segmentsOn) : await aacTrack(options, source, file, segmentsOn));
     }
     writer = await Mp4AudioWriter.create(path, tracks.map((t, i) => ({ ...t.spec, enabled: i === 0 })));
     const flush = async () => {
@@ -188,7 +190,6 @@ export async function writeNiStems(path: string, mix: AudioSource, stems: readon
     await Promise.all(tracks.map((t) => t.close()));
     await ownPool?.close();
   }
-  const encoder = codec === 'alac' ? 'stemkit' : resolveAacBackend(options.aacEncoder, options.aacCoder);
   const { stat } = await import('node:fs/promises');
   return { path, codec, encoder, frames, sampleRate, metadata, bytes: (await stat(path)).size };
 }
@@ -205,14 +206,15 @@ interface TrackEncoder {
   close(): Promise<void>;
 }
 
-async function aacTrack(options: NiStemsOptions, source: AudioSource, file: AudioSource | null, pool: WorkerPool | null): Promise<TrackEncoder> {
+/** AAC: in segments on `pool` when given (stemkit's encoder, the source a file), else one encoder for the track. */
+async function aacTrack(options: NiStemsOptions, source: AudioSource, file: string | null, pool: WorkerPool | null): Promise<TrackEncoder> {
   const bitrate = options.bitrate ?? 256_000;
   const { sampleRate, channels, frames } = source.format;
   const config = aacLcConfig(sampleRate, 2);
   const spec = { codec: 'aac', sampleRate, channels: 2, sampleSize: 16, decoderConfig: config, priming: AAC_PRIMING, bitrate } as const;
   const withDurations = (packets: Uint8Array[]) => ({ packets, durations: packets.map(() => AAC_FRAME) });
-  if (file && pool && resolveAacBackend(options.aacEncoder, options.aacCoder) === 'stemkit') {
-    const segments = aacSegments(pool, { path: file.path, sampleRate, channels, frames }, bitrate);
+  if (pool) {
+    const segments = aacSegments(pool, { path: source.path, sampleRate, channels, frames }, bitrate);
     let pushed = 0;
     return {
       spec,
@@ -228,7 +230,7 @@ async function aacTrack(options: NiStemsOptions, source: AudioSource, file: Audi
     sampleRate, channels: 2, bitrate,
     backend: options.aacEncoder ?? 'auto',
     ...(options.aacCoder ? { coder: options.aacCoder } : {}),
-    ...(file ? { input: file.path } : {}),
+    ...(file ? { input: file } : {}),
   });
   return {
     spec,

@@ -13,20 +13,19 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StemkitError } from '../../errors.js';
 import { findFfmpeg } from './ffmpeg.js';
 import { AacLcStream, aacPacketCount } from './stream.js';
+import { aacRateIndex } from './tables.js';
+import { FRAME } from './windows.js';
 
 /** Which AAC encoder to use; 'auto' is stemkit's own. */
 export type AacBackend = 'auto' | 'stemkit' | 'ffmpeg' | 'wasm';
 
-/** AAC frames per packet, and the priming the FFmpeg encoder (both builds) puts first. */
-export const AAC_FRAME = 1024;
-export const AAC_PRIMING = 1024;
-
-const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+/** AAC frames per packet, and the priming every backend puts first (one packet: stemkit's first block, FFmpeg's delay). */
+export const AAC_FRAME = FRAME;
+export const AAC_PRIMING = FRAME;
 
 /** The 2-byte AudioSpecificConfig of AAC-LC at this rate and channel count. */
 export function aacLcConfig(sampleRate: number, channels: number): Uint8Array {
-  const index = AAC_RATES.indexOf(sampleRate);
-  if (index < 0) throw new StemkitError('E_UNSUPPORTED', `AAC cannot carry ${sampleRate} Hz`, { hint: `conform to one of ${AAC_RATES.join(', ')} Hz (NI Stems: 44100)` });
+  const index = aacRateIndex(sampleRate);
   return Uint8Array.of((2 << 3) | (index >> 1), ((index & 1) << 7) | (channels << 3));
 }
 

@@ -10,7 +10,7 @@ import { StemkitError } from '../../errors.js';
 import { BitWriter } from './bit-writer.js';
 import { chooseSections, scalefactorBits, writeScalefactors, writeSectionData, writeSpectralData } from './noiseless.js';
 import { bandModel, maskingThresholds, type BandModel } from './psy.js';
-import { AAC_SAMPLE_RATES, swbOffsets } from './tables.js';
+import { swbOffsets } from './tables.js';
 import { BlockTransform, BLOCK, EIGHT_SHORT, FRAME, SHORT, type WindowSequence } from './windows.js';
 
 /** Decoder full scale: AAC decoders output 16-bit-scaled samples. */
@@ -77,13 +77,14 @@ class ChannelState {
   readonly threshold = new Float64Array(128);
   readonly quiet = new Float64Array(128);
   readonly peak34 = new Float64Array(128);
+  /** The finest scalefactor that keeps the band's peak within the largest quantized value. */
+  readonly finest = new Int32Array(128);
   readonly sf = new Int32Array(128);
   readonly cb = new Uint8Array(128);
   /** log2(6.75·threshold/formFactor) and log2(6.75·quiet/formFactor): scalefactors are linear in them. */
   readonly logMasked = new Float64Array(128);
   readonly logQuiet = new Float64Array(128);
   globalGain = 0;
-  bits = 0;
 }
 
 export class AacLcEncoder {
@@ -96,6 +97,8 @@ export class AacLcEncoder {
   private readonly longBands: number;
   private readonly shortBands: number;
   private readonly msUsed = new Uint8Array(128);
+  /** Whether any band of this frame is coded mid/side (ms_mask_present 1, else 0). */
+  private midSide = false;
   private readonly writer = new BitWriter((2 * MAX_BITS_PER_CHANNEL) / 8);
   private readonly shortEnergy = new Float64Array(8);
   private readonly windowEnergy = new Float64Array(16);
@@ -110,7 +113,6 @@ export class AacLcEncoder {
   constructor(options: LcEncoderOptions) {
     const { sampleRate, channels, bitrate } = options;
     if (channels !== 1 && channels !== 2) throw new StemkitError('E_UNSUPPORTED', `stemkit's AAC encoder codes 1 or 2 channels, got ${channels}`, { hint: 'fold to stereo first, or use --aac-encoder ffmpeg' });
-    if (!AAC_SAMPLE_RATES.includes(sampleRate)) throw new StemkitError('E_UNSUPPORTED', `AAC has no ${sampleRate} Hz`, { hint: `conform to one of ${AAC_SAMPLE_RATES.join(', ')} Hz (NI Stems: 44100)` });
     const longOffsets = swbOffsets(sampleRate, false);
     const shortOffsets = swbOffsets(sampleRate, true);
     this.longModel = bandModel(longOffsets, sampleRate, FRAME);
@@ -147,8 +149,7 @@ export class AacLcEncoder {
     if (sequence === EIGHT_SHORT) this.groupShortWindows();
     else this.layoutLong();
     for (const state of this.state) this.analyse(state);
-    if (this.state.length === 2) this.chooseMidSide();
-    else this.msUsed.fill(0);
+    this.midSide = this.state.length === 2 && this.chooseMidSide();
     for (const state of this.state) this.prepareQuantizer(state);
     const bits = this.allocate();
     return this.write(bits);
@@ -251,9 +252,10 @@ export class AacLcEncoder {
    * needs fewer bits by the perceptual entropy estimate, both under the lower of the two thresholds
    * (a noise masked in one channel may be heard in the other once the image is rebuilt).
    */
-  private chooseMidSide(): void {
+  private chooseMidSide(): boolean {
     const [left, right] = this.state as [ChannelState, ChannelState];
     const { bandStart } = this.layout;
+    let any = false;
     for (let j = 0; j < this.layout.bands; j++) {
       const start = bandStart[j]!;
       const end = bandStart[j + 1]!;
@@ -273,6 +275,7 @@ export class AacLcEncoder {
         continue;
       }
       this.msUsed[j] = 1;
+      any = true;
       let ffm = 0;
       let ffs = 0;
       for (let k = start; k < end; k++) {
@@ -290,6 +293,7 @@ export class AacLcEncoder {
       left.threshold[j] = right.threshold[j] = t;
       left.quiet[j] = right.quiet[j] = Math.min(left.quiet[j]!, right.quiet[j]!);
     }
+    return any;
   }
 
   /** |x|^¾ per line, the per band peak of it, and the logarithms the scalefactors are linear in. */
@@ -304,6 +308,7 @@ export class AacLcEncoder {
         if (p > peak) peak = p;
       }
       state.peak34[j] = peak;
+      state.finest[j] = peak > 0 ? Math.ceil(SF_OFFSET - Math.log2((MAX_QUANT + 1 - ROUNDING) / peak) / 0.1875) : 0;
       const ff = state.formFactor[j]!;
       state.logMasked[j] = ff > 0 ? Math.log2((6.75 * state.threshold[j]!) / ff) : 0;
       state.logQuiet[j] = ff > 0 ? Math.log2((6.75 * state.quiet[j]!) / ff) : 0;
@@ -321,7 +326,7 @@ export class AacLcEncoder {
     const short = layout.sequence === EIGHT_SHORT;
     let bits = 3 + 4 + 3; // element id and tag; END
     bits += short ? 15 : 11; // ics_info
-    if (this.state.length === 2) bits += 1 + 2 + (this.msUsed.subarray(0, layout.bands).some((m) => m === 1) ? layout.bands : 0);
+    if (this.state.length === 2) bits += 1 + 2 + (this.midSide ? layout.bands : 0);
     for (const state of this.state) {
       const { bandStart } = layout;
       let previous = -1;
@@ -335,14 +340,11 @@ export class AacLcEncoder {
           continue;
         }
         const log = Math.max(state.logMasked[j]! + logGain, state.logQuiet[j]!);
-        let sf = Math.floor(SF_OFFSET + (8 / 3) * log);
-        const lowest = Math.ceil(SF_OFFSET - Math.log2((MAX_QUANT + 1 - ROUNDING) / state.peak34[j]!) / 0.1875);
-        sf = Math.min(255, Math.max(sf, lowest, 0));
+        let sf = Math.min(255, Math.max(Math.floor(SF_OFFSET + (8 / 3) * log), state.finest[j]!, 0));
         // A band more than 90 dB above the previous coded one would need a jump Huffman coding cannot
         // carry: it keeps the finest step allowed, and its loudest lines clip at the largest value.
         if (previous >= 0) sf = Math.min(Math.max(sf, previous - MAX_SF_STEP), previous + MAX_SF_STEP);
         state.sf[j] = sf;
-        previous = sf;
         const step = QUANT_STEP[sf]!;
         let any = 0;
         for (let k = start; k < end; k++) {
@@ -350,20 +352,12 @@ export class AacLcEncoder {
           any |= v;
           state.q[k] = state.lines[k]! < 0 ? -v : v;
         }
-        if (any === 0) {
-          state.sf[j] = -1;
-          previous = this.lastScalefactor(state, j);
-        }
+        if (any === 0) state.sf[j] = -1;
+        else previous = sf;
       }
-      state.bits = this.channelBits(state);
-      bits += state.bits;
+      bits += this.channelBits(state);
     }
     return bits + 7; // at most 7 bits of byte alignment
-  }
-
-  private lastScalefactor(state: ChannelState, before: number): number {
-    for (let i = before - 1; i >= 0; i--) if (state.sf[i]! >= 0) return state.sf[i]!;
-    return -1;
   }
 
   /** Bits of one individual_channel_stream: global gain, sections, scalefactors, flags, spectrum. */
@@ -439,9 +433,8 @@ export class AacLcEncoder {
     if (stereo) {
       w.write(1, 1); // common_window
       this.writeIcsInfo(w);
-      const any = this.msUsed.subarray(0, layout.bands).some((m) => m === 1);
-      w.write(any ? 1 : 0, 2);
-      if (any) for (let j = 0; j < layout.bands; j++) w.write(this.msUsed[j]!, 1);
+      w.write(this.midSide ? 1 : 0, 2);
+      if (this.midSide) for (let j = 0; j < layout.bands; j++) w.write(this.msUsed[j]!, 1);
     }
     for (const state of this.state) {
       w.write(state.globalGain, 8);

@@ -4,6 +4,7 @@
  * each codebook is one array of codewords and one of lengths, indexed as the spec indexes it
  * (see SPECTRAL_CODEBOOKS for the index of each book).
  */
+import { StemkitError } from '../../errors.js';
 
 /** Codewords of the scalefactor codebook (ISO/IEC 14496-3 Table 4.A.1), index = scalefactor difference + 60. */
 export const SCALEFACTOR_CODES = Uint32Array.of(
@@ -361,9 +362,10 @@ export const AAC_SAMPLE_RATES: readonly number[] = [96000, 88200, 64000, 48000, 
 const LONG_BY_RATE_INDEX = [SWB_LONG_96, SWB_LONG_96, SWB_LONG_64, SWB_LONG_48, SWB_LONG_48, SWB_LONG_32, SWB_LONG_24, SWB_LONG_24, SWB_LONG_16, SWB_LONG_16, SWB_LONG_16, SWB_LONG_8, SWB_LONG_8];
 const SHORT_BY_RATE_INDEX = [SWB_SHORT_96, SWB_SHORT_96, SWB_SHORT_96, SWB_SHORT_48, SWB_SHORT_48, SWB_SHORT_48, SWB_SHORT_24, SWB_SHORT_24, SWB_SHORT_16, SWB_SHORT_16, SWB_SHORT_16, SWB_SHORT_8, SWB_SHORT_8];
 
-function rateIndex(sampleRate: number): number {
+/** The sampling_frequency_index of a rate; a rate AAC does not have is E_UNSUPPORTED. */
+export function aacRateIndex(sampleRate: number): number {
   const index = AAC_SAMPLE_RATES.indexOf(sampleRate);
-  if (index < 0) throw new Error(`${sampleRate} Hz is not an AAC sampling frequency`);
+  if (index < 0) throw new StemkitError('E_UNSUPPORTED', `AAC has no ${sampleRate} Hz`, { hint: `conform to one of ${AAC_SAMPLE_RATES.join(', ')} Hz (NI Stems: 44100)` });
   return index;
 }
 
@@ -373,7 +375,7 @@ function rateIndex(sampleRate: number): number {
  * Shared arrays: do not modify.
  */
 export function swbOffsets(sampleRate: number, isShort: boolean): Uint16Array {
-  const index = rateIndex(sampleRate);
+  const index = aacRateIndex(sampleRate);
   return isShort ? SHORT_BY_RATE_INDEX[index] : LONG_BY_RATE_INDEX[index];
 }
 

@@ -61,9 +61,11 @@ const ATTACK_FLOOR = 1e-7;
  * summed over the channels, against the mean of the 8 sub-blocks before each one.
  * Reads [at − ATTACK_LOOKBEHIND, at + ATTACK_LOOKAHEAD).
  */
+/** Sub-block energies of one detection, reused (the detector runs once per block). */
+const energies = new Float64Array(HISTORY + 8);
+
 export function hasAttack(channels: readonly Float32Array[], at: number): boolean {
   const first = at + DETECT_FROM - HISTORY * SUB;
-  const energies = new Float64Array(HISTORY + 8);
   for (let s = 0; s < energies.length; s++) {
     let energy = 0;
     for (const channel of channels) {
